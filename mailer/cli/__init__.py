@@ -1,0 +1,28 @@
+"""The `mailer` command line (Typer + rich). Each command is a thin call into `mailer.pipeline`."""
+
+from __future__ import annotations
+
+import typer
+
+from mailer.cli import contacts, db, demo, editions, events, roster, schedules, send
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="mailer",
+    help="vipu-mailer: monthly letters to the VIP network's VIPU contacts.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(db.app, name="db")
+app.add_typer(roster.app, name="roster")
+app.add_typer(contacts.app, name="contact")
+app.add_typer(editions.app, name="edition")
+send.register(app)
+events.register(app)
+app.add_typer(schedules.app, name="schedule")
+demo.register(app)
+
+
+def main() -> None:
+    app()

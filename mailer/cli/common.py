@@ -1,0 +1,58 @@
+"""What every command shares: the context from settings, output helpers, error -> exit code."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from mailer.config import load_settings
+from mailer.errors import ConfigError, MailerError
+from mailer.pipeline import Context
+
+__all__ = ["console", "err_console", "exit_on_error", "open_context", "print_json"]
+
+console = Console()
+err_console = Console(stderr=True)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# Exit codes: 0 ok; 1 the command ran but reports a problem (rejected rows, failed deliveries);
+# 2 the command could not run (bad config, bad input, refused).
+EXIT_PROBLEMS = 1
+EXIT_ERROR = 2
+
+
+@contextmanager
+def open_context() -> Iterator[Context]:
+    """Settings from the environment, and a context whose engine is disposed at the end."""
+    try:
+        settings = load_settings()
+    except ConfigError as err:
+        err_console.print(f"[bold red]configuration error:[/] {err}")
+        raise typer.Exit(EXIT_ERROR) from err
+    ctx = Context(settings)
+    try:
+        yield ctx
+    finally:
+        ctx.close()
+
+
+@contextmanager
+def exit_on_error() -> Iterator[None]:
+    """Turn our own errors into a one-line message and exit status 2 (no traceback)."""
+    try:
+        yield
+    except MailerError as err:
+        err_console.print(f"[bold red]error:[/] {err}", highlight=False)
+        raise typer.Exit(EXIT_ERROR) from err
+
+
+def print_json(data: Any) -> None:
+    """Machine-readable output on stdout, nothing else mixed in."""
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")

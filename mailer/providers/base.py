@@ -1,0 +1,41 @@
+"""The Provider protocol: a batch of recipients of one compiled variant in, one outcome per
+recipient out. Providers only translate (django-anymail style); the pipeline orchestrates."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from pydantic import BaseModel, ConfigDict
+
+from mailer.models import CompiledVariant, Recipient, SendOutcome
+
+__all__ = ["Batch", "Provider", "unsubscribe_headers"]
+
+
+class Batch(BaseModel):
+    """Up to `batch_size` recipients of one variant of one edition."""
+
+    model_config = ConfigDict(frozen=True)
+
+    batch_id: str
+    compiled: CompiledVariant
+    recipients: tuple[Recipient, ...]
+
+
+class Provider(Protocol):
+    name: str
+
+    def send_batch(self, batch: Batch) -> list[SendOutcome]:
+        """Send every recipient of the batch; raise ProviderAuthError / PermanentProviderError /
+        TransientProviderError / RateLimitedError for failures of the whole request."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def unsubscribe_headers(recipient: Recipient) -> dict[str, str]:
+    """RFC 2369 List-Unsubscribe (https + mailto) and RFC 8058 one-click, per recipient."""
+    return {
+        "List-Unsubscribe": f"<{recipient.unsubscribe_url}>, <{recipient.unsubscribe_mailto}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
