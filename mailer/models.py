@@ -151,6 +151,9 @@ class CompiledVariant(BaseModel):
     preheader: str
     html: str
     text: str
+    # role value -> the role's label in the variant's language, for the footer's "why you get
+    # this letter" line (stage 2 substitutes the label, since the role is per recipient)
+    role_labels: dict[str, str] = Field(default_factory=dict)
 
 
 class OutgoingMessage(BaseModel):

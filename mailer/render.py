@@ -49,19 +49,20 @@ def text_tokens() -> dict[str, str]:
     return {field: f"%%t:{field}%%" for field in RECIPIENT_FIELDS}
 
 
-def _values(recipient: Recipient) -> dict[str, str]:
+def _values(compiled: CompiledVariant, recipient: Recipient) -> dict[str, str]:
+    role = recipient.role.value
     return {
         "first_name": recipient.first_name,
         "last_name": recipient.last_name,
         "organisation": recipient.organisation,
-        "role": recipient.role.value,
+        "role": compiled.role_labels.get(role, role),
         "unsubscribe_url": recipient.unsubscribe_url,
     }
 
 
-def substitutions(recipient: Recipient) -> dict[str, str]:
+def substitutions(compiled: CompiledVariant, recipient: Recipient) -> dict[str, str]:
     """Token -> value for one recipient, both families (what SendGrid gets per personalization)."""
-    values = _values(recipient)
+    values = _values(compiled, recipient)
     subs = {f"%%t:{field}%%": value for field, value in values.items()}
     subs.update({f"%%h:{field}%%": escape(value, quote=True) for field, value in values.items()})
     return subs
@@ -77,7 +78,7 @@ def personalise(
     compiled: CompiledVariant, recipient: Recipient, headers: dict[str, str] | None = None
 ) -> OutgoingMessage:
     """Stage 2: one recipient's letter from a compiled variant."""
-    subs = substitutions(recipient)
+    subs = substitutions(compiled, recipient)
     return OutgoingMessage(
         delivery_id=recipient.delivery_id,
         edition=compiled.edition,

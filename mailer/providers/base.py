@@ -7,7 +7,7 @@ from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict
 
-from mailer.models import CompiledVariant, Recipient, SendOutcome
+from mailer.models import CompiledVariant, OutgoingMessage, Recipient, SendOutcome
 
 __all__ = ["Batch", "Provider", "unsubscribe_headers"]
 
@@ -28,6 +28,10 @@ class Provider(Protocol):
     def send_batch(self, batch: Batch) -> list[SendOutcome]:
         """Send every recipient of the batch; raise ProviderAuthError / PermanentProviderError /
         TransientProviderError / RateLimitedError for failures of the whole request."""
+        ...
+
+    def send_message(self, message: OutgoingMessage) -> SendOutcome:
+        """Send one finished message outside the ledger (test sends, coordinator notices)."""
         ...
 
     def close(self) -> None: ...

@@ -1,0 +1,1 @@
+"""The web service: SendGrid event webhook, one-click unsubscribe, admin pages."""
