@@ -4,9 +4,21 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from datetime import datetime
+
+from sqlalchemy.engine import Connection
+
+from mailer.models import ContactStatus
 from mailer.store.base import UTCDateTime, metadata
 
-__all__ = ["contact_history", "contact_sources", "contacts", "erasures", "roster_imports"]
+__all__ = [
+    "change_status",
+    "contact_history",
+    "contact_sources",
+    "contacts",
+    "erasures",
+    "roster_imports",
+]
 
 contacts = sa.Table(
     "contacts",
@@ -84,3 +96,49 @@ erasures = sa.Table(
     sa.Column("deliveries", sa.Integer, nullable=False, server_default="0"),
     sa.Column("events", sa.Integer, nullable=False, server_default="0"),
 )
+
+
+def change_status(
+    conn: Connection,
+    contact_id: int,
+    new_status: ContactStatus,
+    *,
+    at: datetime,
+    kind: str,
+    reason: str | None = None,
+    source: str | None = None,
+    actor: str | None = None,
+    note: str | None = None,
+) -> bool:
+    """Set a contact's status and write the history row, in the caller's transaction.
+
+    The one way every capability (bounce policy, unsubscribe link, admin reactivation) changes a
+    status, so the history is never skipped. Returns False when the status was already `new_status`
+    (nothing written: replayed events must not pile up history)."""
+    old = conn.execute(
+        sa.select(contacts.c.status).where(contacts.c.id == contact_id)
+    ).scalar_one_or_none()
+    if old is None or old == new_status.value:
+        return False
+    values: dict[str, object] = {
+        "status": new_status.value,
+        "status_reason": reason,
+        "status_changed_at": at,
+        "updated_at": at,
+    }
+    if new_status is ContactStatus.ACTIVE:
+        values["soft_streak"] = 0
+    conn.execute(sa.update(contacts).where(contacts.c.id == contact_id).values(**values))
+    conn.execute(
+        sa.insert(contact_history).values(
+            contact_id=contact_id,
+            at=at,
+            kind=kind,
+            old_status=old,
+            new_status=new_status.value,
+            note=note or reason,
+            actor=actor,
+            source=source,
+        )
+    )
+    return True
