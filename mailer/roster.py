@@ -1,0 +1,438 @@
+"""PURE: roster rows -> `RosterRow` or `RosterProblem`; email normalisation.
+
+`parse_roster(file, data)` never raises: a file that cannot be read at all becomes one problem
+with `line=None` and `readable=False`. Every other line ends as the header, a blank line, an
+accepted row or a rejected row with at least one problem naming its line and column (the header
+text as written in the file, or None when the whole row is bad).
+
+Merging duplicates and diffing against the register live in `mailer.roster_merge`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import TypeVar
+
+from email_validator import EmailNotValidError, validate_email
+
+from mailer.errors import RosterError
+from mailer.models import Language, OrgType, Region, Role
+from mailer.regions import Municipality, default_language, find_municipality, parse_region
+from mailer.roster_read import Record, Table, read_table
+
+__all__ = [
+    "RosterFile",
+    "RosterProblem",
+    "RosterRow",
+    "check_email",
+    "normalise_email",
+    "parse_roster",
+    "split_name",
+]
+
+# Column widths of the contacts table (mailer.store.contacts): longer values are problems,
+# never silently cut.
+MAX_NAME = 200
+MAX_ORGANISATION = 300
+
+
+@dataclass(frozen=True, slots=True)
+class RosterProblem:
+    file: str
+    line: int | None  # 1-based file line (header = 1); sheet row for XLSX; None: whole file
+    column: str | None  # the header as written in the file; None: the whole row
+    reason: str
+
+    def to_dict(self) -> dict[str, object]:
+        return {"file": self.file, "line": self.line, "column": self.column, "reason": self.reason}
+
+
+@dataclass(frozen=True, slots=True)
+class RosterRow:
+    """An accepted row: validated, with region and language resolved."""
+
+    file: str
+    line: int
+    email: str  # normalised
+    first_name: str
+    last_name: str
+    organisation: str
+    org_type: OrgType
+    municipality: str | None  # municipality code
+    region: Region
+    language: Language
+    role: Role
+    # fields whose value the file stated (the others are defaults): explicit beats default
+    explicit: frozenset[str] = frozenset()
+
+
+@dataclass
+class RosterFile:
+    """One roster file, parsed: accepted rows, problems, and the accounting of its lines."""
+
+    file: str
+    readable: bool = True
+    format: str | None = None
+    encoding: str | None = None
+    delimiter: str | None = None
+    lines: int = 0
+    header_line: int | None = None
+    blank_lines: list[int] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
+    rows: list[RosterRow] = field(default_factory=list)
+    problems: list[RosterProblem] = field(default_factory=list)  # rejected rows, bad files
+    warnings: list[RosterProblem] = field(default_factory=list)  # accepted rows, with a notice
+    rejected: int = 0  # records (not problems: a row may have several)
+    continuation_lines: int = 0  # lines of rejected records beyond their first
+
+
+def normalise_email(text: str) -> str:
+    """The merge key of the register: trimmed, NFC, lower-cased local part and domain.
+
+    Lower-casing the local part goes beyond RFC 5321 (which leaves it case-sensitive), but no
+    mailbox provider our contacts use distinguishes case, and the same person arrives as
+    Anna.Virtanen@ and anna.virtanen@ from two files."""
+    return unicodedata.normalize("NFC", text.strip().strip("\ufeff\u200b").strip()).lower()
+
+
+# RFC 5322 dot-atom, ASCII only: email-validator accepts every such local part (up to 64
+# octets), so those skip the full check; the domain is still checked by email-validator, once
+# per distinct domain (a roster has a few hundred). Everything else takes the full path.
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_DOT_ATOM = re.compile(rf"{_ATEXT}(?:\.{_ATEXT})*", re.ASCII)
+
+
+@lru_cache(maxsize=4096)
+def _check_domain(domain: str) -> str | None:
+    """None when `x@domain` is valid, else email-validator's reason."""
+    try:
+        validate_email("x@" + domain, check_deliverability=False)
+    except EmailNotValidError as err:
+        return str(err)
+    return None
+
+
+def check_email(text: str) -> tuple[str | None, str | None]:
+    """(normalised email, None) or (None, reason). Syntax only (email-validator), no DNS:
+    deliverability is learned from bounces, and tests and CI have no network."""
+    candidate = text.strip().strip("\ufeff\u200b").strip()
+    if not candidate:
+        return None, "email is missing"
+    local, at, domain = candidate.rpartition("@")
+    if (
+        at
+        and len(local) <= 64
+        and len(candidate) <= 254
+        and candidate.isascii()
+        and _DOT_ATOM.fullmatch(local)
+    ):
+        reason = _check_domain(domain)
+        if reason is None:
+            return candidate.lower(), None
+        return None, f"invalid email {candidate!r}: {reason}"
+    try:
+        result = validate_email(candidate, check_deliverability=False)
+    except EmailNotValidError as err:
+        return None, f"invalid email {candidate!r}: {err}"
+    return normalise_email(result.normalized), None
+
+
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFC", text).casefold()
+    return " ".join(re.sub(r"[\s\-_.,/]+", " ", text).split())
+
+
+_E = TypeVar("_E", Language, Role, OrgType)
+
+
+def _table(pairs: dict[str, tuple[str, ...]], make: type[_E]) -> dict[str, _E]:
+    return {_fold(alias): make(value) for value, aliases in pairs.items() for alias in aliases}
+
+
+_LANGUAGES: dict[str, Language] = _table(
+    {
+        "fi": ("fi", "fin", "fi-FI", "finnish", "suomi", "suomeksi", "finska"),
+        "sv": ("sv", "swe", "sv-FI", "swedish", "ruotsi", "ruotsiksi", "svenska", "på svenska"),
+    },
+    Language,
+)
+_ROLES: dict[str, Role] = _table(
+    {
+        "support": (
+            "support", "learning support", "tuki", "oppimisen tuki", "koulunkäynnin tuki",
+            "oppimisen ja koulunkäynnin tuki", "stöd", "stöd för lärande",
+            "stöd för lärande och skolgång",
+        ),
+        "welfare": (
+            "welfare", "student welfare", "opiskeluhuolto", "oppilashuolto",
+            "oppilas- ja opiskelijahuolto", "elevvård", "studerandevård",
+            "elev- och studerandevård", "elevhälsa",
+        ),
+        "ecec": (
+            "ecec", "early childhood education", "early childhood education and care",
+            "varhaiskasvatus", "vaka", "småbarnspedagogik",
+        ),
+    },
+    Role,
+)  # fmt: skip
+_ORG_TYPES: dict[str, OrgType] = _table(
+    {
+        "municipality": (
+            "municipality", "kunta", "kaupunki", "kuntayhtymä", "kommun", "stad", "samkommun",
+        ),
+        "private": (
+            "private", "private provider", "private education provider", "yksityinen",
+            "yksityinen järjestäjä", "yksityinen opetuksen järjestäjä",
+            "yksityinen koulutuksen järjestäjä", "privat", "privat anordnare",
+            "privat utbildningsanordnare",
+        ),
+        "training_school": (
+            "training school", "teacher training school", "university training school",
+            "normaalikoulu", "harjoittelukoulu", "norssi", "yliopiston harjoittelukoulu",
+            "övningsskola",
+        ),
+    },
+    OrgType,
+)  # fmt: skip
+
+_PARTICLES = frozenset({"af", "av", "da", "de", "del", "der", "di", "du", "la", "le", "van", "von"})
+
+
+def split_name(full: str) -> tuple[str, str] | None:
+    """ "Anna-Liisa Virtanen" -> ("Anna-Liisa", "Virtanen"); "Virtanen, Anna" -> ("Anna",
+    "Virtanen"); "Georg Henrik von Wright" -> ("Georg Henrik", "von Wright"). None when there
+    is only one word: a guess would be wrong half the time."""
+    text = " ".join(full.split())
+    if "," in text:
+        last, _, first = (part.strip() for part in text.partition(","))
+        return (first, last) if first and last and "," not in first else None
+    parts = text.split(" ")
+    if len(parts) < 2:
+        return None
+    start = len(parts) - 1
+    while start > 1 and parts[start - 1].casefold() in _PARTICLES:
+        start -= 1
+    return " ".join(parts[:start]), " ".join(parts[start:])
+
+
+def _clean(value: str) -> str:
+    return " ".join(value.strip("\ufeff\u200b").split())
+
+
+def _has_control(value: str) -> bool:
+    return any(unicodedata.category(ch) == "Cc" for ch in value)
+
+
+class _RowCheck:
+    """Validation of one record; collects every problem so one pass shows all of them."""
+
+    __slots__ = ("columns", "file", "line", "problems")
+
+    def __init__(self, file: str, line: int, columns: dict[str, str]) -> None:
+        self.file = file
+        self.line = line
+        self.columns = columns
+        self.problems: list[RosterProblem] = []
+
+    def fail(self, name: str | None, reason: str) -> None:
+        column = self.columns.get(name) if name else None
+        self.problems.append(RosterProblem(self.file, self.line, column, reason))
+
+
+def _text_field(check: _RowCheck, values: dict[str, str], name: str, limit: int) -> str:
+    raw = values.get(name, "")
+    if _has_control(raw.strip()):
+        check.fail(name, f"{name.replace('_', ' ')} contains control characters")
+        return ""
+    value = _clean(raw)
+    if len(value) > limit:
+        check.fail(name, f"{name.replace('_', ' ')} is longer than {limit} characters")
+    return value
+
+
+def _choice(
+    check: _RowCheck, values: dict[str, str], name: str, table: Mapping[str, _E]
+) -> _E | None:
+    raw = _clean(values.get(name, ""))
+    if not raw:
+        return None
+    found = table.get(_fold(raw))
+    if found is None:
+        allowed = ", ".join(sorted({str(v) for v in table.values()}))
+        check.fail(name, f"unknown {name.replace('_', ' ')} {raw!r} (expected one of: {allowed})")
+    return found
+
+
+def _names(check: _RowCheck, values: dict[str, str]) -> tuple[str, str]:
+    first = _text_field(check, values, "first_name", MAX_NAME)
+    last = _text_field(check, values, "last_name", MAX_NAME)
+    if not (first and last) and "name" in check.columns:
+        full = _text_field(check, values, "name", MAX_NAME * 2)
+        if full and not first and not last:
+            split = split_name(full)
+            if split is None:
+                check.fail("name", f"cannot split {full!r} into first and last name")
+                return "", ""
+            return split
+    if not first:
+        check.fail(
+            "first_name" if "first_name" in check.columns else "name", "first name is missing"
+        )
+    if not last:
+        check.fail("last_name" if "last_name" in check.columns else "name", "last name is missing")
+    return first, last
+
+
+def _place(
+    check: _RowCheck, values: dict[str, str], warnings: list[RosterProblem]
+) -> tuple[Municipality | None, Region | None, bool]:
+    """(municipality, region, region_explicit). An explicit region wins over the one the
+    municipality gives, and the conflict is reported; Åland and unknown municipalities get no
+    guessed region (DOMAIN.md)."""
+    muni_text = _clean(values.get("municipality", ""))
+    region_text = _clean(values.get("region", ""))
+    explicit: Region | None = None
+    if region_text:
+        explicit = parse_region(region_text)
+        if explicit is None:
+            check.fail(
+                "region", f"unknown region {region_text!r} (expected hyks, kys, tays, tyks or oys)"
+            )
+            return None, None, False
+    municipality = find_municipality(muni_text) if muni_text else None
+    if muni_text and municipality is None:
+        if explicit is None:
+            check.fail("municipality", f"unknown municipality {muni_text!r} and no region given")
+            return None, None, False
+        warnings.append(
+            RosterProblem(
+                check.file, check.line, check.columns.get("municipality"),
+                f"unknown municipality {muni_text!r}: kept region {explicit.value}, "
+                "municipality left empty",
+            )
+        )  # fmt: skip
+    if municipality is not None and explicit is None and municipality.region is None:
+        check.fail(
+            "municipality",
+            f"{municipality.name_fi} is in Åland, which is in no VIP region: give the region",
+        )
+        return municipality, None, False
+    if explicit is None and municipality is None:
+        check.fail("municipality", "municipality is missing (or give the region)")
+        return None, None, False
+    if (
+        explicit is not None
+        and municipality is not None
+        and municipality.region not in (None, explicit)
+    ):
+        assert municipality.region is not None
+        warnings.append(
+            RosterProblem(
+                check.file, check.line, check.columns.get("region"),
+                f"region {explicit.value} given, but {municipality.name_fi} is in "
+                f"{municipality.region.value}: kept {explicit.value}",
+            )
+        )  # fmt: skip
+    return (
+        municipality,
+        explicit or (municipality.region if municipality else None),
+        explicit is not None,
+    )
+
+
+def validate_record(
+    file: str, record: Record, columns: dict[str, str], warnings: list[RosterProblem]
+) -> RosterRow | list[RosterProblem]:
+    """One record -> an accepted row, or the list of its problems (never empty)."""
+    check = _RowCheck(file, record.line, columns)
+    if record.extra < 0:
+        check.fail(None, "unreadable CSV record")
+        return check.problems
+    if record.end_line > record.line:
+        check.fail(
+            None,
+            f"record spans lines {record.line}-{record.end_line}: a line break inside a quoted "
+            "value (is a quote left open?)",
+        )
+        return check.problems
+    if record.extra:
+        check.fail(
+            None,
+            f"{record.extra} more value(s) than the header has columns "
+            "(a delimiter inside an unquoted value?)",
+        )
+        return check.problems
+    values = record.values
+    email, reason = check_email(values.get("email", ""))
+    if reason is not None:
+        check.fail("email", reason)
+    first, last = _names(check, values)
+    organisation = _text_field(check, values, "organisation", MAX_ORGANISATION)
+    if not organisation and "organisation" not in [p.column for p in check.problems]:
+        check.fail("organisation", "organisation is missing")
+    row_warnings: list[RosterProblem] = []
+    municipality, region, region_explicit = _place(check, values, row_warnings)
+    language = _choice(check, values, "language", _LANGUAGES)
+    role = _choice(check, values, "role", _ROLES)
+    org_type = _choice(check, values, "org_type", _ORG_TYPES)
+    if check.problems or email is None or region is None:
+        return check.problems or [RosterProblem(file, record.line, None, "row is not usable")]
+    warnings.extend(row_warnings)
+    explicit = {"region"} if region_explicit else set()
+    explicit.update(
+        n for n, v in (("language", language), ("role", role), ("org_type", org_type)) if v
+    )
+    if language is None:
+        language = default_language(municipality) if municipality else Language.FI
+    return RosterRow(
+        file=file,
+        line=record.line,
+        email=email,
+        first_name=first,
+        last_name=last,
+        organisation=organisation,
+        org_type=org_type or OrgType.MUNICIPALITY,
+        municipality=municipality.code if municipality else None,
+        region=region,
+        language=language,
+        role=role or Role.SUPPORT,
+        explicit=frozenset(explicit),
+    )
+
+
+def _from_table(table: Table) -> RosterFile:
+    result = RosterFile(
+        file=table.file,
+        format=table.format,
+        encoding=table.encoding,
+        delimiter=table.delimiter,
+        lines=table.lines,
+        header_line=table.header_line,
+        blank_lines=table.blank_lines,
+        ignored_columns=table.ignored_columns,
+    )
+    for record in table.records:
+        outcome = validate_record(table.file, record, table.columns, result.warnings)
+        if isinstance(outcome, RosterRow):
+            result.rows.append(outcome)
+        else:
+            result.problems.extend(outcome)
+            result.rejected += 1
+            result.continuation_lines += record.end_line - record.line
+    return result
+
+
+def parse_roster(file: str, data: bytes) -> RosterFile:
+    """Parse one roster file (CSV or XLSX, sniffed from the bytes). Never raises."""
+    try:
+        table = read_table(file, data)
+    except RosterError as err:
+        reason = str(err).removeprefix(f"{file}: ")
+        return RosterFile(
+            file=file, readable=False, problems=[RosterProblem(file, None, None, reason)]
+        )
+    return _from_table(table)
