@@ -12,6 +12,7 @@ __all__ = [
     "ConfigError",
     "ContactNotFoundError",
     "ContentError",
+    "DeliveryOutcomeUnknownError",
     "EditionNotApprovedError",
     "MailerError",
     "PermanentProviderError",
@@ -111,6 +112,11 @@ class PermanentProviderError(ProviderError):
 
 class ProviderAuthError(PermanentProviderError):
     """401/403: the whole send stops, every further request would fail the same way."""
+
+
+class DeliveryOutcomeUnknownError(ProviderError):
+    """The request was sent but no answer came back (connection dropped, read timeout): it may
+    have been accepted. Never retried blindly; its rows stay `sending` (ambiguous)."""
 
 
 class TransientProviderError(ProviderError):

@@ -1,12 +1,42 @@
-"""The send ledger: one row per (edition, contact), and the batches that carry them."""
+"""The send ledger: one row per (edition, contact), and the batches that carry them.
+
+States: queued -> sending -> accepted | failed. A batch is claimed (rows -> `sending`) in its own
+committed transaction before the provider is called, and finished (rows -> `accepted`/`failed`) in
+another one after it, so a crash between the two leaves evidence (`sending`) instead of a guess.
+Every query here runs in the caller's transaction; `mailer.pipeline.send` owns the transactions.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Row
 
 from mailer.store.base import UTCDateTime, metadata
+from mailer.store.contacts import contacts
+from mailer.store.events import events
 
-__all__ = ["deliveries", "send_batches"]
+__all__ = [
+    "batch_recipients",
+    "claim_batch",
+    "deliveries",
+    "evidence_for_batches",
+    "finish_batch",
+    "finish_rows",
+    "insert_planned",
+    "planned_states",
+    "plan_candidates",
+    "release_batch",
+    "requeue_failed",
+    "send_batches",
+    "sending_batches",
+    "state_counts",
+    "withdraw_queued",
+]
 
 send_batches = sa.Table(
     "send_batches",
@@ -51,5 +81,310 @@ deliveries = sa.Table(
     sa.Column("accepted_at", UTCDateTime, nullable=True),
     sa.Column("failed_at", UTCDateTime, nullable=True),
     sa.UniqueConstraint("edition", "contact_id", name="uq_deliveries_edition_contact"),
-    sa.Index("ix_deliveries_edition_state", "edition", "state"),
+    # The claim query walks this index in order: queued rows of one variant, lowest id first,
+    # without sorting or skipping other variants' rows (1M-row editions stay fast).
+    sa.Index("ix_deliveries_edition_state", "edition", "state", "region", "language", "id"),
 )
+
+_d = deliveries.c
+_c = contacts.c
+_b = send_batches.c
+
+
+def _scope(stmt: Any, region: str | None, language: str | None) -> Any:
+    if region is not None:
+        stmt = stmt.where(_d.region == region)
+    if language is not None:
+        stmt = stmt.where(_d.language == language)
+    return stmt
+
+
+# --- planning ---------------------------------------------------------------------------------
+
+
+def plan_candidates(
+    conn: Connection, *, region: str | None, language: str | None, chunk: int = 10_000
+) -> Iterator[list[Row[Any]]]:
+    """Contacts in scope as (id, region, language, status) rows, in id order, `chunk` at a time.
+
+    Keyset pagination instead of one open cursor: memory stays flat for a million contacts and
+    no server-side cursor has to survive between chunks."""
+    last = 0
+    while True:
+        stmt = (
+            sa.select(_c.id, _c.region, _c.language, _c.status)
+            .where(_c.id > last)
+            .order_by(_c.id)
+            .limit(chunk)
+        )
+        if region is not None:
+            stmt = stmt.where(_c.region == region)
+        if language is not None:
+            stmt = stmt.where(_c.language == language)
+        rows = list(conn.execute(stmt))
+        if not rows:
+            return
+        yield rows
+        last = rows[-1][0]
+
+
+def planned_states(conn: Connection, edition: str, lo: int, hi: int) -> dict[int, str]:
+    """contact id -> ledger state, for the edition's rows of contacts lo..hi."""
+    stmt = sa.select(_d.contact_id, _d.state).where(
+        _d.edition == edition, _d.contact_id.between(lo, hi)
+    )
+    return {int(cid): str(state) for cid, state in conn.execute(stmt)}
+
+
+def _insert(conn: Connection) -> Any:
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    return dialect.insert(deliveries)
+
+
+def insert_planned(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """Bulk-insert planned rows; a row that exists already (unique edition + contact, e.g. a
+    concurrent planner) is left alone, so planning twice is harmless."""
+    if rows:
+        stmt = _insert(conn).on_conflict_do_nothing(index_elements=["edition", "contact_id"])
+        conn.execute(stmt, list(rows))
+
+
+def withdraw_queued(conn: Connection, edition: str, contact_ids: Sequence[int]) -> int:
+    """Remove queued (never sent) rows of contacts that may no longer be mailed."""
+    removed = 0
+    for start in range(0, len(contact_ids), 500):
+        part = contact_ids[start : start + 500]
+        result = conn.execute(
+            sa.delete(deliveries).where(
+                _d.edition == edition, _d.state == "queued", _d.contact_id.in_(part)
+            )
+        )
+        removed += result.rowcount
+    # Erased contacts leave rows without a contact: a queued one can never be sent.
+    result = conn.execute(
+        sa.delete(deliveries).where(
+            _d.edition == edition, _d.state == "queued", _d.contact_id.is_(None)
+        )
+    )
+    return removed + result.rowcount
+
+
+def requeue_failed(conn: Connection, edition: str, region: str | None, language: str | None) -> int:
+    """Failed rows get another chance in a new run (a re-run sends what is not yet accepted)."""
+    stmt = _scope(
+        sa.update(deliveries).where(_d.edition == edition, _d.state == "failed"), region, language
+    ).values(state="queued", batch_id=None)
+    return conn.execute(stmt).rowcount
+
+
+def state_counts(
+    conn: Connection, edition: str, region: str | None, language: str | None
+) -> dict[str, int]:
+    stmt = _scope(
+        sa.select(_d.state, sa.func.count()).where(_d.edition == edition).group_by(_d.state),
+        region,
+        language,
+    )
+    return {str(state): int(n) for state, n in conn.execute(stmt)}
+
+
+# --- claiming and finishing batches ------------------------------------------------------------
+
+
+def claim_batch(
+    conn: Connection,
+    *,
+    batch_id: str,
+    edition: str,
+    region: str,
+    language: str,
+    limit: int,
+    worker: str,
+    now: datetime,
+) -> int:
+    """Move up to `limit` queued rows of one variant to `sending` under a new batch; returns how
+    many. The caller commits before calling the provider.
+
+    One UPDATE whose subquery picks the rows: on SQLite the statement is atomic under the single
+    writer lock; on PostgreSQL `FOR UPDATE SKIP LOCKED` lets several senders claim disjoint rows
+    without waiting for each other, and the outer `state = 'queued'` re-check guards the rest."""
+    conn.execute(
+        sa.insert(send_batches).values(
+            id=batch_id,
+            edition=edition,
+            variant=f"{region}-{language}",
+            state="sending",
+            size=0,
+            attempts=1,
+            claimed_by=worker[:100],
+            created_at=now,
+            sending_at=now,
+        )
+    )
+    pick = (
+        sa.select(_d.id)
+        .join(contacts, _c.id == _d.contact_id)
+        .where(
+            _d.edition == edition,
+            _d.state == "queued",
+            _d.region == region,
+            _d.language == language,
+            _c.status == "active",
+        )
+        .order_by(_d.id)
+        .limit(limit)
+    )
+    if conn.dialect.name == "postgresql":
+        pick = pick.with_for_update(skip_locked=True, of=deliveries)
+    claimed = conn.execute(
+        sa.update(deliveries)
+        .where(_d.id.in_(pick.scalar_subquery()), _d.state == "queued")
+        .values(state="sending", batch_id=batch_id, sending_at=now, attempts=_d.attempts + 1)
+    ).rowcount
+    if claimed:
+        conn.execute(sa.update(send_batches).where(_b.id == batch_id).values(size=claimed))
+    else:
+        conn.execute(sa.delete(send_batches).where(_b.id == batch_id))
+    return int(claimed)
+
+
+def batch_recipients(conn: Connection, batch_id: str) -> list[Row[Any]]:
+    """The batch's rows with what stage 2 needs; contact columns are None for an erased contact."""
+    stmt = (
+        sa.select(
+            _d.id,
+            _d.delivery_id,
+            _d.contact_id,
+            _c.email,
+            _c.first_name,
+            _c.last_name,
+            _c.organisation,
+            _c.role,
+        )
+        .select_from(deliveries.outerjoin(contacts, _c.id == _d.contact_id))
+        .where(_d.batch_id == batch_id, _d.state == "sending")
+        .order_by(_d.id)
+    )
+    return list(conn.execute(stmt))
+
+
+def finish_batch(
+    conn: Connection,
+    batch_id: str,
+    *,
+    state: str,
+    now: datetime,
+    message_id: str | None = None,
+    error: str | None = None,
+) -> int:
+    """Every row of the batch still in `sending` -> `state` (accepted / failed / queued), in one
+    statement. `queued` puts rows back that provably never left (e.g. a 401)."""
+    values: dict[str, Any] = {"state": state, "last_error": error}
+    if state == "accepted":
+        values.update(message_id=message_id, accepted_at=now)
+    elif state == "failed":
+        values["failed_at"] = now
+    elif state == "queued":
+        values["batch_id"] = None
+    rows = conn.execute(
+        sa.update(deliveries).where(_d.batch_id == batch_id, _d.state == "sending").values(values)
+    ).rowcount
+    conn.execute(
+        sa.update(send_batches)
+        .where(_b.id == batch_id)
+        .values(
+            state="failed" if state == "queued" else state,
+            message_id=message_id,
+            last_error=error,
+            finished_at=now,
+        )
+    )
+    return int(rows)
+
+
+def finish_rows(conn: Connection, batch_id: str, rows: Sequence[dict[str, Any]]) -> None:
+    """Per-row outcomes (executemany): dicts with delivery_id, state, message_id, error, at."""
+    if not rows:
+        return
+    stmt = (
+        sa.update(deliveries)
+        .where(
+            _d.delivery_id == sa.bindparam("k_delivery_id"),
+            _d.batch_id == sa.bindparam("k_batch_id"),
+            _d.state == "sending",
+        )
+        .values(
+            state=sa.bindparam("k_state"),
+            message_id=sa.bindparam("k_message_id"),
+            last_error=sa.bindparam("k_error"),
+            accepted_at=sa.bindparam("k_accepted_at"),
+            failed_at=sa.bindparam("k_failed_at"),
+        )
+    )
+    conn.execute(
+        stmt,
+        [
+            {
+                "k_delivery_id": r["delivery_id"],
+                "k_batch_id": batch_id,
+                "k_state": r["state"],
+                "k_message_id": r.get("message_id"),
+                "k_error": r.get("error"),
+                "k_accepted_at": r["at"] if r["state"] == "accepted" else None,
+                "k_failed_at": r["at"] if r["state"] == "failed" else None,
+            }
+            for r in rows
+        ],
+    )
+
+
+def release_batch(conn: Connection, batch_id: str, error: str | None = None) -> None:
+    """Leave a batch's rows in `sending` (its fate is unknown) but note why on the batch."""
+    conn.execute(sa.update(send_batches).where(_b.id == batch_id).values(last_error=error))
+
+
+# --- ambiguous batches ---------------------------------------------------------------------------
+
+
+def sending_batches(
+    conn: Connection, edition: str, region: str | None, language: str | None
+) -> list[Row[Any]]:
+    """Batches that still have rows in `sending`: (batch_id, claimed_by, sending_at, rows)."""
+    stmt = _scope(
+        sa.select(_d.batch_id, _b.claimed_by, _b.sending_at, sa.func.count())
+        .join(send_batches, _b.id == _d.batch_id)
+        .where(_d.edition == edition, _d.state == "sending")
+        .group_by(_d.batch_id, _b.claimed_by, _b.sending_at),
+        region,
+        language,
+    )
+    return list(conn.execute(stmt))
+
+
+def evidence_for_batches(conn: Connection, batch_ids: Sequence[str]) -> dict[str, str | None]:
+    """Batches that a stored delivery event proves were accepted -> the X-Message-Id the event
+    carries (SendGrid's sg_message_id is `<X-Message-Id>.<suffix>`), if any.
+
+    One request is accepted or refused as a whole (SendGrid answers once per request), so an
+    event for any row of a batch proves every row of it."""
+    if not batch_ids:
+        return {}
+    linked = (
+        sa.select(_d.batch_id, sa.func.min(events.c.sg_message_id))
+        .join(events, events.c.delivery_pk == _d.id)
+        .where(_d.batch_id.in_(batch_ids))
+        .group_by(_d.batch_id)
+    )
+    found: dict[str, str | None] = {}
+    for batch_id, sg_message_id in conn.execute(linked):
+        found[str(batch_id)] = str(sg_message_id).split(".", 1)[0] if sg_message_id else None
+    by_prefix = (
+        sa.select(_b.id, _b.message_id)
+        .where(_b.id.in_(batch_ids), _b.message_id.is_not(None))
+        .where(
+            sa.exists().where(events.c.sg_message_id.like(_b.message_id.concat("%")))
+        )
+    )
+    for batch_id, message_id in conn.execute(by_prefix):
+        found.setdefault(str(batch_id), message_id)
+    return found

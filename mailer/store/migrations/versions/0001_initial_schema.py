@@ -196,7 +196,11 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("deliveries", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_deliveries_batch_id"), ["batch_id"], unique=False)
-        batch_op.create_index("ix_deliveries_edition_state", ["edition", "state"], unique=False)
+        batch_op.create_index(
+            "ix_deliveries_edition_state",
+            ["edition", "state", "region", "language", "id"],
+            unique=False,
+        )
         batch_op.create_index(batch_op.f("ix_deliveries_state"), ["state"], unique=False)
 
     op.create_table(

@@ -1,0 +1,192 @@
+"""The embedded default provider: one complete RFC 5322 message per recipient, on disk.
+
+Files go to `<var_dir>/outbox/<edition>/<delivery_id>.eml`, each written to a temporary name and
+renamed into place (os.replace is atomic on POSIX), so a killed send never leaves half a letter.
+`index.jsonl` beside them gets one JSON line per letter, appended after the files of a batch are
+in place: a torn last line after a crash is ignored, and the .eml files themselves are the proof
+that a letter "went out" (see `delivered`). Nothing leaves the machine.
+"""
+
+from __future__ import annotations
+
+import binascii
+import json
+import os
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from email import policy as email_policy
+from email.headerregistry import BaseHeader
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr
+from pathlib import Path
+
+from mailer.config import Settings
+from mailer.models import OutgoingMessage, SendOutcome
+from mailer.providers.base import Batch, unsubscribe_headers
+from mailer.render import personalise
+from mailer.store.base import utcnow
+
+__all__ = ["OutboxProvider"]
+
+# RFC 5322 section 2.1.1: a line must not exceed 998 octets; longer bodies are quoted-printable.
+_MAX_8BIT_LINE = 998
+_POLICY = email_policy.SMTPUTF8  # CRLF line ends, UTF-8 headers allowed (RFC 6532)
+
+
+def _header(name: str, value: str) -> BaseHeader:
+    """A parsed header object; assigning it to a message skips re-parsing (the expensive part of
+    building messages with the email package), so headers shared by a batch are parsed once."""
+    parsed = _POLICY.header_factory(name, value)
+    assert isinstance(parsed, BaseHeader)
+    return parsed
+
+
+def _body(text: str) -> tuple[str, BaseHeader]:
+    raw = text.encode("utf-8")
+    if max((len(line) for line in raw.splitlines()), default=0) <= _MAX_8BIT_LINE:
+        # 8bit (RFC 6152): the generator writes surrogate-escaped bytes back out unchanged
+        return raw.decode("ascii", "surrogateescape"), _CTE_8BIT
+    return binascii.b2a_qp(raw).decode("ascii"), _CTE_QP
+
+
+_CTE_8BIT = _header("Content-Transfer-Encoding", "8bit")
+_CTE_QP = _header("Content-Transfer-Encoding", "quoted-printable")
+_CT_TEXT = _header("Content-Type", 'text/plain; charset="utf-8"')
+_CT_HTML = _header("Content-Type", 'text/html; charset="utf-8"')
+_CT_ALT = _header("Content-Type", "multipart/alternative")
+_MIME = _header("MIME-Version", "1.0")
+
+
+class OutboxProvider:
+    name = "outbox"
+
+    def __init__(self, settings: Settings, *, clock: Callable[[], datetime] = utcnow) -> None:
+        self.root = settings.outbox_dir
+        self.from_addr = formataddr((settings.from_name, settings.from_email))
+        self.reply_to = settings.reply_to
+        self.domain = settings.from_email.rpartition("@")[2] or "localhost"
+        self.clock = clock
+
+    # --- Provider protocol ---------------------------------------------------------------------
+
+    def send_batch(self, batch: Batch) -> list[SendOutcome]:
+        compiled = batch.compiled
+        folder = self.root / compiled.edition
+        folder.mkdir(parents=True, exist_ok=True)
+        now = self.clock()
+        common = self._common_headers(compiled.subject, now)
+        outcomes: list[SendOutcome] = []
+        lines: list[str] = []
+        for recipient in batch.recipients:
+            message = personalise(compiled, recipient, unsubscribe_headers(recipient))
+            message_id = self._message_id(message.delivery_id)
+            name = f"{message.delivery_id}.eml"
+            _write_atomic(folder / name, self._build(message, common, message_id))
+            outcomes.append(
+                SendOutcome(delivery_id=message.delivery_id, accepted=True, message_id=message_id)
+            )
+            lines.append(
+                json.dumps(
+                    {
+                        "delivery_id": message.delivery_id,
+                        "batch_id": batch.batch_id,
+                        "variant": compiled.variant.key,
+                        "to": message.to_email,
+                        "file": name,
+                        "message_id": message_id,
+                        "written_at": now.isoformat(),
+                    },
+                    ensure_ascii=False,
+                )
+                + "\n"
+            )
+        _append(folder / "index.jsonl", lines)
+        return outcomes
+
+    def send_message(self, message: OutgoingMessage) -> SendOutcome:
+        folder = self.root / message.edition / "test"
+        folder.mkdir(parents=True, exist_ok=True)
+        message_id = self._message_id(message.delivery_id)
+        common = self._common_headers(message.subject, self.clock())
+        _write_atomic(
+            folder / f"{message.delivery_id}.eml", self._build(message, common, message_id)
+        )
+        return SendOutcome(delivery_id=message.delivery_id, accepted=True, message_id=message_id)
+
+    def close(self) -> None:
+        """Nothing to release: every file is closed as soon as it is written."""
+
+    # --- evidence for the ambiguity rule ------------------------------------------------------
+
+    def delivered(self, edition: str, delivery_ids: Iterable[str]) -> set[str]:
+        """The delivery ids whose letter is in the outbox (file in place, or named by the index)."""
+        folder = self.root / edition
+        wanted = set(delivery_ids)
+        found = {d for d in wanted if (folder / f"{d}.eml").exists()}
+        index = folder / "index.jsonl"
+        if index.exists() and found != wanted:
+            with index.open(encoding="utf-8") as handle:
+                for line in handle:
+                    try:
+                        delivery_id = json.loads(line)["delivery_id"]
+                    except (ValueError, KeyError, TypeError):
+                        continue  # a line torn by a crash proves nothing
+                    if delivery_id in wanted:
+                        found.add(delivery_id)
+        return found
+
+    # --- building messages ----------------------------------------------------------------------
+
+    def _message_id(self, delivery_id: str) -> str:
+        return f"<{delivery_id}@{self.domain}>"
+
+    def _common_headers(self, subject: str, now: datetime) -> list[tuple[str, BaseHeader]]:
+        headers = [
+            ("From", _header("From", self.from_addr)),
+            ("Subject", _header("Subject", subject)),
+            ("Date", _header("Date", format_datetime(now))),
+        ]
+        if self.reply_to:
+            headers.append(("Reply-To", _header("Reply-To", self.reply_to)))
+        return headers
+
+    def _build(
+        self, message: OutgoingMessage, common: list[tuple[str, BaseHeader]], message_id: str
+    ) -> bytes:
+        msg = EmailMessage(policy=_POLICY)
+        for name, value in common:
+            msg[name] = value
+        msg["To"] = formataddr((message.to_name, message.to_email))
+        msg["Message-ID"] = message_id
+        for name, value in message.headers.items():
+            msg[name] = value
+        msg["X-Delivery-Id"] = message.delivery_id
+        msg["MIME-Version"] = _MIME
+        msg["Content-Type"] = _CT_ALT
+        # RFC 2046 section 5.1.4: alternatives in increasing order of preference, text first.
+        parts = []
+        for content_type, body in ((_CT_TEXT, message.text), (_CT_HTML, message.html)):
+            part = EmailMessage(policy=_POLICY)
+            payload, cte = _body(body)
+            part["Content-Type"] = content_type
+            part["Content-Transfer-Encoding"] = cte
+            part.set_payload(payload)
+            parts.append(part)
+        msg.set_payload(parts)
+        return msg.as_bytes()
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    with tmp.open("wb") as handle:
+        handle.write(data)
+    os.replace(tmp, path)
+
+
+def _append(index: Path, lines: list[str]) -> None:
+    if not lines:
+        return
+    with index.open("a", encoding="utf-8") as handle:
+        handle.write("".join(lines))
+        handle.flush()
+        os.fsync(handle.fileno())
