@@ -22,6 +22,8 @@ from mailer.config import Settings
 from mailer.pipeline import Context
 from mailer.store.base import create_db_engine, metadata, migrate
 
+pytest_plugins = ["tests.fakes.fixtures"]
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 POSTGRES_URL = os.environ.get("MAILER_TEST_POSTGRES_URL")

@@ -1,0 +1,442 @@
+"""A faithful fake SendGrid v3 HTTP server for tests and benches (never the real API).
+
+Usage in tests (the `fake_sendgrid` fixture does this)::
+
+    with FakeSendGrid() as fake:
+        client = sendgrid.SendGridAPIClient(fake.api_key, host=fake.url)
+        client.send(message)            # POST {fake.url}/v3/mail/send
+        fake.requests[0].body           # the JSON that was actually sent
+
+For benches, `start_subprocess()` runs the same server in its own process (validation then uses
+the other CPU core) and returns a `FakeSendGridProcess` handle with `.url`, `.api_key`, `.stats()`.
+Run by hand: ``python -m tests.fakes.sendgrid_server --port 0`` prints ``URL http://127.0.0.1:N``.
+
+Endpoints: POST /v3/mail/send (validation: see tests/fakes/sendgrid_rules.py), GET
+/v3/suppression/{bounces,blocks,invalid_emails,spam_reports,unsubscribes} (limit <= 500, offset,
+start_time, end_time, email), and unauthenticated control endpoints under /__fake/ (stats, reset,
+inject, inject_random, suppressions) used by the subprocess handle.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+import time
+import zlib
+from collections.abc import Callable, Mapping
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from tests.fakes import sendgrid_events
+from tests.fakes.sendgrid_rules import MAX_MESSAGE_BYTES, Rejection, validate_mail_send
+from tests.fakes.sendgrid_state import (
+    SUPPRESSION_LISTS,
+    AcceptedPersonalization,
+    Attempt,
+    FakeState,
+    Fault,
+    RecordedRequest,
+)
+
+DEFAULT_API_KEY = "SG.fake-full-access.key-for-tests-only"
+DEFAULT_RESTRICTED_KEY = "SG.fake-restricted.no-mail-send-scope"
+MAX_SUPPRESSION_LIMIT = 500  # spec: PaginationCommonLimit maximum
+MAX_READ_BYTES = MAX_MESSAGE_BYTES + 8 * 1024 * 1024  # beyond this we stop reading and close
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128
+    fake: FakeSendGrid
+
+
+class _Handler(BaseHTTPRequestHandler):
+    # HTTP/1.1 so clients can keep connections alive (urllib closes; httpx/requests reuse).
+    protocol_version = "HTTP/1.1"
+    server: _Server
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: tests read the fake's records, not its access log."""
+
+    # -- plumbing -------------------------------------------------------------------------
+    def _read_body(self) -> bytes | None:
+        """Read the whole body (so keep-alive stays in sync); None if too big to read."""
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_READ_BYTES:
+            self.close_connection = True
+            return None
+        return self.rfile.read(length) if length else b""
+
+    def _send(
+        self, status: int, payload: Any = None, headers: Mapping[str, str] | None = None
+    ) -> None:
+        data = b"" if payload is None else json.dumps(payload).encode()
+        self.send_response(status)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        if payload is not None:
+            self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        if data:
+            self.wfile.write(data)
+
+    def _reject(self, rejection: Rejection, headers: Mapping[str, str] | None = None) -> None:
+        self._send(rejection.status, rejection.body(), headers)
+
+    def _auth(self) -> Rejection | None:
+        fake = self.server.fake
+        header = self.headers.get("Authorization", "")
+        scheme, _, key = header.partition(" ")
+        if not header:
+            return Rejection(401, "authorization required")
+        if scheme != "Bearer" or key not in (fake.api_key, fake.restricted_api_key):
+            return Rejection(
+                401, "The provided authorization grant is invalid, expired, or revoked"
+            )
+        if key == fake.restricted_api_key:
+            return Rejection(403, "access forbidden")
+        return None
+
+    # -- routes ---------------------------------------------------------------------------
+    def do_POST(self) -> None:
+        path = urlsplit(self.path).path
+        raw = self._read_body()
+        if path == "/v3/mail/send":
+            self.server.fake._mail_send(self, raw)
+        elif path.startswith("/__fake/"):
+            self.server.fake._control(self, path, raw)
+        else:
+            self._send(404, Rejection(404, "not found").body())
+
+    def do_GET(self) -> None:
+        parts = urlsplit(self.path)
+        if parts.path == "/__fake/stats":
+            self._send(200, self.server.fake.stats())
+            return
+        name = parts.path.removeprefix("/v3/suppression/")
+        if name == parts.path or name not in SUPPRESSION_LISTS:
+            self._send(404, Rejection(404, "not found").body())
+            return
+        rejection = self._auth()
+        if rejection is not None:
+            self._reject(rejection)
+            return
+        self.server.fake._suppressions(self, name, parse_qs(parts.query))
+
+    def do_PUT(self) -> None:
+        self._read_body()
+        self._send(405, Rejection(405, "method not allowed").body())
+
+    do_DELETE = do_PATCH = do_PUT
+
+
+class FakeSendGrid:
+    """The fake SendGrid server (one per test; see module docstring). Public API:
+
+    Attributes: url, api_key, restricted_api_key (a valid key without mail.send: 403),
+    requests (list[RecordedRequest]: accepted 202 requests with .body, .message_id, .received_at),
+    sandbox_requests, attempts (list[Attempt]: every mail-send request with its status/fault).
+    Methods: start(), stop(), reset(), inject(kind, count=1, **params), inject_random(seed, rates,
+    params=None), clear_injections(), add_suppression(list_name, email, reason=, status=, created=,
+    ip=), accepted_personalizations(), sent_to(email), message_ids(), stats(),
+    events_for_accepted(kind="delivered", emails=None, **overrides).
+    """
+
+    def __init__(
+        self,
+        api_key: str = DEFAULT_API_KEY,
+        *,
+        restricted_api_key: str = DEFAULT_RESTRICTED_KEY,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        record_bodies: bool = True,
+        cross_check: bool = False,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.api_key = api_key
+        self.restricted_api_key = restricted_api_key
+        self.cross_check = cross_check
+        self.clock = clock
+        self._state = FakeState(record_bodies=record_bodies, clock=clock)
+        self._server = _Server((host, port), _Handler)
+        self._server.fake = self
+        self._thread: threading.Thread | None = None
+        bound_host, bound_port = self._server.server_address[:2]
+        self.url = f"http://{bound_host!s}:{bound_port}"
+
+    # -- lifecycle ------------------------------------------------------------------------
+    def start(self) -> FakeSendGrid:
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._server.shutdown()
+            self._thread.join(timeout=5)
+            self._thread = None
+        self._server.server_close()
+
+    def __enter__(self) -> FakeSendGrid:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- records --------------------------------------------------------------------------
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        with self._state.lock:
+            return list(self._state.requests)
+
+    @property
+    def sandbox_requests(self) -> list[RecordedRequest]:
+        with self._state.lock:
+            return list(self._state.sandbox_requests)
+
+    @property
+    def attempts(self) -> list[Attempt]:
+        with self._state.lock:
+            return list(self._state.attempts)
+
+    def message_ids(self) -> list[str]:
+        """X-Message-Id of every accepted request, in order."""
+        return [r.message_id for r in self.requests]
+
+    def accepted_personalizations(self) -> list[AcceptedPersonalization]:
+        """Every accepted personalization, flattened, each with its request's message id."""
+        out = []
+        for req in self.requests:
+            if req.body is None:
+                raise RuntimeError("this fake runs with record_bodies=False")
+            for i, pers in enumerate(req.body["personalizations"]):
+                out.append(AcceptedPersonalization(req.message_id, i, pers, req))
+        return out
+
+    def sent_to(self, email: str) -> int:
+        """How many accepted personalizations were addressed to `email` (case-insensitive)."""
+        wanted = email.lower()
+        return sum(
+            1
+            for p in self.accepted_personalizations()
+            for address in p.emails
+            if address.lower() == wanted
+        )
+
+    def stats(self) -> dict[str, Any]:
+        return self._state.stats()
+
+    def reset(self) -> None:
+        """Forget every record, queued fault and suppression (keys and URL stay)."""
+        self._state.reset()
+
+    def inject(self, kind: str | int, count: int = 1, **params: Any) -> None:
+        """Queue `count` faults for the next mail-send requests (FIFO). Kinds and params:
+        "429" (limit=600, reset_in=1 s, remaining=0), "500", "503", "slow" (seconds=1.0, then
+        answered normally), "drop" (body read, connection closed, nothing recorded),
+        "accept_then_drop" (validated and recorded as accepted, then closed with no answer)."""
+        self._state.inject(kind, count, **params)
+
+    def inject_random(
+        self,
+        seed: int,
+        rates: Mapping[str, float],
+        params: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> None:
+        """Seeded random faults: e.g. inject_random(7, {"429": 0.1, "drop": 0.05})."""
+        self._state.inject_random(seed, rates, params)
+
+    def clear_injections(self) -> None:
+        self._state.clear_injections()
+
+    def add_suppression(self, list_name: str, email: str, **fields: Any) -> dict[str, Any]:
+        """Seed a suppression list (bounces, blocks, invalid_emails, spam_reports, unsubscribes);
+        keyword fields: reason, status, created (unix s), ip."""
+        return self._state.add_suppression(list_name, email, **fields)
+
+    def events_for_accepted(
+        self, kind: str = "delivered", emails: list[str] | None = None, **overrides: Any
+    ) -> list[dict[str, Any]]:
+        """SendGrid Event Webhook dicts for accepted recipients (see sendgrid_events)."""
+        return sendgrid_events.events_for(
+            self.accepted_personalizations(), kind, emails, now=self.clock(), overrides=overrides
+        )
+
+    # -- handlers (called on server threads) ----------------------------------------------
+    def _mail_send(self, handler: _Handler, raw: bytes | None) -> None:
+        attempt = Attempt(received_at=self.clock(), status=None)
+        payload, headers = self._decide(handler, raw, attempt)
+        # Record before answering: once the client has its answer, the records already show it.
+        self._state.record_attempt(attempt)
+        if attempt.status is None:  # drop / accept_then_drop: close without a word
+            handler.close_connection = True
+            return
+        handler._send(attempt.status, payload, headers)
+
+    def _decide(
+        self, handler: _Handler, raw: bytes | None, attempt: Attempt
+    ) -> tuple[Any, dict[str, str] | None]:
+        """Work out the answer to one mail-send request; sets attempt.status (None = drop)."""
+        rejection = handler._auth()
+        if rejection is not None:
+            return self._rejected(rejection, attempt), None
+        fault = self._state.next_fault()
+        if fault is not None:
+            attempt.fault = fault.kind
+            answer = self._fault_answer(fault, attempt)
+            if answer is not None:
+                return answer
+        rejection, body = self._parse(handler, raw)
+        if rejection is None:
+            started = time.perf_counter()
+            rejection = validate_mail_send(body, now=self.clock(), cross_check=self.cross_check)
+            self._state.record_validation(time.perf_counter() - started)
+            if rejection is not None and rejection.status == 500:
+                with self._state.lock:
+                    self._state.disagreements.append(rejection.message)
+        if rejection is not None:
+            return self._rejected(rejection, attempt), None
+        sandbox = bool(body.get("mail_settings", {}).get("sandbox_mode", {}).get("enable"))
+        rec = self._state.record_accepted(body, sandbox=sandbox)
+        attempt.message_id = None if sandbox else rec.message_id
+        if fault is not None and fault.kind == "accept_then_drop":
+            return None, None  # it went out, but the client never hears (status stays None)
+        # Sandbox mode: SendGrid validates and answers 200 without sending anything.
+        attempt.status = 200 if sandbox else 202
+        return None, {"X-Message-Id": rec.message_id}
+
+    def _parse(self, handler: _Handler, raw: bytes | None) -> tuple[Rejection | None, Any]:
+        if raw is None:
+            return Rejection(413, "content too large"), None
+        if handler.headers.get("Content-Encoding", "").lower() == "gzip":
+            try:
+                # Bounded: a gzip bomb must not take the fake down.
+                raw = zlib.decompressobj(wbits=31).decompress(raw, MAX_MESSAGE_BYTES + 1)
+            except zlib.error:
+                return Rejection(400, "The gzip body could not be decompressed."), None
+        if len(raw) > MAX_MESSAGE_BYTES:
+            return Rejection(413, "content too large"), None
+        try:
+            return None, json.loads(raw)
+        except (UnicodeDecodeError, json.JSONDecodeError) as err:
+            return Rejection(400, f"Bad Request: the body is not valid JSON ({err})"), None
+
+    @staticmethod
+    def _rejected(rejection: Rejection, attempt: Attempt) -> dict[str, Any]:
+        attempt.status = rejection.status
+        attempt.error_field = rejection.field
+        attempt.error_message = rejection.message
+        return rejection.body()
+
+    def _fault_answer(
+        self, fault: Fault, attempt: Attempt
+    ) -> tuple[Any, dict[str, str] | None] | None:
+        """The answer an injected fault forces, or None to go on (slow, accept_then_drop)."""
+        p = fault.params
+        if fault.kind == "429":
+            attempt.status = 429
+            headers = {
+                "X-RateLimit-Limit": str(p.get("limit", 600)),
+                "X-RateLimit-Remaining": str(p.get("remaining", 0)),
+                "X-RateLimit-Reset": str(int(self.clock()) + int(p.get("reset_in", 1))),
+            }
+            return Rejection(429, "too many requests").body(), headers
+        if fault.kind in ("500", "503"):
+            attempt.status = int(fault.kind)
+            message = "internal server error" if fault.kind == "500" else "service unavailable"
+            return Rejection(attempt.status, message).body(), None
+        if fault.kind == "slow":
+            time.sleep(float(p.get("seconds", 1.0)))
+        if fault.kind == "drop":
+            return None, None  # body was read; status stays None: close without answering
+        return None
+
+    def _suppressions(self, handler: _Handler, name: str, query: dict[str, list[str]]) -> None:
+        values: dict[str, int | None] = {}
+        for param, default in (("limit", 500), ("offset", 0), ("start_time", None)):
+            values[param] = default
+        values["end_time"] = None
+        for param in values:
+            if param in query:
+                try:
+                    values[param] = int(query[param][0])
+                except ValueError:
+                    handler._reject(Rejection(400, f"{param} must be an integer", param))
+                    return
+        limit, offset = values["limit"], values["offset"]
+        assert limit is not None and offset is not None
+        if not 1 <= limit <= MAX_SUPPRESSION_LIMIT:
+            handler._reject(Rejection(400, "limit must be between 1 and 500", "limit"))
+            return
+        if offset < 0:
+            handler._reject(Rejection(400, "offset must be 0 or more", "offset"))
+            return
+        page = self._state.suppression_page(
+            name,
+            limit=limit,
+            offset=offset,
+            start_time=values["start_time"],
+            end_time=values["end_time"],
+            email=query.get("email", [None])[0],
+        )
+        handler._send(200, page)
+
+    def _control(self, handler: _Handler, path: str, raw: bytes | None) -> None:
+        """Test-control endpoints for the subprocess handle (not part of SendGrid's API)."""
+        args = json.loads(raw or b"{}")
+        if path == "/__fake/reset":
+            self.reset()
+        elif path == "/__fake/inject":
+            self.inject(args["kind"], args.get("count", 1), **args.get("params", {}))
+        elif path == "/__fake/inject_random":
+            self.inject_random(args["seed"], args["rates"], args.get("params"))
+        elif path == "/__fake/suppressions":
+            self.add_suppression(args.pop("list_name"), args.pop("email"), **args)
+        else:
+            handler._send(404, Rejection(404, "not found").body())
+            return
+        handler._send(200, {"ok": True})
+
+
+def start_subprocess(**kwargs: Any) -> Any:
+    """Run the fake in its own process; see tests.fakes.sendgrid_process.start_subprocess."""
+    from tests.fakes.sendgrid_process import start_subprocess as start
+
+    return start(**kwargs)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Run the fake SendGrid server")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--api-key", default=DEFAULT_API_KEY)
+    parser.add_argument("--no-record-bodies", action="store_true")
+    parser.add_argument("--cross-check", action="store_true")
+    opts = parser.parse_args(argv)
+    fake = FakeSendGrid(
+        opts.api_key,
+        host=opts.host,
+        port=opts.port,
+        record_bodies=not opts.no_record_bodies,
+        cross_check=opts.cross_check,
+    )
+    print(f"URL {fake.url}", flush=True)
+    try:
+        fake._server.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        fake._server.server_close()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
