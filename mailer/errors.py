@@ -21,6 +21,7 @@ __all__ = [
     "RateLimitedError",
     "RosterError",
     "ScheduleError",
+    "SchedulerLockedError",
     "StorageError",
     "TemplateError",
     "TransientProviderError",
@@ -148,3 +149,15 @@ class ScheduleError(MailerError, ValueError):
         self.field = field
         where = f"{file}:{line}" if line is not None else file
         super().__init__(f"{where}: {field}: {message}")
+
+
+class SchedulerLockedError(MailerError, RuntimeError):
+    """Another scheduler is active on this database (only one may be)."""
+
+    def __init__(self, holder: str, heartbeat_at: str) -> None:
+        self.holder = holder
+        self.heartbeat_at = heartbeat_at
+        super().__init__(
+            f"another scheduler is active on this database: {holder} (last heartbeat "
+            f"{heartbeat_at})"
+        )
