@@ -32,6 +32,16 @@ class BouncePolicySettings(BaseSettings):
 
     soft_editions_to_stale: int = Field(3, ge=1)
     soft_editions_to_suspect: int = Field(1, ge=1)
+    # SendGrid retries a deferred message for 72 hours, then gives up (Event Webhook reference)
+    deferral_give_up_hours: int = Field(72, ge=1)
+    # matched case-insensitively against `dropped` reasons and `bounce_classification`
+    hard_dropped_reasons: list[str] = Field(default_factory=lambda: ["Bounced Address", "Invalid"])
+    unsubscribed_dropped_reasons: list[str] = Field(
+        default_factory=lambda: ["Spam Reporting Address", "Unsubscribed Address"]
+    )
+    our_side_classifications: list[str] = Field(
+        default_factory=lambda: ["Reputation", "Content", "Technical"]
+    )
 
 
 class Settings(BaseSettings):

@@ -1,12 +1,32 @@
-"""Delivery events as received (webhook or suppression sync), each stored once."""
+"""Delivery events as received (webhook or suppression sync), each stored once; set-based queries
+to store them, link them to the ledger and load a contact's history for the bounce policy."""
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
 
+from mailer.models import DeliveryEvent, EventType
 from mailer.store.base import UTCDateTime, metadata
+from mailer.store.contacts import contact_history, contacts
+from mailer.store.ledger import deliveries, send_batches
 
-__all__ = ["events"]
+__all__ = [
+    "ContactState",
+    "Link",
+    "contact_states",
+    "events",
+    "insert_events",
+    "link_events",
+    "load_histories",
+    "update_counters",
+]
 
 events = sa.Table(
     "events",
@@ -43,3 +63,223 @@ events = sa.Table(
     sa.Column("counted", sa.Boolean, nullable=False, server_default=sa.false()),  # by policy
     sa.Column("raw", sa.JSON, nullable=False),
 )
+
+# SQLite allows 32766 bound parameters per statement; PostgreSQL 65535. Stay far below both.
+_CHUNK = 900
+T = TypeVar("T")
+
+
+def _chunks(items: Collection[T]) -> Iterator[list[T]]:
+    seq = list(items)
+    for start in range(0, len(seq), _CHUNK):
+        yield seq[start : start + _CHUNK]
+
+
+@dataclass(frozen=True)
+class Link:
+    """Where an event belongs in the ledger (every field None: unlinked)."""
+
+    delivery_pk: int | None = None
+    contact_id: int | None = None
+    edition: str | None = None
+
+
+def insert_events(conn: Connection, rows: Sequence[dict[str, Any]]) -> set[str]:
+    """Insert rows (column -> value) once by sg_event_id; returns the ids actually inserted.
+
+    ON CONFLICT DO NOTHING on both backends, so two concurrent POSTs of the same events (SendGrid
+    retries) never fail or double; RETURNING tells which rows were new."""
+    if not rows:
+        return set()
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    stmt = (
+        insert(events)
+        .on_conflict_do_nothing(index_elements=["sg_event_id"])
+        .returning(events.c.sg_event_id)
+    )
+    return set(conn.execute(stmt, list(rows)).scalars())
+
+
+def link_events(conn: Connection, evs: Sequence[DeliveryEvent]) -> list[Link]:
+    """The ledger link of each event, in order: our `delivery_id` from custom_args, else the
+    `sg_message_id` prefix (the X-Message-Id of the send request, SendGrid docs "Event Webhook
+    Reference") with the address, else the address alone (that contact's delivery of the event's
+    edition, or their latest delivery). Three bulk lookups per call, never one per event."""
+    links: list[Link | None] = [None] * len(evs)
+
+    by_delivery_id: dict[str, Link] = {}
+    wanted = {e.delivery_id for e in evs if e.delivery_id}
+    for chunk in _chunks(wanted):
+        query = sa.select(
+            deliveries.c.delivery_id, deliveries.c.id, deliveries.c.contact_id, deliveries.c.edition
+        ).where(deliveries.c.delivery_id.in_(chunk))
+        for did, pk, contact_id, edition in conn.execute(query):
+            by_delivery_id[did] = Link(pk, contact_id, edition)
+    for i, e in enumerate(evs):
+        if e.delivery_id and e.delivery_id in by_delivery_id:
+            links[i] = by_delivery_id[e.delivery_id]
+
+    prefixes = {
+        e.sg_message_id.split(".", 1)[0]
+        for i, e in enumerate(evs)
+        if links[i] is None and e.sg_message_id
+    }
+    if prefixes:
+        by_message = _by_message_id(conn, prefixes)
+        for i, e in enumerate(evs):
+            if links[i] is None and e.sg_message_id:
+                prefix = e.sg_message_id.split(".", 1)[0]
+                candidates = by_message.get(prefix, {})
+                if e.email and e.email in candidates:
+                    links[i] = candidates[e.email]
+                elif len(candidates) == 1:  # a single-recipient request
+                    links[i] = next(iter(candidates.values()))
+
+    emails = {e.email for i, e in enumerate(evs) if links[i] is None and e.email}
+    if emails:
+        by_email = _by_email(conn, emails)
+        for i, e in enumerate(evs):
+            if links[i] is None and e.email and e.email in by_email:
+                contact_id, per_edition = by_email[e.email]
+                if e.edition and e.edition in per_edition:
+                    pk = per_edition[e.edition]
+                    links[i] = Link(pk, contact_id, e.edition)
+                elif per_edition:
+                    edition, pk = max(per_edition.items(), key=lambda kv: kv[1])
+                    links[i] = Link(pk, contact_id, edition)
+                else:
+                    links[i] = Link(None, contact_id, None)
+    return [link or Link() for link in links]
+
+
+def _by_message_id(conn: Connection, prefixes: set[str]) -> dict[str, dict[str | None, Link]]:
+    """prefix -> {recipient address -> link}, from deliveries.message_id and from the batch's."""
+    found: dict[str, dict[str | None, Link]] = {}
+    cols = (deliveries.c.email, deliveries.c.id, deliveries.c.contact_id, deliveries.c.edition)
+    for chunk in _chunks(prefixes):
+        queries = (
+            sa.select(deliveries.c.message_id, *cols).where(deliveries.c.message_id.in_(chunk)),
+            sa.select(send_batches.c.message_id, *cols)
+            .join(send_batches, send_batches.c.id == deliveries.c.batch_id)
+            .where(send_batches.c.message_id.in_(chunk)),
+        )
+        for query in queries:
+            for message_id, email, pk, contact_id, edition in conn.execute(query):
+                address = email.lower() if email else None
+                found.setdefault(message_id, {})[address] = Link(pk, contact_id, edition)
+    return found
+
+
+def _by_email(conn: Connection, emails: set[str]) -> dict[str, tuple[int, dict[str, int]]]:
+    """address -> (contact id, {edition -> delivery pk})."""
+    found: dict[str, tuple[int, dict[str, int]]] = {}
+    for chunk in _chunks(emails):
+        query = (
+            sa.select(contacts.c.email, contacts.c.id, deliveries.c.edition, deliveries.c.id)
+            .outerjoin(deliveries, deliveries.c.contact_id == contacts.c.id)
+            .where(contacts.c.email.in_(chunk))
+        )
+        for email, contact_id, edition, pk in conn.execute(query):
+            _, per_edition = found.setdefault(email, (contact_id, {}))
+            if edition is not None and pk is not None:
+                per_edition[edition] = pk
+    return found
+
+
+def load_histories(
+    conn: Connection, contact_ids: Collection[int], types: Iterable[EventType]
+) -> dict[int, list[DeliveryEvent]]:
+    """Each contact's stored events of `types` (the ones the policy reads)."""
+    histories: dict[int, list[DeliveryEvent]] = {cid: [] for cid in contact_ids}
+    type_values = sorted(t.value for t in types)
+    c = events.c
+    for chunk in _chunks(contact_ids):
+        query = sa.select(
+            c.contact_id, c.sg_event_id, c.event_type, c.raw_type, c.email, c.occurred_at,
+            c.sg_message_id, c.edition, c.reason, c.status, c.bounce_type, c.classification,
+            c.raw,
+        ).where(c.contact_id.in_(chunk), c.event_type.in_(type_values))  # fmt: skip
+        for row in conn.execute(query):
+            histories[row.contact_id].append(
+                DeliveryEvent(
+                    sg_event_id=row.sg_event_id,
+                    event_type=EventType(row.event_type),
+                    raw_type=row.raw_type,
+                    email=row.email,
+                    occurred_at=row.occurred_at,
+                    sg_message_id=row.sg_message_id,
+                    edition=row.edition,
+                    reason=row.reason,
+                    status=row.status,
+                    bounce_type=row.bounce_type,
+                    classification=row.classification,
+                    raw=row.raw,
+                )
+            )
+    return histories
+
+
+@dataclass(frozen=True)
+class ContactState:
+    id: int
+    status: str
+    soft_streak: int
+    last_delivered_at: datetime | None
+    # the last time someone other than the policy made the contact active (reactivation):
+    # evidence older than that no longer counts
+    since: datetime | None
+    # the current status is the policy's own doing (or plain active): the policy may change it
+    policy_owned: bool
+
+
+def contact_states(
+    conn: Connection, contact_ids: Collection[int], policy_kinds: Collection[str]
+) -> dict[int, ContactState]:
+    states: dict[int, ContactState] = {}
+    for chunk in _chunks(contact_ids):
+        last_kind: dict[int, str] = {}
+        since: dict[int, datetime] = {}
+        history = (
+            sa.select(
+                contact_history.c.contact_id,
+                contact_history.c.kind,
+                contact_history.c.new_status,
+                contact_history.c.at,
+            )
+            .where(
+                contact_history.c.contact_id.in_(chunk), contact_history.c.new_status.is_not(None)
+            )
+            .order_by(contact_history.c.at, contact_history.c.id)
+        )
+        for contact_id, kind, new_status, at in conn.execute(history):
+            last_kind[contact_id] = kind
+            if new_status == "active" and kind not in policy_kinds:
+                since[contact_id] = at
+        query = sa.select(
+            contacts.c.id, contacts.c.status, contacts.c.soft_streak, contacts.c.last_delivered_at
+        ).where(contacts.c.id.in_(chunk))
+        for cid, status, streak, last_delivered in conn.execute(query):
+            owned = status == "active" or last_kind.get(cid) in policy_kinds
+            states[cid] = ContactState(cid, status, streak, last_delivered, since.get(cid), owned)
+    return states
+
+
+def update_counters(
+    conn: Connection, changes: Sequence[tuple[int, int, datetime | None, datetime]]
+) -> None:
+    """(contact id, soft streak, last delivered at, now) for each contact whose counters moved."""
+    if not changes:
+        return
+    stmt = (
+        sa.update(contacts)
+        .where(contacts.c.id == sa.bindparam("cid"))
+        .values(
+            soft_streak=sa.bindparam("streak"),
+            last_delivered_at=sa.bindparam("delivered"),
+            updated_at=sa.bindparam("now"),
+        )
+    )
+    conn.execute(
+        stmt,
+        [{"cid": c, "streak": s, "delivered": d, "now": n} for c, s, d, n in changes],
+    )

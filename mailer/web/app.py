@@ -2,17 +2,69 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 
 from mailer.config import Settings
+from mailer.errors import ConfigError
 from mailer.pipeline import Context
+from mailer.web import admin, unsubscribe, webhook
+from mailer.webhook_signature import load_public_key
 
-__all__ = ["create_app"]
+__all__ = ["check_webhook_config", "create_app"]
+
+log = logging.getLogger("mailer.web")
+KEY_VARIABLE = "MAILER_SENDGRID_WEBHOOK_PUBLIC_KEY"
+
+
+def check_webhook_config(settings: Settings) -> None:
+    """Refuse to serve an unsigned webhook (anyone could post bounces and unsubscribe the whole
+    register) unless development mode asks for it, and then say so loudly."""
+    key = settings.sendgrid_webhook_public_key
+    if key:
+        try:
+            load_public_key(key)
+        except ValueError as err:
+            raise ConfigError(KEY_VARIABLE, str(err)) from err
+        return
+    if not settings.webhook_unsigned_dev:
+        raise ConfigError(
+            KEY_VARIABLE,
+            "not set: the event webhook would accept unsigned posts. Set the public key from "
+            "SendGrid (Mail Settings > Signed Event Webhook), or MAILER_WEBHOOK_UNSIGNED_DEV=true "
+            "for local development only",
+        )
+    log.warning(
+        "!!! UNSIGNED WEBHOOK: %s is not set and MAILER_WEBHOOK_UNSIGNED_DEV=true: anyone who can "
+        "reach /webhooks/sendgrid can post events. Development only, never in production. !!!",
+        KEY_VARIABLE,
+    )
 
 
 def create_app(settings: Settings, context: Context | None = None) -> FastAPI:
-    """Build the app for `settings`; tests pass a context with their own engine."""
+    """Build the app for `settings`; tests pass a context with their own engine.
+
+    The webhook configuration is checked at start-up (the ASGI lifespan, which uvicorn always
+    runs): an unsigned endpoint is refused unless `webhook_unsigned_dev` is set."""
     ctx = context or Context(settings)
-    app = FastAPI(title="vipu-mailer", docs_url=None, redoc_url=None, openapi_url=None)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        check_webhook_config(settings)
+        try:
+            yield
+        finally:
+            if context is None:
+                ctx.close()
+
+    app = FastAPI(
+        title="vipu-mailer", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan
+    )
     app.state.ctx = ctx
+    app.include_router(webhook.router)
+    app.include_router(unsubscribe.router)
+    app.include_router(admin.router)
     return app

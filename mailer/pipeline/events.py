@@ -1,0 +1,345 @@
+"""Delivery events in: store each once, link it to the ledger, let the bounce policy decide.
+
+`ingest_events` serves the webhook (one transaction per POST) and `sync_suppressions` serves
+`mailer bounces sync` (SendGrid's suppression lists turned into events with stable ids, so a
+re-run stores nothing twice). Both are set-based: one bulk insert-ignore, three bulk link lookups
+and the policy only for the contacts whose new events can change their standing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic import BaseModel, Field
+from sqlalchemy.engine import Connection, Engine
+
+from mailer.config import BouncePolicySettings
+from mailer.errors import (
+    PermanentProviderError,
+    ProviderAuthError,
+    RateLimitedError,
+    TransientProviderError,
+)
+from mailer.event_parse import normalise_event, parse_events
+from mailer.models import ContactStatus, DeliveryEvent, EventType
+from mailer.pipeline.context import Context
+from mailer.policy import Evidence, Thresholds, Verdict, classify, evaluate
+from mailer.store.contacts import change_status
+from mailer.store.events import (
+    contact_states,
+    insert_events,
+    link_events,
+    load_histories,
+    update_counters,
+)
+
+__all__ = [
+    "POLICY_KIND",
+    "IngestReport",
+    "StatusChange",
+    "SyncReport",
+    "ingest_events",
+    "ingest_parsed",
+    "sync_suppressions",
+    "thresholds_from",
+]
+
+# contact_history.kind of every status change the policy makes; a change of any other kind
+# (admin reactivation, the unsubscribe page) is not the policy's to undo
+POLICY_KIND = "bounce-policy"
+# the event types the policy reads; opens, clicks and `processed` never change a standing
+POLICY_TYPES = frozenset(
+    {
+        EventType.DELIVERED,
+        EventType.DEFERRED,
+        EventType.BOUNCE,
+        EventType.DROPPED,
+        EventType.SPAMREPORT,
+        EventType.UNSUBSCRIBE,
+        EventType.GROUP_UNSUBSCRIBE,
+        EventType.GROUP_RESUBSCRIBE,
+    }
+)
+# SQLite has one writer: serialise this process's ingests so a read-then-write transaction never
+# meets SQLITE_BUSY_SNAPSHOT (PostgreSQL needs no lock: ON CONFLICT DO NOTHING is enough)
+_SQLITE_WRITER = threading.Lock()
+
+
+class StatusChange(BaseModel):
+    contact_id: int
+    old_status: str
+    new_status: str
+    reason: str
+
+
+class IngestReport(BaseModel):
+    received: int = 0
+    stored: int = 0
+    duplicates: int = 0  # within the POST or already stored (replays)
+    unknown: int = 0  # stored with an event type we do not know
+    unlinked: int = 0  # stored without a contact or delivery to link to
+    status_changes: int = 0
+    changes: list[StatusChange] = Field(default_factory=list)
+
+    def add(self, other: IngestReport) -> None:
+        for name in ("received", "stored", "duplicates", "unknown", "unlinked", "status_changes"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.changes.extend(other.changes)
+
+    def summary(self) -> dict[str, int]:
+        return self.model_dump(exclude={"changes"})
+
+
+def thresholds_from(policy: BouncePolicySettings) -> Thresholds:
+    def lower(values: list[str]) -> frozenset[str]:
+        return frozenset(v.strip().lower() for v in values)
+
+    return Thresholds(
+        soft_editions_to_stale=policy.soft_editions_to_stale,
+        soft_editions_to_suspect=policy.soft_editions_to_suspect,
+        deferral_give_up=timedelta(hours=policy.deferral_give_up_hours),
+        hard_dropped_reasons=lower(policy.hard_dropped_reasons),
+        unsubscribed_dropped_reasons=lower(policy.unsubscribed_dropped_reasons),
+        our_side_classifications=lower(policy.our_side_classifications),
+    )
+
+
+@contextmanager
+def _writer(engine: Engine) -> Iterator[Connection]:
+    if engine.dialect.name == "sqlite":
+        with _SQLITE_WRITER, engine.begin() as conn:
+            yield conn
+    else:
+        with engine.begin() as conn:
+            yield conn
+
+
+def ingest_events(
+    ctx: Context, payload: list[dict[str, Any]], *, source: str = "webhook"
+) -> IngestReport:
+    """Store a webhook POST's events once each, link them, apply the policy: one transaction.
+    Raises WebhookError if `payload` is not a list of objects (nothing stored then)."""
+    return ingest_parsed(ctx, parse_events(payload, received_at=ctx.now()), source=source)
+
+
+def ingest_parsed(
+    ctx: Context, parsed: Sequence[DeliveryEvent], *, source: str = "webhook"
+) -> IngestReport:
+    """`ingest_events` for events already parsed (the webhook parses first to answer 400)."""
+    now = ctx.now()
+    thresholds = thresholds_from(ctx.settings.policy)
+    unique: dict[str, DeliveryEvent] = {}
+    for event in parsed:
+        unique.setdefault(event.sg_event_id, event)
+    batch = list(unique.values())
+    report = IngestReport(received=len(parsed))
+    with _writer(ctx.engine) as conn:
+        links = link_events(conn, batch)
+        rows = []
+        for event, link in zip(batch, links, strict=True):
+            rows.append(
+                {
+                    "sg_event_id": event.sg_event_id,
+                    "event_type": event.event_type.value,
+                    "raw_type": event.raw_type,
+                    "email": event.email,
+                    "occurred_at": event.occurred_at,
+                    "received_at": now,
+                    "source": source[:32],
+                    "sg_message_id": event.sg_message_id,
+                    "delivery_pk": link.delivery_pk,
+                    "contact_id": link.contact_id,
+                    "edition": event.edition or link.edition,
+                    "reason": event.reason,
+                    "status": event.status,
+                    "bounce_type": event.bounce_type,
+                    "classification": event.classification,
+                    # bounce evidence against the address (our-side bounces are not)
+                    "counted": classify(event, thresholds) in (Evidence.HARD, Evidence.SOFT),
+                    "raw": event.raw,
+                }
+            )
+        inserted = insert_events(conn, rows)
+        affected: set[int] = set()
+        for event, link in zip(batch, links, strict=True):
+            if event.sg_event_id not in inserted:
+                continue
+            report.unknown += event.event_type is EventType.UNKNOWN
+            report.unlinked += link.contact_id is None and link.delivery_pk is None
+            if link.contact_id is not None and event.event_type in POLICY_TYPES:
+                affected.add(link.contact_id)
+        report.changes = apply_policy(conn, affected, now, thresholds)
+    report.stored = len(inserted)
+    report.duplicates = report.received - report.stored
+    report.status_changes = len(report.changes)
+    return report
+
+
+def apply_policy(
+    conn: Connection, contact_ids: set[int], now: datetime, thresholds: Thresholds
+) -> list[StatusChange]:
+    """Re-evaluate these contacts on their whole stored history (so arrival order never matters)
+    and write what moved: status (through change_status, with history), soft streak, last
+    delivery. A status someone else set (unsubscribe page, admin) is left alone."""
+    if not contact_ids:
+        return []
+    states = contact_states(conn, contact_ids, {POLICY_KIND})
+    histories = load_histories(conn, contact_ids, POLICY_TYPES)
+    changes: list[StatusChange] = []
+    counters: list[tuple[int, int, datetime | None, datetime]] = []
+    for cid in sorted(contact_ids):
+        state = states.get(cid)
+        if state is None:  # erased meanwhile
+            continue
+        result = evaluate(histories.get(cid, []), now, thresholds, since=state.since)
+        if result.unsubscribed:
+            wanted, evidence = ContactStatus.UNSUBSCRIBED, result.unsubscribe_evidence
+        elif result.verdict is Verdict.STALE:
+            wanted, evidence = ContactStatus.STALE, result.evidence
+        else:
+            wanted, evidence = ContactStatus.ACTIVE, ()
+        if state.policy_owned and wanted.value != state.status:
+            reason = result.reason or "the evidence for the earlier status no longer holds"
+            source = f"sendgrid:{evidence[-1].raw_type}" if evidence else "sendgrid"
+            changed = change_status(
+                conn, cid, wanted, at=now, kind=POLICY_KIND, reason=reason, source=source[:64]
+            )
+            if changed:
+                changes.append(
+                    StatusChange(
+                        contact_id=cid,
+                        old_status=state.status,
+                        new_status=wanted.value,
+                        reason=reason,
+                    )
+                )
+        delivered = result.last_delivered_at
+        if state.last_delivered_at and (delivered is None or delivered < state.last_delivered_at):
+            delivered = state.last_delivered_at
+        # change_status to active zeroes the streak in the row: write ours back in any case then
+        reset = bool(changes) and changes[-1].contact_id == cid and wanted is ContactStatus.ACTIVE
+        if reset or result.soft_streak != state.soft_streak or delivered != state.last_delivered_at:
+            counters.append((cid, result.soft_streak, delivered, now))
+    update_counters(conn, counters)
+    return changes
+
+
+# --- `mailer bounces sync`: SendGrid's suppression lists -------------------------------------
+
+SUPPRESSION_LISTS = ("bounces", "blocks", "invalid_emails", "spam_reports")
+
+
+class SyncReport(BaseModel):
+    lists: dict[str, int] = Field(default_factory=dict)  # list -> entries fetched
+    pages: int = 0
+    ingest: IngestReport = Field(default_factory=IngestReport)
+
+
+def _suppression_event(name: str, entry: dict[str, Any]) -> dict[str, Any]:
+    """A suppression-list entry in the shape of the webhook event it stands for."""
+    email = str(entry.get("email", ""))
+    created = entry.get("created")
+    event: dict[str, Any] = {
+        "email": email,
+        "timestamp": created,
+        "suppression_list": name,
+        "entry": entry,  # as SendGrid listed it
+    }
+    if name == "bounces":
+        status = str(entry.get("status") or "")
+        # on the bounces list SendGrid drops every later send: hard unless the status says 4.x.x
+        event |= {"event": "bounce", "type": "blocked" if status.startswith("4") else "bounce"}
+    elif name == "blocks":
+        event |= {"event": "bounce", "type": "blocked"}
+    elif name == "invalid_emails":
+        event |= {"event": "dropped", "reason": "Invalid"}
+    else:
+        event |= {"event": "spamreport"}
+    for key in ("reason", "status"):
+        if entry.get(key) and key not in event:
+            event[key] = entry[key]
+    event_id = f"sync:{name}:{email.strip().lower()}:{created}"
+    if len(event_id) > 100:
+        event_id = "sync:" + hashlib.sha256(event_id.encode("utf-8")).hexdigest()
+    event["sg_event_id"] = event_id
+    return event
+
+
+def sync_suppressions(
+    ctx: Context, client: Any = None, *, page_size: int = 500, lists: Sequence[str] = ()
+) -> SyncReport:
+    """Page through SendGrid's suppression lists (`limit`/`offset` until a short page) and feed
+    each entry through the same store + policy as the webhook. Each page is its own transaction
+    and every entry has a stable id, so an interrupted or repeated sync is safe to re-run.
+
+    `client` is a `sendgrid.SendGridAPIClient` (built from settings when None)."""
+    if client is None:
+        client = _client(ctx)
+    report = SyncReport()
+    for name in lists or SUPPRESSION_LISTS:
+        endpoint = getattr(client.client.suppression, name)
+        offset = 0
+        report.lists[name] = 0
+        while True:
+            page = _get_page(endpoint, name, page_size, offset)
+            report.pages += 1
+            report.lists[name] += len(page)
+            received_at = ctx.now()
+            parsed = [
+                normalise_event(_suppression_event(name, entry), received_at=received_at)
+                for entry in page
+            ]
+            report.ingest.add(ingest_parsed(ctx, parsed, source=f"suppression:{name}"))
+            if len(page) < page_size:
+                break
+            offset += page_size
+    return report
+
+
+def _client(ctx: Context) -> Any:
+    from sendgrid import SendGridAPIClient
+
+    key = ctx.settings.sendgrid_api_key
+    if key is None:
+        raise ProviderAuthError("MAILER_SENDGRID_API_KEY is not set")
+    client = SendGridAPIClient(api_key=key.get_secret_value(), host=ctx.settings.sendgrid_host)
+    client.client.timeout = ctx.settings.sendgrid_timeout
+    return client
+
+
+def _get_page(endpoint: Any, name: str, limit: int, offset: int) -> list[dict[str, Any]]:
+    from urllib.error import URLError
+
+    from python_http_client.exceptions import HTTPError
+
+    what = f"GET /v3/suppression/{name} offset {offset}"
+    try:
+        response = endpoint.get(query_params={"limit": limit, "offset": offset})
+    except HTTPError as err:
+        status = int(err.status_code)
+        body = err.body.decode("utf-8", "replace") if isinstance(err.body, bytes) else None
+        message = f"{what}: SendGrid answered {status}"
+        if status in (401, 403):
+            raise ProviderAuthError(message, status=status, body=body) from err
+        if status == 429:
+            reset = (err.headers or {}).get("X-RateLimit-Reset")
+            reset_at = float(reset) if reset and str(reset).isdigit() else None
+            raise RateLimitedError(message, reset_at=reset_at) from err
+        if status >= 500:
+            raise TransientProviderError(message, status=status, body=body) from err
+        raise PermanentProviderError(message, status=status, body=body) from err
+    except (URLError, OSError) as err:
+        raise TransientProviderError(f"{what}: {err}") from err
+    try:
+        page = json.loads(response.body or b"[]")
+    except json.JSONDecodeError as err:
+        raise PermanentProviderError(f"{what}: answer is not JSON") from err
+    if not isinstance(page, list) or not all(isinstance(e, dict) for e in page):
+        raise PermanentProviderError(f"{what}: answer is not a JSON array of objects")
+    return page

@@ -1,0 +1,97 @@
+"""`POST /webhooks/sendgrid`: SendGrid's signed Event Webhook.
+
+Answers (SendGrid retries a POST that gets a 5xx or no answer, for up to 24 hours, and drops it
+after a 4xx; SendGrid docs "Event Webhook", retry logic):
+- 413 body over `webhook_max_body` (read no further);
+- 403 signature missing, forged or outside the replay window: nothing stored;
+- 400 body is not a JSON array of objects: nothing stored (a retry would fail the same way);
+- 503 the database failed: SendGrid retries, and the retry is safe (events are stored once);
+- 200 with a small JSON summary otherwise.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.concurrency import run_in_threadpool
+
+from mailer.errors import StorageError, WebhookError, WebhookSignatureError
+from mailer.event_parse import parse_body
+from mailer.pipeline import Context
+from mailer.pipeline.events import ingest_parsed
+from mailer.webhook_signature import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify_signature
+
+__all__ = ["router"]
+
+log = logging.getLogger("mailer.web.webhook")
+router = APIRouter()
+
+
+class _TooLargeError(Exception):
+    pass
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise _TooLargeError
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:  # a chunked body has no Content-Length: count as it comes
+            raise _TooLargeError
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status)
+
+
+@router.post("/webhooks/sendgrid")
+async def sendgrid_events(request: Request) -> JSONResponse:
+    ctx: Context = request.app.state.ctx
+    settings = ctx.settings
+    peer = request.client.host if request.client else "?"
+    try:
+        body = await _read_body(request, settings.webhook_max_body)
+    except _TooLargeError:
+        log.warning("webhook: body over %d bytes from %s", settings.webhook_max_body, peer)
+        return _error(413, f"body larger than {settings.webhook_max_body} bytes")
+    key = settings.sendgrid_webhook_public_key
+    if key:
+        try:
+            verify_signature(
+                key,
+                body,
+                request.headers.get(SIGNATURE_HEADER, ""),
+                request.headers.get(TIMESTAMP_HEADER, ""),
+                now=ctx.now().timestamp(),
+                max_age=settings.webhook_replay_window,
+            )
+        except WebhookSignatureError as err:
+            log.warning("webhook: refused from %s: %s", peer, err)
+            return _error(403, f"signature refused: {err}")
+    elif not settings.webhook_unsigned_dev:
+        # create_app's start-up check refuses this configuration; never store unsigned events
+        return _error(403, "no webhook public key configured")
+    try:
+        parsed = parse_body(body, received_at=ctx.now())
+    except WebhookError as err:
+        log.warning("webhook: bad request from %s: %s", peer, err)
+        return _error(400, str(err))
+    try:
+        report = await run_in_threadpool(ingest_parsed, ctx, parsed, source="webhook")
+    except (SQLAlchemyError, StorageError) as err:
+        # the class only: a driver message can carry SQL parameters (addresses) or a DSN
+        log.error("webhook: storage failed (%s); answered 503 so SendGrid retries", type(err))
+        return JSONResponse(
+            {"error": "storage unavailable, retry later"},
+            status_code=503,
+            headers={"Retry-After": "60"},
+        )
+    return JSONResponse(report.summary())
