@@ -1,7 +1,82 @@
-"""`mailer contact ...`: one contact at a time (erase, reactivate)."""
+"""`mailer contact ...`: one contact at a time (show, erase, reactivate)."""
 
 from __future__ import annotations
 
 import typer
+from rich.table import Table
 
-app = typer.Typer(help="One contact: erase (GDPR), reactivate.", no_args_is_help=True)
+from mailer.cli.common import EXIT_PROBLEMS, console, exit_on_error, open_context, print_json
+from mailer.pipeline.contacts import contact_details, erase_contact, reactivate_contact
+
+app = typer.Typer(help="One contact: show, erase (GDPR), reactivate.", no_args_is_help=True)
+
+
+@app.command("show")
+def show(
+    email: str = typer.Argument(..., help="The contact's email address."),
+    as_json: bool = typer.Option(False, "--json", help="Print as JSON."),
+) -> None:
+    """A contact's fields, status, provenance (file, line, import time) and history."""
+    with open_context() as ctx, exit_on_error():
+        details = contact_details(ctx, email)
+    if as_json:
+        print_json(details.model_dump(mode="json"))
+        return
+    fields = Table(show_header=False, title=details.email, title_justify="left")
+    fields.add_column("field")
+    fields.add_column("value", overflow="fold")
+    for name in (
+        "first_name", "last_name", "organisation", "org_type", "municipality",
+        "municipality_code", "region", "language", "role", "status", "status_reason",
+        "soft_streak", "missing_since", "created_at", "updated_at",
+    ):  # fmt: skip
+        value = getattr(details, name)
+        fields.add_row(name, "" if value is None else str(value))
+    console.print(fields)
+    sources = Table(title="Provenance", title_justify="left")
+    for name in ("file", "line", "imported at"):
+        sources.add_column(name)
+    for s in details.sources:
+        sources.add_row(s["source"], str(s["line"]), str(s["imported_at"]))
+    console.print(sources)
+    history = Table(title="History", title_justify="left")
+    for name in ("at", "kind", "from", "to", "note", "by", "source"):
+        history.add_column(name, overflow="fold")
+    for h in details.history:
+        history.add_row(*("" if h[k] is None else str(h[k]) for k in (
+            "at", "kind", "old_status", "new_status", "note", "actor", "source")))  # fmt: skip
+    console.print(history)
+
+
+@app.command("erase")
+def erase(
+    email: str = typer.Argument(..., help="The person's email address."),
+    as_json: bool = typer.Option(False, "--json", help="Print the counts as JSON."),
+) -> None:
+    """Erase a person's data (GDPR). Their ledger and event rows stay, anonymised; only counts
+    are kept. Remove them from the roster file too, or the next import adds them back."""
+    with open_context() as ctx, exit_on_error():
+        report = erase_contact(ctx, email)
+    if as_json:
+        print_json(report.model_dump(mode="json"))
+        return
+    console.print(
+        f"erased; kept anonymised: {report.deliveries} deliveries, {report.events} events "
+        f"(region {report.region})",
+        highlight=False,
+    )
+
+
+@app.command("reactivate")
+def reactivate(
+    email: str = typer.Argument(..., help="The contact's email address."),
+    note: str = typer.Option(..., "--note", help="Why (kept in the contact's history)."),
+    by: str | None = typer.Option(None, "--by", help="Who decided."),
+) -> None:
+    """Set a stale or unsubscribed contact active again. Exit status 1 if already active."""
+    with open_context() as ctx, exit_on_error():
+        changed = reactivate_contact(ctx, email, note=note, by=by)
+    if not changed:
+        console.print("already active: nothing changed")
+        raise typer.Exit(EXIT_PROBLEMS)
+    console.print("reactivated")

@@ -2,6 +2,178 @@
 
 from __future__ import annotations
 
+import csv
+import sys
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from rich.table import Table
+
+from mailer.cli.common import (
+    EXIT_ERROR,
+    EXIT_PROBLEMS,
+    console,
+    err_console,
+    exit_on_error,
+    open_context,
+    print_json,
+)
+from mailer.models import ContactStatus, Language, Region
+from mailer.pipeline.contacts import ContactListing, list_contacts
+from mailer.pipeline.roster import ImportReport, Problem, import_rosters
 
 app = typer.Typer(help="Contact rosters: import and list.", no_args_is_help=True)
+
+SHOWN_PROBLEMS = 200  # the table stops here; --json has them all
+
+CSV_COLUMNS = (
+    "email",
+    "first_name",
+    "last_name",
+    "organisation",
+    "org_type",
+    "municipality",
+    "municipality_code",
+    "region",
+    "language",
+    "role",
+    "status",
+    "missing_since",
+)
+# A spreadsheet runs a cell starting with = + - @ (or a tab / CR hiding one) as a formula:
+# OWASP "CSV Injection". Roster values come from outside, so such cells get an apostrophe.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: object) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def _problem_table(title: str, problems: list[Problem]) -> Table:
+    table = Table(title=title, title_justify="left")
+    for name in ("file", "line", "column", "reason"):
+        table.add_column(name, overflow="fold")
+    for p in problems[:SHOWN_PROBLEMS]:
+        table.add_row(p.file, "" if p.line is None else str(p.line), p.column or "", p.reason)
+    return table
+
+
+def _show_report(report: ImportReport) -> None:
+    files = Table(title="Roster files", title_justify="left")
+    for name in ("file", "format", "lines", "rows", "accepted", "rejected", "blank"):
+        files.add_column(name, justify="left" if name in ("file", "format") else "right")
+    for f in report.files:
+        fmt = "unreadable"
+        if f.readable:
+            fmt = f.format or ""
+            if f.encoding:
+                fmt += f" {f.encoding} {f.delimiter!r}"
+        files.add_row(
+            f.file, fmt, str(f.lines), str(f.rows), str(f.accepted), str(f.rejected),
+            str(f.blank_lines),
+        )  # fmt: skip
+    console.print(files)
+    for title, items in (("Problems (rows not imported)", report.problems),
+                         ("Warnings (rows imported)", report.warnings)):  # fmt: skip
+        if items:
+            console.print(_problem_table(f"{title}: {len(items)}", items))
+            if len(items) > SHOWN_PROBLEMS:
+                console.print(f"... and {len(items) - SHOWN_PROBLEMS} more (see --json)")
+    if report.conflicts:
+        table = Table(title=f"Merge conflicts: {len(report.conflicts)}", title_justify="left")
+        for name in ("email", "field", "kept", "from", "other", "from "):
+            table.add_column(name, overflow="fold")
+        for c in report.conflicts[:SHOWN_PROBLEMS]:
+            kept, other = c["kept_from"], c["other_from"]
+            table.add_row(
+                c["email"], c["field"], str(c["kept"]), f"{kept['file']}:{kept['line']}",
+                str(c["other"]), f"{other['file']}:{other['line']}",
+            )  # fmt: skip
+        console.print(table)
+    if report.missing_contacts:
+        table = Table(title=f"Missing from roster: {report.missing}", title_justify="left")
+        for name in ("email", "previously in", "new"):
+            table.add_column(name)
+        for m in report.missing_contacts[:SHOWN_PROBLEMS]:
+            table.add_row(m.email, ", ".join(m.sources), "yes" if m.newly_missing else "")
+        console.print(table)
+    verb = "would be " if report.dry_run else ""
+    console.print(
+        f"{'[dry run] ' if report.dry_run else ''}rows {report.rows}: accepted "
+        f"{report.accepted}, rejected {report.rejected}; contacts {verb}created "
+        f"{report.created}, updated {report.updated}, unchanged {report.unchanged}, "
+        f"missing {report.missing}",
+        highlight=False,
+    )
+
+
+@app.command("import")
+def import_(
+    files: Annotated[list[Path], typer.Argument(help="Roster files (.csv, .xlsx).")],
+    dry_run: bool = typer.Option(False, "--dry-run", help="Report only; write nothing."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+) -> None:
+    """Import roster files into the contact register (one transaction for all files).
+
+    Exit status 1 when any row was rejected, 2 when a file could not be read at all (the
+    other files are still imported)."""
+    with open_context() as ctx, exit_on_error():
+        report = import_rosters(ctx, files, dry_run=dry_run)
+    if as_json:
+        print_json(report.model_dump(mode="json"))
+    else:
+        _show_report(report)
+    if report.unreadable:
+        err_console.print(f"[bold red]unreadable:[/] {', '.join(report.unreadable)}")
+        raise typer.Exit(EXIT_ERROR)
+    if report.rejected:
+        raise typer.Exit(EXIT_PROBLEMS)
+
+
+def _write_csv(contacts: list[ContactListing]) -> None:
+    # `;` and a BOM: what Excel in a Finnish or Swedish locale opens straight into columns.
+    sys.stdout.write("\ufeff")
+    writer = csv.writer(sys.stdout, delimiter=";", lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for contact in contacts:
+        data = contact.model_dump(mode="json")
+        writer.writerow([safe_cell(data[name]) for name in CSV_COLUMNS])
+
+
+@app.command("list")
+def list_(
+    region: Annotated[Region | None, typer.Option("--region", help="Only this region.")] = None,
+    language: Annotated[
+        Language | None, typer.Option("--language", help="Only this language.")
+    ] = None,
+    status: Annotated[
+        ContactStatus | None, typer.Option("--status", help="Only this status.")
+    ] = None,
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON list."),
+    as_csv: bool = typer.Option(False, "--csv", help="Print CSV (safe for spreadsheets)."),
+) -> None:
+    """List the contact register."""
+    if as_json and as_csv:
+        err_console.print("[bold red]error:[/] choose one of --json and --csv")
+        raise typer.Exit(EXIT_ERROR)
+    with open_context() as ctx, exit_on_error():
+        contacts = list_contacts(ctx, region=region, language=language, status=status)
+    if as_json:
+        print_json([c.model_dump(mode="json") for c in contacts])
+        return
+    if as_csv:
+        _write_csv(contacts)
+        return
+    table = Table(title=f"Contacts: {len(contacts)}", title_justify="left")
+    for name in ("email", "name", "organisation", "municipality", "region", "lang", "role"):
+        table.add_column(name, overflow="fold")
+    table.add_column("status")
+    for c in contacts:
+        table.add_row(
+            c.email, f"{c.first_name} {c.last_name}", c.organisation, c.municipality or "",
+            c.region, c.language, c.role,
+            c.status + (" (missing from roster)" if c.missing_since else ""),
+        )  # fmt: skip
+    console.print(table)

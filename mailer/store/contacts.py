@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from datetime import datetime
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -10,13 +12,28 @@ from sqlalchemy.engine import Connection
 from mailer.models import ContactStatus
 from mailer.store.base import UTCDateTime, metadata
 
+T = TypeVar("T")
+
 __all__ = [
     "change_status",
+    "chunks",
     "contact_history",
     "contact_sources",
     "contacts",
     "erasures",
+    "find_contact",
+    "finish_import",
+    "history_of",
+    "insert_contacts",
+    "list_contacts",
+    "load_register",
+    "load_sources",
+    "mark_missing",
     "roster_imports",
+    "sources_of",
+    "start_import",
+    "update_contacts",
+    "write_sources",
 ]
 
 contacts = sa.Table(
@@ -141,3 +158,179 @@ def change_status(
         )
     )
     return True
+
+
+# --- queries of the register (roster import, list, show, erase) -----------------------------
+
+_CHUNK = 500  # ids per IN (...) list: well under SQLite's and PostgreSQL's parameter limits
+
+
+def chunks(items: Sequence[T], size: int = _CHUNK) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def load_register(conn: Connection) -> list[sa.Row[Any]]:
+    """Every contact's roster fields, id and missing flag: one query, keyed by the caller."""
+    return list(
+        conn.execute(
+            sa.select(
+                contacts.c.id,
+                contacts.c.email,
+                contacts.c.first_name,
+                contacts.c.last_name,
+                contacts.c.organisation,
+                contacts.c.org_type,
+                contacts.c.municipality,
+                contacts.c.region,
+                contacts.c.language,
+                contacts.c.role,
+                contacts.c.missing_since,
+            )
+        )
+    )
+
+
+def load_sources(conn: Connection, sources: Collection[str]) -> list[tuple[int, str, int]]:
+    """(contact_id, source, line) of every provenance row for the given source files."""
+    if not sources:
+        return []
+    query = sa.select(
+        contact_sources.c.contact_id, contact_sources.c.source, contact_sources.c.line
+    ).where(contact_sources.c.source.in_(sorted(sources)))
+    return [(row[0], row[1], row[2]) for row in conn.execute(query)]
+
+
+def insert_contacts(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> dict[str, int]:
+    """Bulk insert (one executemany; RETURNING via SQLAlchemy's insertmanyvalues on both
+    backends); email -> new id."""
+    if not rows:
+        return {}
+    result = conn.execute(
+        sa.insert(contacts).returning(
+            contacts.c.id, contacts.c.email, sort_by_parameter_order=True
+        ),
+        list(rows),
+    )
+    return {email: id_ for id_, email in result}
+
+
+def update_contacts(conn: Connection, rows: Sequence[Mapping[str, Any]], at: datetime) -> None:
+    """Bulk update of roster fields; each row has `id` and the fields to write. Never touches
+    status, status_reason, soft_streak or last_delivered_at: delivery state is not the roster's."""
+    if not rows:
+        return
+    names = [key for key in rows[0] if key != "id"]
+    statement = (
+        sa.update(contacts)
+        .where(contacts.c.id == sa.bindparam("b_id"))
+        .values({name: sa.bindparam(f"b_{name}") for name in names} | {"updated_at": at})
+    )
+    conn.execute(statement, [{f"b_{key}": value for key, value in row.items()} for row in rows])
+
+
+def mark_missing(conn: Connection, ids: Sequence[int], at: datetime) -> None:
+    """Set missing_since on the given contacts where it is not set yet (keeps the first date)."""
+    for chunk in chunks(ids):
+        conn.execute(
+            sa.update(contacts)
+            .where(contacts.c.id.in_(chunk), contacts.c.missing_since.is_(None))
+            .values(missing_since=at)
+        )
+
+
+def write_sources(
+    conn: Connection,
+    *,
+    insert: Sequence[Mapping[str, Any]],
+    update: Sequence[Mapping[str, Any]],
+    delete: Sequence[tuple[int, str]],
+) -> None:
+    """Provenance rows: insert new (contact_id, source, line, import_id, imported_at), update
+    existing ones (same keys), delete (contact_id, source) pairs no longer true."""
+    if insert:
+        conn.execute(sa.insert(contact_sources), list(insert))
+    if update:
+        conn.execute(
+            sa.update(contact_sources)
+            .where(
+                contact_sources.c.contact_id == sa.bindparam("b_contact_id"),
+                contact_sources.c.source == sa.bindparam("b_source"),
+            )
+            .values(
+                line=sa.bindparam("b_line"),
+                import_id=sa.bindparam("b_import_id"),
+                imported_at=sa.bindparam("b_imported_at"),
+            ),
+            [{f"b_{key}": value for key, value in row.items()} for row in update],
+        )
+    if delete:
+        conn.execute(
+            sa.delete(contact_sources).where(
+                contact_sources.c.contact_id == sa.bindparam("b_contact_id"),
+                contact_sources.c.source == sa.bindparam("b_source"),
+            ),
+            [{"b_contact_id": cid, "b_source": source} for cid, source in delete],
+        )
+
+
+def start_import(conn: Connection, at: datetime, files: list[str]) -> int:
+    return int(
+        conn.execute(
+            sa.insert(roster_imports)
+            .values(imported_at=at, files=files, summary={})
+            .returning(roster_imports.c.id)
+        ).scalar_one()
+    )
+
+
+def finish_import(conn: Connection, import_id: int, summary: Mapping[str, Any]) -> None:
+    """The summary holds counts only: no email may outlive an erasure in an import log."""
+    conn.execute(
+        sa.update(roster_imports)
+        .where(roster_imports.c.id == import_id)
+        .values(summary=dict(summary))
+    )
+
+
+def find_contact(conn: Connection, email: str) -> sa.RowMapping | None:
+    return conn.execute(sa.select(contacts).where(contacts.c.email == email)).mappings().first()
+
+
+def list_contacts(
+    conn: Connection,
+    *,
+    region: str | None = None,
+    language: str | None = None,
+    status: str | None = None,
+) -> list[sa.RowMapping]:
+    query = sa.select(contacts).order_by(contacts.c.region, contacts.c.email)
+    if region is not None:
+        query = query.where(contacts.c.region == region)
+    if language is not None:
+        query = query.where(contacts.c.language == language)
+    if status is not None:
+        query = query.where(contacts.c.status == status)
+    return list(conn.execute(query).mappings())
+
+
+def sources_of(conn: Connection, contact_id: int) -> list[sa.RowMapping]:
+    return list(
+        conn.execute(
+            sa.select(
+                contact_sources.c.source, contact_sources.c.line, contact_sources.c.imported_at
+            )
+            .where(contact_sources.c.contact_id == contact_id)
+            .order_by(contact_sources.c.imported_at, contact_sources.c.source)
+        ).mappings()
+    )
+
+
+def history_of(conn: Connection, contact_id: int) -> list[sa.RowMapping]:
+    return list(
+        conn.execute(
+            sa.select(contact_history)
+            .where(contact_history.c.contact_id == contact_id)
+            .order_by(contact_history.c.at, contact_history.c.id)
+        ).mappings()
+    )

@@ -1,0 +1,255 @@
+"""Roster import: read the files, parse and merge them (pure core), write the register.
+
+One transaction per import: a crash or an error leaves the register as it was (no partial
+state). Per file, every line is accounted for (header, blank, accepted or rejected row); an
+unreadable file is reported and the other files are still imported. Sources are tracked by file
+name: re-importing a newer export under the same name is what marks people "missing".
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+from sqlalchemy.engine import Connection
+
+from mailer.models import ContactStatus
+from mailer.pipeline.context import Context
+from mailer.roster import RosterFile, RosterProblem, parse_roster
+from mailer.roster_merge import (
+    ROSTER_FIELDS,
+    RegisterDiff,
+    RegisterEntry,
+    diff_register,
+    merge_rows,
+)
+from mailer.store import contacts as store
+
+__all__ = ["FileSummary", "ImportReport", "MissingReport", "Problem", "import_rosters"]
+
+
+class Problem(BaseModel):
+    file: str
+    line: int | None
+    column: str | None
+    reason: str
+
+
+class FileSummary(BaseModel):
+    """One file's accounting: lines == header + blank + accepted/rejected rows' lines."""
+
+    file: str
+    readable: bool
+    format: str | None
+    encoding: str | None
+    delimiter: str | None
+    lines: int
+    header_line: int | None
+    blank_lines: int
+    rows: int
+    accepted: int
+    rejected: int
+    ignored_columns: list[str]
+
+
+class MissingReport(BaseModel):
+    email: str
+    sources: list[str]
+    newly_missing: bool
+
+
+class ImportReport(BaseModel):
+    dry_run: bool
+    import_id: int | None
+    imported_at: datetime
+    files: list[FileSummary]
+    unreadable: list[str] = Field(description="files that could not be read at all")
+    rows: int  # data rows over all readable files (accepted + rejected)
+    accepted: int
+    rejected: int
+    contacts: int  # distinct contacts after merging = created + updated + unchanged
+    created: int
+    updated: int
+    unchanged: int
+    missing: int
+    problems: list[Problem]  # rejected rows and unreadable files
+    warnings: list[Problem]  # accepted rows with a notice (region conflict, ...)
+    conflicts: list[dict[str, Any]]  # merge conflicts with both sources
+    missing_contacts: list[MissingReport]
+    changed_fields: dict[str, int]  # field -> how many updated contacts changed it
+
+    def counts(self) -> dict[str, int]:
+        keys = ("rows", "accepted", "rejected", "contacts", "created", "updated", "unchanged")
+        return {key: getattr(self, key) for key in keys} | {
+            "missing": self.missing,
+            "unreadable": len(self.unreadable),
+            "conflicts": len(self.conflicts),
+            "warnings": len(self.warnings),
+        }
+
+
+def _read_files(paths: Sequence[Path]) -> list[RosterFile]:
+    parsed: list[RosterFile] = []
+    names: set[str] = set()
+    for path in paths:
+        name = path.name
+        if name in names:
+            reason = "another file of this import has the same name (sources are kept by name)"
+            parsed.append(_unreadable(name, reason))
+            continue
+        names.add(name)
+        try:
+            data = path.read_bytes()
+        except OSError as err:
+            parsed.append(_unreadable(name, f"cannot read {path}: {err.strerror or err}"))
+            continue
+        parsed.append(parse_roster(name, data))
+    return parsed
+
+
+def _unreadable(name: str, reason: str) -> RosterFile:
+    return RosterFile(file=name, readable=False, problems=[RosterProblem(name, None, None, reason)])
+
+
+def _problems(items: Sequence[RosterProblem]) -> list[Problem]:
+    return [Problem(file=p.file, line=p.line, column=p.column, reason=p.reason) for p in items]
+
+
+def _summary(parsed: RosterFile) -> FileSummary:
+    return FileSummary(
+        file=parsed.file,
+        readable=parsed.readable,
+        format=parsed.format,
+        encoding=parsed.encoding,
+        delimiter=parsed.delimiter,
+        lines=parsed.lines,
+        header_line=parsed.header_line,
+        blank_lines=len(parsed.blank_lines),
+        rows=len(parsed.rows) + parsed.rejected,
+        accepted=len(parsed.rows),
+        rejected=parsed.rejected,
+        ignored_columns=parsed.ignored_columns,
+    )
+
+
+Pairs = dict[tuple[int, str], int]  # (contact_id, source) -> line
+
+
+def _register(conn: Connection, sources: set[str]) -> tuple[dict[str, RegisterEntry], Pairs]:
+    """The register keyed by email (one query) and the provenance rows of the imported files."""
+    existing: Pairs = {}
+    by_contact: dict[int, set[str]] = {}
+    for contact_id, source, line in store.load_sources(conn, sources):
+        existing[contact_id, source] = line
+        by_contact.setdefault(contact_id, set()).add(source)
+    register: dict[str, RegisterEntry] = {}
+    for row in store.load_register(conn):
+        register[row.email] = RegisterEntry(
+            id=row.id,
+            email=row.email,
+            values={name: getattr(row, name) for name in ROSTER_FIELDS},
+            missing=row.missing_since is not None,
+            sources=frozenset(by_contact.get(row.id, ())),
+        )
+    return register, existing
+
+
+def _write(
+    conn: Connection,
+    diff: RegisterDiff,
+    *,
+    existing: Pairs,
+    sources: set[str],
+    now: datetime,
+    import_id: int,
+) -> None:
+    created = store.insert_contacts(
+        conn,
+        [
+            contact.values()
+            | {
+                "email": contact.email,
+                "status": ContactStatus.ACTIVE.value,
+                "soft_streak": 0,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for contact in diff.created
+        ],
+    )
+    # Seen contacts are no longer missing: missing_since is cleared with the other fields.
+    store.update_contacts(
+        conn, [{"id": u.id, **u.values, "missing_since": None} for u in diff.updated], now
+    )
+    insert: list[dict[str, Any]] = []
+    update: list[dict[str, Any]] = []
+    delete: list[tuple[int, str]] = []
+    seen = [(created[c.email], c) for c in diff.created]
+    seen += [(u.id, u.contact) for u in diff.updated + diff.unchanged]
+    for contact_id, contact in seen:
+        for source, line in contact.sources.items():
+            row = {
+                "contact_id": contact_id,
+                "source": source,
+                "line": line,
+                "import_id": import_id,
+                "imported_at": now,
+            }
+            (update if (contact_id, source) in existing else insert).append(row)
+        # Named before by a file of this import that no longer has them: provenance moves on.
+        delete.extend(
+            (contact_id, source)
+            for source in sources - contact.sources.keys()
+            if (contact_id, source) in existing
+        )
+    store.write_sources(conn, insert=insert, update=update, delete=delete)
+    store.mark_missing(conn, [m.id for m in diff.missing], now)
+
+
+def import_rosters(ctx: Context, paths: Sequence[Path], *, dry_run: bool = False) -> ImportReport:
+    """Import roster files into the register (or, with `dry_run`, only report what would
+    change). Rows are merged over all files in the order given; later files win conflicts."""
+    now = ctx.now()
+    parsed = _read_files(paths)
+    readable = [p for p in parsed if p.readable]
+    sources = {p.file for p in readable}
+    merged, conflicts = merge_rows(row for p in readable for row in p.rows)
+    import_id: int | None = None
+    with ctx.engine.begin() as conn:
+        register, existing = _register(conn, sources)
+        diff = diff_register(merged, register, sources)
+        report = ImportReport(
+            dry_run=dry_run,
+            import_id=None,
+            imported_at=now,
+            files=[_summary(p) for p in parsed],
+            unreadable=[p.file for p in parsed if not p.readable],
+            rows=sum(len(p.rows) + p.rejected for p in readable),
+            accepted=sum(len(p.rows) for p in readable),
+            rejected=sum(p.rejected for p in readable),
+            contacts=len(merged),
+            created=len(diff.created),
+            updated=len(diff.updated),
+            unchanged=len(diff.unchanged),
+            missing=len(diff.missing),
+            problems=_problems([q for p in parsed for q in p.problems]),
+            warnings=_problems([w for p in parsed for w in p.warnings]),
+            conflicts=[c.to_dict() for c in conflicts],
+            missing_contacts=[
+                MissingReport(
+                    email=m.email, sources=list(m.sources), newly_missing=not m.already_missing
+                )
+                for m in diff.missing
+            ],
+            changed_fields=dict(Counter(name for u in diff.updated for name in u.changed)),
+        )
+        if not dry_run:
+            import_id = store.start_import(conn, now, [p.file for p in parsed])
+            _write(conn, diff, existing=existing, sources=sources, now=now, import_id=import_id)
+            store.finish_import(conn, import_id, report.counts())
+    report.import_id = import_id
+    return report
