@@ -14,8 +14,6 @@ from sqlalchemy.engine import Connection
 
 from mailer.models import DeliveryEvent, EventType
 from mailer.store.base import UTCDateTime, metadata
-from mailer.store.contacts import contact_history, contacts
-from mailer.store.ledger import deliveries, send_batches
 
 __all__ = [
     "ContactState",
@@ -105,6 +103,9 @@ def link_events(conn: Connection, evs: Sequence[DeliveryEvent]) -> list[Link]:
     `sg_message_id` prefix (the X-Message-Id of the send request, SendGrid docs "Event Webhook
     Reference") with the address, else the address alone (that contact's delivery of the event's
     edition, or their latest delivery). Three bulk lookups per call, never one per event."""
+    # the contacts and ledger modules import this one (erasure touches events): import late
+    from mailer.store.ledger import deliveries
+
     links: list[Link | None] = [None] * len(evs)
 
     by_delivery_id: dict[str, Link] = {}
@@ -154,6 +155,8 @@ def link_events(conn: Connection, evs: Sequence[DeliveryEvent]) -> list[Link]:
 
 def _by_message_id(conn: Connection, prefixes: set[str]) -> dict[str, dict[str | None, Link]]:
     """prefix -> {recipient address -> link}, from deliveries.message_id and from the batch's."""
+    from mailer.store.ledger import deliveries, send_batches
+
     found: dict[str, dict[str | None, Link]] = {}
     cols = (deliveries.c.email, deliveries.c.id, deliveries.c.contact_id, deliveries.c.edition)
     for chunk in _chunks(prefixes):
@@ -172,6 +175,9 @@ def _by_message_id(conn: Connection, prefixes: set[str]) -> dict[str, dict[str |
 
 def _by_email(conn: Connection, emails: set[str]) -> dict[str, tuple[int, dict[str, int]]]:
     """address -> (contact id, {edition -> delivery pk})."""
+    from mailer.store.contacts import contacts
+    from mailer.store.ledger import deliveries
+
     found: dict[str, tuple[int, dict[str, int]]] = {}
     for chunk in _chunks(emails):
         query = (
@@ -235,6 +241,8 @@ class ContactState:
 def contact_states(
     conn: Connection, contact_ids: Collection[int], policy_kinds: Collection[str]
 ) -> dict[int, ContactState]:
+    from mailer.store.contacts import contact_history, contacts  # a cycle at import time
+
     states: dict[int, ContactState] = {}
     for chunk in _chunks(contact_ids):
         last_kind: dict[int, str] = {}
@@ -270,6 +278,8 @@ def update_counters(
     """(contact id, soft streak, last delivered at, now) for each contact whose counters moved."""
     if not changes:
         return
+    from mailer.store.contacts import contacts  # a cycle at import time
+
     stmt = (
         sa.update(contacts)
         .where(contacts.c.id == sa.bindparam("cid"))
