@@ -20,9 +20,18 @@ from mailer.config import Settings
 from mailer.content import ContentProblem, Edition, parse_edition, validate_edition
 from mailer.errors import ContentError, EditionNotApprovedError, TemplateError
 from mailer.letter import all_variants, build_view
-from mailer.models import CompiledVariant, Language, Variant
+from mailer.models import (
+    CompiledVariant,
+    Language,
+    Variant,
+)
 from mailer.pipeline.context import Context
-from mailer.render import compile_variant, html_problems, make_environment, text_problems
+from mailer.render import (
+    compile_variant,
+    html_problems,
+    make_environment,
+    text_problems,
+)
 from mailer.store import editions as store
 
 __all__ = [
