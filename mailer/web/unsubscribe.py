@@ -1,9 +1,141 @@
-"""Placeholder router (filled in by the reports helper)."""
+"""The unsubscribe link of every letter: `{public_url}/u/{token}`.
+
+RFC 8058 (one-click unsubscribe): the letter carries `List-Unsubscribe: <https://.../u/TOKEN>` and
+`List-Unsubscribe-Post: List-Unsubscribe=One-Click`; a mail client then POSTs the body
+`List-Unsubscribe=One-Click` to the URL, without cookies and without following redirects, and
+expects the unsubscribe to take effect from that request alone. So POST unsubscribes at once
+(no login, no second confirmation, no redirect) and is idempotent. A GET only shows a page with a
+button: link scanners and mail-security proxies fetch every URL in a message (RFC 8058 section 3.2
+warns of exactly that), and a fetch must never unsubscribe anyone.
+
+A bad token (forged, truncated, another installation's) and a token of a contact that is no longer
+in the register answer the same bilingual 404 page: nothing tells whether a contact exists.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Any
 
-__all__ = ["router"]
+import sqlalchemy as sa
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from starlette.concurrency import run_in_threadpool
+
+from mailer.config import Settings
+from mailer.models import ContactStatus, Language
+from mailer.pipeline import Context
+from mailer.store.contacts import change_status, contacts
+from mailer.tokens import InvalidTokenError, read_unsubscribe_token
+from mailer.web.pages import html_response, public_strings
+
+__all__ = ["router", "unsubscribe_contact"]
 
 router = APIRouter()
+
+SOURCE_ONE_CLICK = "one-click"
+SOURCE_WEB_FORM = "web-form"
+
+
+def _contact(ctx: Context, token: str) -> dict[str, Any] | None:
+    try:
+        contact_id = read_unsubscribe_token(ctx.settings.secret_key.get_secret_value(), token)
+    except InvalidTokenError:
+        return None
+    with ctx.engine.connect() as conn:
+        row = (
+            conn.execute(
+                sa.select(
+                    contacts.c.id, contacts.c.email, contacts.c.language, contacts.c.status
+                ).where(contacts.c.id == contact_id)
+            )
+            .mappings()
+            .first()
+        )
+    return dict(row) if row is not None else None
+
+
+def unsubscribe_contact(ctx: Context, contact_id: int, *, source: str) -> bool:
+    """Mark the contact unsubscribed, with time and source in its history; False when it already
+    was (idempotent: a repeated POST writes nothing)."""
+    with ctx.engine.begin() as conn:
+        return change_status(
+            conn,
+            contact_id,
+            ContactStatus.UNSUBSCRIBED,
+            at=ctx.now(),
+            kind="unsubscribed",
+            source=source,
+            reason=f"unsubscribed through the letter's link ({source})",
+        )
+
+
+def _masked(email: str) -> str:
+    """a…@espoo.example: enough for the person to recognise the address, little for anyone who
+    is shown a forwarded link."""
+    local, _, domain = email.partition("@")
+    return f"{local[:1]}…@{domain}"
+
+
+def _not_found(settings: Settings) -> HTMLResponse:
+    return html_response(
+        settings,
+        "public/not_found.html",
+        status=404,
+        lang=Language.FI.value,
+        fi=public_strings(settings, Language.FI),
+        sv=public_strings(settings, Language.SV),
+    )
+
+
+def _language(contact: dict[str, Any]) -> Language:
+    return Language.SV if contact["language"] == Language.SV.value else Language.FI
+
+
+@router.get("/u/{token}", response_class=HTMLResponse)
+def confirm_page(token: str, request: Request) -> HTMLResponse:
+    ctx: Context = request.app.state.ctx
+    contact = _contact(ctx, token)
+    if contact is None:
+        return _not_found(ctx.settings)
+    language = _language(contact)
+    return html_response(
+        ctx.settings,
+        "public/unsubscribe.html",
+        lang=language.value,
+        t=public_strings(ctx.settings, language),
+        email=_masked(contact["email"]),
+        done=contact["status"] == ContactStatus.UNSUBSCRIBED.value,
+    )
+
+
+async def _source(request: Request) -> str:
+    """RFC 8058 section 3.1: the one-click POST body is `List-Unsubscribe=One-Click`, sent as
+    application/x-www-form-urlencoded or multipart/form-data. Our own page's button sends no such
+    field. Any other POST still unsubscribes (it is a deliberate action, never a scanner's GET)."""
+    try:
+        form = await request.form()
+    except Exception:
+        return SOURCE_WEB_FORM
+    try:
+        value = form.get("List-Unsubscribe")
+    finally:
+        await form.close()
+    return SOURCE_ONE_CLICK if value == "One-Click" else SOURCE_WEB_FORM
+
+
+@router.post("/u/{token}", response_class=HTMLResponse)
+async def unsubscribe(token: str, request: Request) -> HTMLResponse:
+    ctx: Context = request.app.state.ctx
+    source = await _source(request)
+    contact = await run_in_threadpool(_contact, ctx, token)
+    if contact is None:
+        return _not_found(ctx.settings)
+    await run_in_threadpool(unsubscribe_contact, ctx, int(contact["id"]), source=source)
+    language = _language(contact)
+    return html_response(
+        ctx.settings,
+        "public/unsubscribed.html",
+        lang=language.value,
+        t=public_strings(ctx.settings, language),
+        email=_masked(contact["email"]),
+    )

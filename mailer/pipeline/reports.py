@@ -1,0 +1,326 @@
+"""Reports for admins: who went stale or looks suspect per region and why, which organisations
+are left without a working VIPU contact, and an edition's delivery figures.
+
+Read-only: every report runs in one read transaction so its figures are consistent.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field, computed_field
+from sqlalchemy.engine import RowMapping
+
+from mailer.models import ContactStatus, Language, Region
+from mailer.pipeline.context import Context
+from mailer.regions import REGION_NAMES, find_municipality
+from mailer.store import reports as q
+
+__all__ = [
+    "BounceReport",
+    "ContactEntry",
+    "EditionFigures",
+    "EditionReport",
+    "Evidence",
+    "OrganisationGap",
+    "RegionBounces",
+    "bounce_report",
+    "edition_report",
+]
+
+EVIDENCE_PER_CONTACT = 5
+UNSUBSCRIBE_EVENTS = {"unsubscribe", "group_unsubscribe"}
+
+
+class Evidence(BaseModel):
+    """One provider event that speaks against an address."""
+
+    event_type: str
+    occurred_at: datetime
+    status: str | None = None  # SMTP status, e.g. 5.1.1
+    reason: str | None = None
+    bounce_type: str | None = None
+    classification: str | None = None
+    edition: str | None = None
+    source: str
+
+
+class ContactEntry(BaseModel):
+    contact_id: int
+    email: str
+    name: str
+    organisation: str
+    org_type: str
+    municipality: str | None  # the municipality's name in the contact's language
+    role: str
+    language: str
+    status: str
+    verdict: Literal["stale", "suspect"]
+    since: datetime | None  # when the status last changed
+    status_reason: str | None
+    soft_streak: int
+    last_delivered_at: datetime | None  # the last good delivery we know of
+    evidence: list[Evidence] = Field(default_factory=list)
+
+
+class OrganisationGap(BaseModel):
+    """An organisation whose every contact is stale or unsubscribed: it must appoint a new one."""
+
+    organisation: str
+    org_type: str
+    municipality: str | None
+    contacts: list[str]  # "name <email> (status)" of the contacts it had
+    last_change: datetime | None
+
+
+class RegionBounces(BaseModel):
+    region: Region
+    name_fi: str
+    name_sv: str
+    stale: list[ContactEntry] = Field(default_factory=list)
+    suspect: list[ContactEntry] = Field(default_factory=list)
+    without_active_contact: list[OrganisationGap] = Field(default_factory=list)
+
+
+class BounceReport(BaseModel):
+    generated_at: datetime
+    region: Region | None
+    since: datetime | None
+    regions: list[RegionBounces]
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def totals(self) -> dict[str, int]:
+        return {
+            "stale": sum(len(r.stale) for r in self.regions),
+            "suspect": sum(len(r.suspect) for r in self.regions),
+            "without_active_contact": sum(len(r.without_active_contact) for r in self.regions),
+        }
+
+
+def _municipality_name(code: str | None, language: str) -> str | None:
+    found = find_municipality(code) if code else None
+    if found is None:
+        return code
+    return found.name_sv if language == Language.SV.value else found.name_fi
+
+
+def _org_key(row: RowMapping) -> tuple[str, str]:
+    # A municipality is one organisation whatever its contacts typed as its name (Espoo/Esbo).
+    if row["org_type"] == "municipality" and row["municipality"]:
+        return ("municipality", str(row["municipality"]))
+    return (str(row["org_type"]), " ".join(str(row["organisation"]).casefold().split()))
+
+
+def bounce_report(
+    ctx: Context, *, region: Region | None = None, since: datetime | None = None
+) -> BounceReport:
+    """Stale and suspect contacts per region with their evidence, and the organisations left
+    without an active contact. `since` limits the stale and suspect lists to contacts with a status
+    change or evidence since then (the organisations list always shows the present state)."""
+    with ctx.engine.connect() as conn:
+        key = region.value if region else None
+        rows = q.contact_rows(conn, region=key)
+        events_by_contact = _group_evidence(q.evidence_events(conn, region=key))
+        delivered = q.delivered_at_by_contact(conn, region=key)
+    watch = [r for r in rows if r["status"] != ContactStatus.UNSUBSCRIBED.value]
+    sections = {r: _empty_section(r) for r in ([region] if region else list(Region))}
+    for row in watch:
+        cid = int(row["id"])
+        last_good = max(
+            (d for d in (row["last_delivered_at"], delivered.get(cid)) if d is not None),
+            default=None,
+        )
+        evidence = [e for e in events_by_contact.get(cid, []) if since is None or e[0] >= since]
+        verdict = _verdict(row, evidence, last_good)
+        if verdict is None or row["region"] not in sections:
+            continue
+        changed = row["status_changed_at"]
+        if since is not None and not evidence and (changed is None or changed < since):
+            continue
+        entry = _entry(row, verdict, last_good, [e[1] for e in evidence[:EVIDENCE_PER_CONTACT]])
+        section = sections[Region(row["region"])]
+        (section.stale if verdict == "stale" else section.suspect).append(entry)
+    for org, members in _organisations(rows).items():
+        if org[0] in sections and not any(
+            m["status"] == ContactStatus.ACTIVE.value for m in members
+        ):
+            sections[org[0]].without_active_contact.append(_gap(members))
+    return BounceReport(
+        generated_at=ctx.now(), region=region, since=since, regions=list(sections.values())
+    )
+
+
+def _empty_section(region: Region) -> RegionBounces:
+    return RegionBounces(
+        region=region,
+        name_fi=REGION_NAMES[region][Language.FI],
+        name_sv=REGION_NAMES[region][Language.SV],
+    )
+
+
+def _group_evidence(
+    found: Sequence[RowMapping],
+) -> dict[int, list[tuple[datetime, Evidence, bool]]]:
+    """Evidence per contact, newest first, with a flag for soft evidence."""
+    grouped: dict[int, list[tuple[datetime, Evidence, bool]]] = defaultdict(list)
+    for ev in found:
+        item = Evidence(
+            event_type=ev["event_type"],
+            occurred_at=ev["occurred_at"],
+            status=ev["status"],
+            reason=ev["reason"],
+            bounce_type=ev["bounce_type"],
+            classification=ev["classification"],
+            edition=ev["edition"],
+            source=ev["source"],
+        )
+        grouped[int(ev["contact_id"])].append((ev["occurred_at"], item, bool(ev["soft"])))
+    return grouped
+
+
+def _verdict(
+    row: RowMapping,
+    evidence: list[tuple[datetime, Evidence, bool]],
+    last_good: datetime | None,
+) -> Literal["stale", "suspect"] | None:
+    if row["status"] == ContactStatus.STALE.value:
+        return "stale"
+    if row["status"] != ContactStatus.ACTIVE.value:
+        return None
+    if row["soft_streak"] >= 1:
+        return "suspect"
+    # Soft evidence that no later delivery has answered: the address may be failing.
+    unresolved = [at for at, _, soft in evidence if soft and (last_good is None or at > last_good)]
+    return "suspect" if unresolved else None
+
+
+def _entry(
+    row: RowMapping,
+    verdict: Literal["stale", "suspect"],
+    last_good: datetime | None,
+    ev: list[Evidence],
+) -> ContactEntry:
+    return ContactEntry(
+        contact_id=row["id"],
+        email=row["email"],
+        name=f"{row['first_name']} {row['last_name']}".strip(),
+        organisation=row["organisation"],
+        org_type=row["org_type"],
+        municipality=_municipality_name(row["municipality"], row["language"]),
+        role=row["role"],
+        language=row["language"],
+        status=row["status"],
+        verdict=verdict,
+        since=row["status_changed_at"],
+        status_reason=row["status_reason"],
+        soft_streak=row["soft_streak"],
+        last_delivered_at=last_good,
+        evidence=ev,
+    )
+
+
+def _organisations(rows: Sequence[RowMapping]) -> dict[tuple[Region, str, str], list[RowMapping]]:
+    grouped: dict[tuple[Region, str, str], list[RowMapping]] = defaultdict(list)
+    for row in rows:
+        grouped[(Region(row["region"]), *_org_key(row))].append(row)
+    return grouped
+
+
+def _gap(members: list[RowMapping]) -> OrganisationGap:
+    first = members[0]
+    changes = [m["status_changed_at"] for m in members if m["status_changed_at"] is not None]
+    return OrganisationGap(
+        organisation=first["organisation"],
+        org_type=first["org_type"],
+        municipality=_municipality_name(first["municipality"], first["language"]),
+        contacts=[
+            f"{m['first_name']} {m['last_name']} <{m['email']}> ({m['status']})" for m in members
+        ],
+        last_change=max(changes, default=None),
+    )
+
+
+# --- edition figures ---------------------------------------------------------------------------
+
+FIGURES = ("planned", "accepted", "delivered", "bounced", "dropped", "unsubscribed", "failed")
+
+
+class EditionFigures(BaseModel):
+    region: Region | None  # None on the totals row
+    language: Language | None
+    planned: int = 0  # ledger rows: everyone the edition was planned for
+    accepted: int = 0  # the provider took the message
+    delivered: int = 0  # a `delivered` event came back
+    bounced: int = 0  # a `bounce` event (hard or blocked)
+    dropped: int = 0  # the provider refused to send (suppressed, invalid)
+    unsubscribed: int = 0  # left after this edition: link, one-click or provider unsubscribe
+    complained: int = 0  # spam reports
+    failed: int = 0  # our send failed permanently
+    pending: int = 0  # still queued or sending
+
+
+class EditionReport(BaseModel):
+    edition: str
+    generated_at: datetime
+    rows: list[EditionFigures]  # one per region x language, in a fixed order
+    total: EditionFigures
+
+
+def edition_report(ctx: Context, month: str) -> EditionReport:
+    """Per region x language: planned / accepted / delivered / bounced / dropped / unsubscribed /
+    failed, counted per delivery (a message with two bounce events is one bounced message)."""
+    with ctx.engine.connect() as conn:
+        ledger = q.edition_deliveries(conn, month)
+        kinds: dict[int, set[str]] = defaultdict(set)
+        for pk, kind in q.edition_event_types(conn, month):
+            kinds[pk].add(kind)
+        left: dict[int, list[datetime]] = defaultdict(list)
+        for cid, at, _source in q.unsubscribe_history(conn, month):
+            left[cid].append(at)
+        later = q.later_accepted_at(conn, month)
+    next_letter: dict[int, datetime] = {}
+    for cid, at in later:
+        next_letter[cid] = min(at, next_letter.get(cid, at))
+    cells = {
+        (r, lang): EditionFigures(region=r, language=lang) for r in Region for lang in Language
+    }
+    total = EditionFigures(region=None, language=None)
+    for d in ledger:
+        cell = cells[(Region(d["region"]), Language(d["language"]))]
+        seen = kinds.get(int(d["id"]), set())
+        flags = {
+            "planned": True,
+            "accepted": d["state"] == "accepted",
+            "failed": d["state"] == "failed",
+            "pending": d["state"] in ("queued", "sending"),
+            "delivered": "delivered" in seen,
+            "bounced": "bounce" in seen,
+            "dropped": "dropped" in seen,
+            "complained": "spamreport" in seen,
+            "unsubscribed": bool(seen & UNSUBSCRIBE_EVENTS) or _left_after(d, left, next_letter),
+        }
+        for name, hit in flags.items():
+            if hit:
+                setattr(cell, name, getattr(cell, name) + 1)
+                setattr(total, name, getattr(total, name) + 1)
+    return EditionReport(
+        edition=month, generated_at=ctx.now(), rows=list(cells.values()), total=total
+    )
+
+
+def _left_after(
+    delivery: RowMapping,
+    left: dict[int, list[datetime]],
+    next_letter: dict[int, datetime],
+) -> bool:
+    """An unsubscribe through our own link counts for the edition the person last received:
+    after this delivery was accepted and before the next letter went to them."""
+    cid, accepted = delivery["contact_id"], delivery["accepted_at"]
+    if cid is None or accepted is None:
+        return False
+    until = next_letter.get(int(cid))
+    return any(at >= accepted and (until is None or at < until) for at in left.get(int(cid), []))

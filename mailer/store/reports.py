@@ -1,0 +1,261 @@
+"""Read-only queries behind the reports and admin pages (no writes, no transactions of their own).
+
+Reports are small by nature (a few thousand contacts, a dozen editions a year), so these queries
+fetch plain rows and leave grouping to `mailer.pipeline.reports`; what must be bounded in size
+(the admin register) is paged here in SQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, RowMapping
+
+from mailer.store.contacts import contact_history, contacts
+from mailer.store.editions import edition_approvals, editions
+from mailer.store.events import events
+from mailer.store.ledger import deliveries
+
+__all__ = [
+    "FAILURE_EVENTS",
+    "SOFT_EVENT_FILTER",
+    "contact_page",
+    "contact_rows",
+    "delivered_at_by_contact",
+    "edition_deliveries",
+    "edition_event_types",
+    "edition_months",
+    "edition_records",
+    "evidence_events",
+    "later_accepted_at",
+    "status_counts",
+    "unsubscribe_history",
+]
+
+# Event types that are evidence of an address not working or a person leaving.
+FAILURE_EVENTS = ("bounce", "dropped", "deferred", "spamreport", "unsubscribe", "group_unsubscribe")
+
+# Soft evidence (policy, issue 5): a bounce SendGrid classifies as `blocked`, or a deferral.
+SOFT_EVENT_FILTER = sa.or_(
+    events.c.event_type == "deferred",
+    sa.and_(events.c.event_type == "bounce", sa.func.lower(events.c.bounce_type) == "blocked"),
+)
+
+_CONTACT_COLUMNS = (
+    contacts.c.id,
+    contacts.c.email,
+    contacts.c.first_name,
+    contacts.c.last_name,
+    contacts.c.organisation,
+    contacts.c.org_type,
+    contacts.c.municipality,
+    contacts.c.region,
+    contacts.c.language,
+    contacts.c.role,
+    contacts.c.status,
+    contacts.c.status_reason,
+    contacts.c.status_changed_at,
+    contacts.c.soft_streak,
+    contacts.c.last_delivered_at,
+    contacts.c.missing_since,
+)
+
+
+def contact_rows(conn: Connection, *, region: str | None = None) -> Sequence[RowMapping]:
+    """Every contact (of one region), ordered for display."""
+    query = sa.select(*_CONTACT_COLUMNS).order_by(
+        contacts.c.region, contacts.c.organisation, contacts.c.last_name, contacts.c.id
+    )
+    if region is not None:
+        query = query.where(contacts.c.region == region)
+    return conn.execute(query).mappings().all()
+
+
+def _region_filter(region: str | None) -> sa.ColumnElement[bool]:
+    return contacts.c.region == region if region is not None else sa.true()
+
+
+def evidence_events(conn: Connection, *, region: str | None) -> Sequence[RowMapping]:
+    """Failure events of the contacts (of one region) who are not unsubscribed, newest first:
+    linked by contact id, or (events the webhook could not link) by the address they were about.
+    Joins instead of id lists, so the size of the register never meets a bound-parameter limit."""
+    columns = (
+        events.c.email,
+        events.c.event_type,
+        events.c.raw_type,
+        events.c.occurred_at,
+        events.c.status,
+        events.c.reason,
+        events.c.bounce_type,
+        events.c.classification,
+        events.c.edition,
+        events.c.source,
+        SOFT_EVENT_FILTER.label("soft"),
+        events.c.id.label("event_pk"),
+    )
+    wanted = sa.and_(
+        events.c.event_type.in_(FAILURE_EVENTS),
+        contacts.c.status != "unsubscribed",
+        _region_filter(region),
+    )
+    linked = (
+        sa.select(contacts.c.id.label("contact_id"), *columns)
+        .join(contacts, contacts.c.id == events.c.contact_id)
+        .where(wanted)
+    )
+    by_email = (
+        sa.select(contacts.c.id.label("contact_id"), *columns)
+        .join(contacts, sa.and_(events.c.contact_id.is_(None), contacts.c.email == events.c.email))
+        .where(wanted)
+    )
+    union = sa.union_all(linked, by_email).subquery()
+    query = sa.select(union).order_by(union.c.occurred_at.desc(), union.c.event_pk.desc())
+    return conn.execute(query).mappings().all()
+
+
+def delivered_at_by_contact(conn: Connection, *, region: str | None) -> dict[int, datetime]:
+    """The latest `delivered` event per contact (the ledger's own last-good-delivery record)."""
+    query = (
+        sa.select(events.c.contact_id, sa.func.max(events.c.occurred_at))
+        .join(contacts, contacts.c.id == events.c.contact_id)
+        .where(events.c.event_type == "delivered", _region_filter(region))
+        .group_by(events.c.contact_id)
+    )
+    # max() keeps the column's type, so the values come back as aware UTC on both backends.
+    return {int(row[0]): row[1] for row in conn.execute(query) if row[1] is not None}
+
+
+def status_counts(conn: Connection) -> list[tuple[str, str, int]]:
+    """(region, status, count) over the whole register."""
+    query = sa.select(contacts.c.region, contacts.c.status, sa.func.count()).group_by(
+        contacts.c.region, contacts.c.status
+    )
+    return [(r, s, int(n)) for r, s, n in conn.execute(query)]
+
+
+def contact_page(
+    conn: Connection,
+    *,
+    region: str | None,
+    status: str | None,
+    language: str | None,
+    search: str | None,
+    offset: int,
+    limit: int,
+) -> tuple[int, Sequence[RowMapping]]:
+    """One page of the register with its filters, and the total number of matching contacts."""
+    conditions: list[sa.ColumnElement[bool]] = []
+    if region:
+        conditions.append(contacts.c.region == region)
+    if status:
+        conditions.append(contacts.c.status == status)
+    if language:
+        conditions.append(contacts.c.language == language)
+    if search:
+        # LIKE wildcards in the admin's text are literal (escaped), matching is case-insensitive.
+        escaped = search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{escaped}%"
+        conditions.append(
+            sa.or_(
+                *(
+                    sa.func.lower(column).like(pattern, escape="\\")
+                    for column in (
+                        contacts.c.email,
+                        contacts.c.first_name,
+                        contacts.c.last_name,
+                        contacts.c.organisation,
+                    )
+                )
+            )
+        )
+    where = sa.and_(sa.true(), *conditions)
+    total = conn.execute(sa.select(sa.func.count()).select_from(contacts).where(where)).scalar_one()
+    rows = (
+        conn.execute(
+            sa.select(*_CONTACT_COLUMNS)
+            .where(where)
+            .order_by(
+                contacts.c.region, contacts.c.organisation, contacts.c.last_name, contacts.c.id
+            )
+            .offset(offset)
+            .limit(limit)
+        )
+        .mappings()
+        .all()
+    )
+    return int(total), rows
+
+
+def edition_months(conn: Connection) -> list[str]:
+    """Every edition the database knows of: approved, recorded or sent to anyone; newest first."""
+    months: set[str] = set()
+    for table, column in (
+        (editions, editions.c.month),
+        (edition_approvals, edition_approvals.c.month),
+        (deliveries, deliveries.c.edition),
+    ):
+        months.update(m for (m,) in conn.execute(sa.select(column).select_from(table).distinct()))
+    return sorted(months, reverse=True)
+
+
+def edition_deliveries(conn: Connection, month: str) -> Sequence[RowMapping]:
+    query = sa.select(
+        deliveries.c.id,
+        deliveries.c.contact_id,
+        deliveries.c.region,
+        deliveries.c.language,
+        deliveries.c.state,
+        deliveries.c.accepted_at,
+    ).where(deliveries.c.edition == month)
+    return conn.execute(query).mappings().all()
+
+
+def edition_event_types(conn: Connection, month: str) -> list[tuple[int, str]]:
+    """(delivery pk, event type) pairs, distinct, for the deliveries of one edition."""
+    query = (
+        sa.select(events.c.delivery_pk, events.c.event_type)
+        .join(deliveries, deliveries.c.id == events.c.delivery_pk)
+        .where(deliveries.c.edition == month)
+        .distinct()
+    )
+    return [(int(pk), str(kind)) for pk, kind in conn.execute(query)]
+
+
+def unsubscribe_history(conn: Connection, month: str) -> list[tuple[int, datetime, str | None]]:
+    """(contact id, when, source) of every change to `unsubscribed` of the edition's contacts."""
+    own = sa.select(deliveries.c.contact_id).where(
+        deliveries.c.edition == month, deliveries.c.contact_id.is_not(None)
+    )
+    query = sa.select(
+        contact_history.c.contact_id, contact_history.c.at, contact_history.c.source
+    ).where(contact_history.c.contact_id.in_(own), contact_history.c.new_status == "unsubscribed")
+    return [(int(c), at, src) for c, at, src in conn.execute(query)]
+
+
+def later_accepted_at(conn: Connection, month: str) -> list[tuple[int, datetime]]:
+    """(contact id, accepted_at) of the same contacts' deliveries in other (later) editions."""
+    own = sa.select(deliveries.c.contact_id).where(
+        deliveries.c.edition == month, deliveries.c.contact_id.is_not(None)
+    )
+    query = sa.select(deliveries.c.contact_id, deliveries.c.accepted_at).where(
+        deliveries.c.edition > month,
+        deliveries.c.contact_id.in_(own),
+        deliveries.c.accepted_at.is_not(None),
+    )
+    return [(int(c), at) for c, at in conn.execute(query)]
+
+
+def edition_records(conn: Connection) -> dict[str, dict[str, Any]]:
+    """Per month: the latest approval (who, when) and when the edition was first sent in full."""
+    found: dict[str, dict[str, Any]] = {}
+    for month, sent_at in conn.execute(sa.select(editions.c.month, editions.c.sent_at)):
+        found.setdefault(month, {})["sent_at"] = sent_at
+    query = sa.select(
+        edition_approvals.c.month, edition_approvals.c.approved_by, edition_approvals.c.approved_at
+    ).order_by(edition_approvals.c.approved_at)
+    for month, by, at in conn.execute(query):
+        found.setdefault(month, {}).update(approved_by=by, approved_at=at)
+    return found
