@@ -11,7 +11,15 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from mailer.errors import ScheduleError
 from mailer.models import Language, Region, Variant
@@ -194,22 +202,30 @@ class Schedule(BaseModel):
             raise ValueError(f"unknown time zone {value!r}") from err
         return value
 
-    @model_validator(mode="after")
-    def _consistent(self) -> Schedule:
-        regions, languages = self.selected()
-        for override in self.overrides:
-            if override.region is not None and override.region not in regions:
-                raise ValueError(f"override for region {override.region} that is not targeted")
-            if override.language is not None and override.language not in languages:
-                raise ValueError(f"override for language {override.language} that is not targeted")
-        if self.deadline.day_of_month is not None:
-            latest = max(when.latest_day() for when in self.rules_by_variant().values())
-            if self.deadline.day_of_month < latest:
-                raise ValueError(
-                    f"deadline day_of_month {self.deadline.day_of_month} can fall before a send "
-                    f"(a send can be as late as day {latest})"
-                )
-        return self
+    @field_validator("overrides")
+    @classmethod
+    def _overrides_targeted(cls, overrides: list[Override], info: ValidationInfo) -> list[Override]:
+        regions, languages = info.data.get("regions"), info.data.get("languages")
+        for override in overrides:
+            if regions not in (None, "all") and override.region not in (None, *regions):
+                raise ValueError(f"override for region {override.region}, which is not targeted")
+            if languages not in (None, "all") and override.language not in (None, *languages):
+                raise ValueError(f"override for language {override.language}, not targeted")
+        return overrides
+
+    @field_validator("deadline")
+    @classmethod
+    def _deadline_after_sends(cls, deadline: Deadline, info: ValidationInfo) -> Deadline:
+        when, overrides = info.data.get("when"), info.data.get("overrides") or []
+        if deadline.day_of_month is None or when is None:
+            return deadline
+        latest = max(rule.latest_day() for rule in [when, *(o.apply(when) for o in overrides)])
+        if deadline.day_of_month < latest:
+            raise ValueError(
+                f"day_of_month {deadline.day_of_month} can fall before a send (a send can be "
+                f"as late as day {latest}); use days_after or a later day"
+            )
+        return deadline
 
     def selected(self) -> tuple[list[Region], list[Language]]:
         regions = list(Region) if self.regions == "all" else list(self.regions)

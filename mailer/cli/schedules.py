@@ -1,7 +1,114 @@
-"""`mailer schedule ...`: sync, list, run."""
+"""`mailer schedule ...`: sync, list, run, runs."""
 
 from __future__ import annotations
 
+import signal
+from types import FrameType
+
 import typer
+from rich.table import Table
+
+from mailer.cli.common import console, err_console, exit_on_error, open_context, print_json
+from mailer.pipeline.schedule_jobs import list_jobs, sync_schedules
+from mailer.pipeline.schedules import recent_runs
 
 app = typer.Typer(help="Schedules: sync, list, run the scheduler.", no_args_is_help=True)
+
+JSON = typer.Option(False, "--json", help="Machine-readable output.")
+
+
+@app.command("sync")
+def sync(as_json: bool = JSON) -> None:
+    """Reconcile schedules/*.yaml into the job store (adds, changes, removes; idempotent)."""
+    with open_context() as ctx, exit_on_error():
+        report = sync_schedules(ctx)
+    if as_json:
+        print_json(report.model_dump())
+        return
+    for label, ids in (
+        ("added", report.added),
+        ("changed", report.changed),
+        ("removed", report.removed),
+        ("unchanged", report.unchanged),
+    ):
+        for job_id in ids:
+            console.print(f"{label:>9}  {job_id}", highlight=False)
+    if not report.touched:
+        console.print("job store already matches the schedules", highlight=False)
+
+
+@app.command("list")
+def list_(
+    as_json: bool = JSON,
+    count: int = typer.Option(3, "--count", min=1, max=24, help="Fire times shown per job."),
+) -> None:
+    """Each job with its next run times (Europe/Helsinki; retries until the deadline marked)."""
+    with open_context() as ctx, exit_on_error():
+        views = list_jobs(ctx, count=count)
+    if as_json:
+        print_json([view.model_dump(mode="json") for view in views])
+        return
+    if not views:
+        console.print("no scheduled jobs: run `mailer schedule sync`", highlight=False)
+        return
+    table = Table("job", "rule", "targets", "next runs")
+    for view in views:
+        runs = "\n".join(
+            f"{fire.at:%a %d.%m.%Y %H:%M %Z}  {fire.role} {fire.edition}" for fire in view.upcoming
+        )
+        table.add_row(view.id, view.rule, ", ".join(view.targets), runs or "-")
+    console.print(table)
+
+
+@app.command("runs")
+def runs(
+    as_json: bool = JSON,
+    limit: int = typer.Option(20, "--limit", min=1, help="How many of the latest runs."),
+) -> None:
+    """What the scheduler did: sends, held sends, reminders, missed runs (latest first)."""
+    with open_context() as ctx, exit_on_error():
+        rows = recent_runs(ctx, limit=limit)
+    if as_json:
+        print_json(rows)
+        return
+    table = Table("scheduled for", "job", "kind", "edition", "outcome", "detail")
+    for row in rows:
+        table.add_row(
+            f"{row['scheduled_for']:%d.%m.%Y %H:%M %Z}",
+            row["job_id"],
+            row["kind"],
+            row["edition"],
+            row["outcome"],
+            row["detail"] or "",
+        )
+    console.print(table)
+
+
+@app.command("run")
+def run(
+    no_wait: bool = typer.Option(
+        False, "--no-wait", help="Exit at once if another scheduler is active (else wait)."
+    ),
+) -> None:
+    """Run the scheduler in the foreground; SIGTERM or Ctrl-C shuts it down cleanly."""
+    from mailer.scheduler import SchedulerRunner
+
+    with open_context() as ctx, exit_on_error():
+        runner = SchedulerRunner(
+            ctx,
+            wait=not no_wait,
+            on_state=lambda state, detail: err_console.print(
+                f"[bold]{state}[/]: {detail}", highlight=False
+            ),
+        )
+
+        def _stop(signum: int, _frame: FrameType | None) -> None:
+            err_console.print(f"{signal.Signals(signum).name}: stopping", highlight=False)
+            runner.stop()
+
+        previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            runner.run()
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)

@@ -30,7 +30,7 @@ from mailer.schedule_times import (
 )
 from mailer.store import schedules as store
 
-__all__ = ["fire_reminder", "fire_send", "parse_target", "record_missed"]
+__all__ = ["fire_reminder", "fire_send", "parse_target", "recent_runs", "record_missed"]
 
 log = logging.getLogger("mailer.schedules")
 
@@ -257,3 +257,17 @@ def record_missed(
             problem=Problem("missed", f"{kind} due at {scheduled_for.isoformat()} was missed"),
         )
         return _finish(context, run_id, "missed", f"{kind} at {scheduled_for.isoformat()}")
+
+
+def recent_runs(ctx: Context, *, limit: int = 20) -> list[dict[str, Any]]:
+    """The latest schedule runs, times in the configured zone (for `mailer schedule runs`)."""
+    with ctx.engine.connect() as conn:
+        rows = store.list_runs(conn, limit=limit)
+    return [
+        {
+            **dict(row),
+            "scheduled_for": row["scheduled_for"].astimezone(ctx.zone),
+            "ran_at": row["ran_at"].astimezone(ctx.zone),
+        }
+        for row in rows
+    ]
