@@ -450,6 +450,24 @@ def test_injected_server_errors_record_nothing(fake_sendgrid, kind, error):
     assert fake_sendgrid.stats()["faults"] == {kind: 2}
 
 
+FORCED = [
+    ("400", sg_errors.BadRequestsError),
+    ("401", sg_errors.UnauthorizedError),
+    ("403", sg_errors.ForbiddenError),
+    ("413", sg_errors.PayloadTooLargeError),
+]
+
+
+@pytest.mark.parametrize(("kind", "error"), FORCED, ids=[c[0] for c in FORCED])
+def test_injected_client_errors_answer_in_sendgrid_shape(fake_sendgrid, kind, error):
+    fake_sendgrid.inject(kind, field="personalizations.0.to.0.email", message="forced")
+    with pytest.raises(error) as caught:
+        post(fake_sendgrid, valid_body(1))
+    [problem] = json.loads(caught.value.body)["errors"]
+    assert problem == {"message": "forced", "field": "personalizations.0.to.0.email", "help": None}
+    assert fake_sendgrid.requests == []
+
+
 def test_dropped_connection_gives_no_answer_and_records_nothing(fake_sendgrid):
     fake_sendgrid.inject("drop")
     with pytest.raises(http.client.RemoteDisconnected):

@@ -218,6 +218,12 @@ def fast_validator() -> Callable[[Any], Any]:
     )
 
 
+def warm_up() -> None:
+    """Build (and cache) both validators."""
+    fast_validator()
+    reference_validator()
+
+
 def _path(parts: Iterable[Any]) -> str | None:
     joined = ".".join(str(p) for p in parts)
     return joined or None

@@ -31,7 +31,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from tests.fakes import sendgrid_events
-from tests.fakes.sendgrid_rules import MAX_MESSAGE_BYTES, Rejection, validate_mail_send
+from tests.fakes.sendgrid_rules import MAX_MESSAGE_BYTES, Rejection, validate_mail_send, warm_up
 from tests.fakes.sendgrid_state import (
     SUPPRESSION_LISTS,
     AcceptedPersonalization,
@@ -45,6 +45,15 @@ DEFAULT_API_KEY = "SG.fake-full-access.key-for-tests-only"
 DEFAULT_RESTRICTED_KEY = "SG.fake-restricted.no-mail-send-scope"
 MAX_SUPPRESSION_LIMIT = 500  # spec: PaginationCommonLimit maximum
 MAX_READ_BYTES = MAX_MESSAGE_BYTES + 8 * 1024 * 1024  # beyond this we stop reading and close
+# Injectable plain errors: status -> (default message, default field).
+_FORCED: dict[str, tuple[str, str | None]] = {
+    "400": ("Does not contain a valid address.", "personalizations.0.to.0.email"),
+    "401": ("The provided authorization grant is invalid, expired, or revoked", None),
+    "403": ("access forbidden", None),
+    "413": ("content too large", None),
+    "500": ("internal server error", None),
+    "503": ("service unavailable", None),
+}
 
 
 class _Server(ThreadingHTTPServer):
@@ -165,6 +174,7 @@ class FakeSendGrid:
         self.cross_check = cross_check
         self.clock = clock
         self._state = FakeState(record_bodies=record_bodies, clock=clock)
+        warm_up()  # compile both validators now, not inside the first request
         self._server = _Server((host, port), _Handler)
         self._server.fake = self
         self._thread: threading.Thread | None = None
@@ -241,9 +251,11 @@ class FakeSendGrid:
 
     def inject(self, kind: str | int, count: int = 1, **params: Any) -> None:
         """Queue `count` faults for the next mail-send requests (FIFO). Kinds and params:
-        "429" (limit=600, reset_in=1 s, remaining=0), "500", "503", "slow" (seconds=1.0, then
-        answered normally), "drop" (body read, connection closed, nothing recorded),
-        "accept_then_drop" (validated and recorded as accepted, then closed with no answer)."""
+        "400" (field=, message=), "401", "403", "413", "500", "503" (message=): answered in
+        SendGrid's error shape; "429" (limit=600, reset_in=1 s, remaining=0); "slow"
+        (seconds=1.0, then answered normally), "drop" (body read, connection closed, nothing
+        recorded), "accept_then_drop" (validated and recorded as accepted, then closed with no
+        answer)."""
         self._state.inject(kind, count, **params)
 
     def inject_random(
@@ -350,10 +362,11 @@ class FakeSendGrid:
                 "X-RateLimit-Reset": str(int(self.clock()) + int(p.get("reset_in", 1))),
             }
             return Rejection(429, "too many requests").body(), headers
-        if fault.kind in ("500", "503"):
-            attempt.status = int(fault.kind)
-            message = "internal server error" if fault.kind == "500" else "service unavailable"
-            return Rejection(attempt.status, message).body(), None
+        if fault.kind in _FORCED:
+            # A forced error answers in SendGrid's shape; 400 names a field (params field/message).
+            message, field = _FORCED[fault.kind]
+            rejection = Rejection(int(fault.kind), p.get("message", message), p.get("field", field))
+            return self._rejected(rejection, attempt), None
         if fault.kind == "slow":
             time.sleep(float(p.get("seconds", 1.0)))
         if fault.kind == "drop":

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-FAULT_KINDS = ("429", "500", "503", "slow", "drop", "accept_then_drop")
+FAULT_KINDS = ("400", "401", "403", "413", "429", "500", "503", "slow", "drop", "accept_then_drop")
 SUPPRESSION_LISTS = ("bounces", "blocks", "invalid_emails", "spam_reports", "unsubscribes")
 
 
