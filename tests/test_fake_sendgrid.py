@@ -369,6 +369,15 @@ def raw_post(
             conn.close()
 
 
+def test_a_body_that_is_not_declared_json_answers_415(fake_sendgrid):
+    status, _, payload = raw_post(
+        fake_sendgrid, json.dumps(valid_body(1)).encode(), {"Content-Type": "text/plain"}
+    )
+    assert status == 415
+    assert json.loads(payload)["errors"][0]["message"]
+    assert fake_sendgrid.requests == []
+
+
 @pytest.mark.parametrize(
     "data",
     [b"{not json", b"\xff\xfe", b""],

@@ -41,6 +41,14 @@ class FakeSendGridProcess:
         with urllib.request.urlopen(req, timeout=30) as resp:
             return json.loads(resp.read())
 
+    def env(self) -> dict[str, str]:
+        """MAILER_* environment that points the app's SendGrid provider at this fake."""
+        return {
+            "MAILER_PROVIDER": "sendgrid",
+            "MAILER_SENDGRID_API_KEY": self.api_key,
+            "MAILER_SENDGRID_HOST": self.url,
+        }
+
     def stats(self) -> dict[str, Any]:
         """Counts from the child: requests, accepted_requests, personalizations, recipients,
         unique_delivery_ids, duplicate_delivery_ids, unique_recipients, duplicate_recipients,

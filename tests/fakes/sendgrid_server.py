@@ -218,6 +218,14 @@ class FakeSendGrid:
         with self._state.lock:
             return list(self._state.attempts)
 
+    def env(self) -> dict[str, str]:
+        """MAILER_* environment that points the app's SendGrid provider at this fake."""
+        return {
+            "MAILER_PROVIDER": "sendgrid",
+            "MAILER_SENDGRID_API_KEY": self.api_key,
+            "MAILER_SENDGRID_HOST": self.url,
+        }
+
     def message_ids(self) -> list[str]:
         """X-Message-Id of every accepted request, in order."""
         return [r.message_id for r in self.requests]
@@ -255,7 +263,7 @@ class FakeSendGrid:
         SendGrid's error shape; "429" (limit=600, reset_in=1 s, remaining=0); "slow"
         (seconds=1.0, then answered normally), "drop" (body read, connection closed, nothing
         recorded), "accept_then_drop" (validated and recorded as accepted, then closed with no
-        answer)."""
+        answer; an invalid body still gets its 400). Faults apply after the key check."""
         self._state.inject(kind, count, **params)
 
     def inject_random(
@@ -329,6 +337,12 @@ class FakeSendGrid:
     def _parse(self, handler: _Handler, raw: bytes | None) -> tuple[Rejection | None, Any]:
         if raw is None:
             return Rejection(413, "content too large"), None
+        media_type = handler.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        if media_type != "application/json":
+            # The v3 API takes JSON only ("415 UNSUPPORTED MEDIA TYPE" in SendGrid's error table).
+            return Rejection(
+                415, f"Content-Type must be application/json, not {media_type!r}"
+            ), None
         if handler.headers.get("Content-Encoding", "").lower() == "gzip":
             try:
                 # Bounded: a gzip bomb must not take the fake down.

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,6 +14,7 @@ import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy.engine import Connection
 
+from mailer.pipeline import Context
 from mailer.store.contacts import contacts
 from mailer.store.ledger import deliveries, send_batches
 from mailer.webhook_signature import generate_key_pair, signed_headers
@@ -132,3 +134,13 @@ def seed_delivery(
         )
     ).inserted_primary_key[0]
     return int(pk), delivery_id
+
+
+@dataclass
+class ClockedContext(Context):
+    """A Context whose clock stands still at `clock` (the pipeline's one clock is ctx.now())."""
+
+    clock: datetime = NOW
+
+    def now(self) -> datetime:
+        return self.clock
