@@ -45,11 +45,11 @@ def synthetic_event_id(raw: Mapping[str, Any]) -> str:
     return "synthetic:" + hashlib.sha256(canonical.encode("ascii")).hexdigest()
 
 
-def _text(raw: Mapping[str, Any], key: str) -> str | None:
+def _text(raw: Mapping[str, Any], key: str, *, numbers: bool = True) -> str | None:
     value = raw.get(key)
     if isinstance(value, bool) or value is None:
         return None
-    if isinstance(value, int | float):
+    if numbers and isinstance(value, int | float):
         value = str(value)
     if not isinstance(value, str):
         return None
@@ -82,7 +82,7 @@ def normalise_event(raw: Mapping[str, Any], *, received_at: datetime) -> Deliver
     event_id = _text(raw, "sg_event_id")
     if event_id is None or len(str(raw.get("sg_event_id")).strip()) > _WIDTH["sg_event_id"]:
         event_id = synthetic_event_id(raw)
-    email = _text(raw, "email")
+    email = _text(raw, "email", numbers=False)
     edition = _text(raw, "edition")
     # deferred events carry the remote server's answer in `response`, bounces in `reason`
     reason = _text(raw, "reason") or _text(raw, "response")
