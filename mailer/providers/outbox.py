@@ -19,6 +19,7 @@ from email.headerregistry import BaseHeader
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 from pathlib import Path
+from typing import Any
 
 from mailer.config import Settings
 from mailer.models import OutgoingMessage, SendOutcome
@@ -158,13 +159,13 @@ class OutboxProvider:
             msg[name] = value
         msg["To"] = formataddr((message.to_name, message.to_email))
         msg["Message-ID"] = message_id
-        for name, value in message.headers.items():
-            msg[name] = value
+        for name, text in message.headers.items():
+            msg[name] = text
         msg["X-Delivery-Id"] = message.delivery_id
         msg["MIME-Version"] = _MIME
         msg["Content-Type"] = _CT_ALT
         # RFC 2046 section 5.1.4: alternatives in increasing order of preference, text first.
-        parts = []
+        parts: list[Any] = []
         for content_type, body in ((_CT_TEXT, message.text), (_CT_HTML, message.html)):
             part = EmailMessage(policy=_POLICY)
             payload, cte = _body(body)

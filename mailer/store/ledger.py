@@ -8,13 +8,13 @@ Every query here runs in the caller's transaction; `mailer.pipeline.send` owns t
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection, Row
+from sqlalchemy.engine import Connection
 
 from mailer.store.base import UTCDateTime, metadata
 from mailer.store.contacts import contacts
@@ -28,8 +28,8 @@ __all__ = [
     "finish_batch",
     "finish_rows",
     "insert_planned",
+    "plan_candidate_chunk",
     "planned_states",
-    "plan_candidates",
     "release_batch",
     "requeue_failed",
     "send_batches",
@@ -102,30 +102,28 @@ def _scope(stmt: Any, region: str | None, language: str | None) -> Any:
 # --- planning ---------------------------------------------------------------------------------
 
 
-def plan_candidates(
-    conn: Connection, *, region: str | None, language: str | None, chunk: int = 10_000
-) -> Iterator[list[Row[Any]]]:
-    """Contacts in scope as (id, region, language, status) rows, in id order, `chunk` at a time.
-
-    Keyset pagination instead of one open cursor: memory stays flat for a million contacts and
-    no server-side cursor has to survive between chunks."""
-    last = 0
-    while True:
-        stmt = (
-            sa.select(_c.id, _c.region, _c.language, _c.status)
-            .where(_c.id > last)
-            .order_by(_c.id)
-            .limit(chunk)
-        )
-        if region is not None:
-            stmt = stmt.where(_c.region == region)
-        if language is not None:
-            stmt = stmt.where(_c.language == language)
-        rows = list(conn.execute(stmt))
-        if not rows:
-            return
-        yield rows
-        last = rows[-1][0]
+def plan_candidate_chunk(
+    conn: Connection,
+    *,
+    after: int,
+    region: str | None,
+    language: str | None,
+    chunk: int = 10_000,
+) -> list[Any]:
+    """The next `chunk` contacts in scope with id > `after`, as (id, region, language, status,
+    email) rows in id order. Keyset pagination: memory stays flat for a million contacts and no
+    cursor has to stay open between the planner's transactions."""
+    stmt = (
+        sa.select(_c.id, _c.region, _c.language, _c.status, _c.email)
+        .where(_c.id > after)
+        .order_by(_c.id)
+        .limit(chunk)
+    )
+    if region is not None:
+        stmt = stmt.where(_c.region == region)
+    if language is not None:
+        stmt = stmt.where(_c.language == language)
+    return list(conn.execute(stmt))
 
 
 def planned_states(conn: Connection, edition: str, lo: int, hi: int) -> dict[int, str]:
@@ -234,11 +232,14 @@ def claim_batch(
         .order_by(_d.id)
         .limit(limit)
     )
+    target: Any = pick.scalar_subquery()
     if conn.dialect.name == "postgresql":
-        pick = pick.with_for_update(skip_locked=True, of=deliveries)
+        # Lock first, then update the locked ids: PostgreSQL may re-run a LIMIT subquery inside
+        # an UPDATE's IN (...), claiming more than `limit` rows; a list cannot grow.
+        target = list(conn.execute(pick.with_for_update(skip_locked=True, of=deliveries)).scalars())
     claimed = conn.execute(
         sa.update(deliveries)
-        .where(_d.id.in_(pick.scalar_subquery()), _d.state == "queued")
+        .where(_d.id.in_(target), _d.state == "queued")
         .values(state="sending", batch_id=batch_id, sending_at=now, attempts=_d.attempts + 1)
     ).rowcount
     if claimed:
@@ -248,7 +249,7 @@ def claim_batch(
     return int(claimed)
 
 
-def batch_recipients(conn: Connection, batch_id: str) -> list[Row[Any]]:
+def batch_recipients(conn: Connection, batch_id: str) -> list[Any]:
     """The batch's rows with what stage 2 needs; contact columns are None for an erased contact."""
     stmt = (
         sa.select(
@@ -348,7 +349,7 @@ def release_batch(conn: Connection, batch_id: str, error: str | None = None) -> 
 
 def sending_batches(
     conn: Connection, edition: str, region: str | None, language: str | None
-) -> list[Row[Any]]:
+) -> list[Any]:
     """Batches that still have rows in `sending`: (batch_id, claimed_by, sending_at, rows)."""
     stmt = _scope(
         sa.select(_d.batch_id, _b.claimed_by, _b.sending_at, sa.func.count())
@@ -381,9 +382,7 @@ def evidence_for_batches(conn: Connection, batch_ids: Sequence[str]) -> dict[str
     by_prefix = (
         sa.select(_b.id, _b.message_id)
         .where(_b.id.in_(batch_ids), _b.message_id.is_not(None))
-        .where(
-            sa.exists().where(events.c.sg_message_id.like(_b.message_id.concat("%")))
-        )
+        .where(sa.exists().where(events.c.sg_message_id.like(_b.message_id.concat("%"))))
     )
     for batch_id, message_id in conn.execute(by_prefix):
         found.setdefault(str(batch_id), message_id)

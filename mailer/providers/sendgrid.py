@@ -1,0 +1,257 @@
+"""SendGrid v3 Mail Send through the official `sendgrid` package.
+
+One request per batch (at most 1000 personalizations, SendGrid's limit, and one recipient each so
+also at most 1000 recipients). The compiled variant travels once in `content`; each recipient's
+values travel as `substitutions` (mailer.render's `%%h:..%%` / `%%t:..%%` token contract), our
+delivery id, edition, region and language as personalization `custom_args` (SendGrid copies them
+into every event), plus per-recipient List-Unsubscribe headers (RFC 2369 / RFC 8058).
+Bodies are plain dicts: building 1000 personalizations with the helper classes costs more than the
+whole HTTP round trip.
+
+Errors (https://www.twilio.com/docs/sendgrid/api-reference/how-to-use-the-sendgrid-v3-api/errors):
+400/413 and other 4xx are permanent; 401/403 stop the send (ProviderAuthError); 429 waits until
+X-RateLimit-Reset; 5xx and failures to deliver the request are retried with exponential backoff
+and jitter, bounded in attempts and time. A request that went out but got no answer is never
+retried (DeliveryOutcomeUnknownError): it may have been accepted.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import time
+import urllib.error
+from collections.abc import Callable
+from typing import Any
+
+import sendgrid
+from python_http_client import exceptions as http_errors
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception_type,
+    stop_after_attempt,
+    stop_after_delay,
+    wait_exponential_jitter,
+)
+
+from mailer.config import Settings
+from mailer.errors import (
+    ConfigError,
+    DeliveryOutcomeUnknownError,
+    PermanentProviderError,
+    ProviderAuthError,
+    RateLimitedError,
+    TransientProviderError,
+)
+from mailer.models import OutgoingMessage, SendOutcome
+from mailer.providers.base import Batch, unsubscribe_headers
+from mailer.render import substitutions
+
+__all__ = ["MAX_PERSONALIZATIONS", "RetryPolicy", "SendGridProvider"]
+
+MAX_PERSONALIZATIONS = 1000  # SendGrid: personalizations per request, and recipients in total
+
+
+class RetryPolicy:
+    """Bounds of the retry loop; `sleep` and `clock` are injectable so tests never really wait."""
+
+    def __init__(
+        self,
+        *,
+        attempts: int = 8,
+        total_seconds: float = 600.0,
+        initial: float = 1.0,
+        max_backoff: float = 60.0,
+        max_rate_limit_wait: float = 120.0,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.attempts = attempts
+        self.total_seconds = total_seconds
+        self.max_rate_limit_wait = max_rate_limit_wait
+        self.sleep = sleep
+        self.clock = clock
+        self._backoff = wait_exponential_jitter(initial=initial, max=max_backoff, jitter=initial)
+
+    def wait(self, state: RetryCallState) -> float:
+        error = state.outcome.exception() if state.outcome else None
+        if isinstance(error, RateLimitedError) and error.reset_at is not None:
+            # 429: SendGrid says when the window resets (unix seconds); wait exactly that long
+            # (capped, in case of a clock far off), plus a hair so we land after the reset.
+            return min(max(error.reset_at - self.clock(), 0.0) + 0.05, self.max_rate_limit_wait)
+        return float(self._backoff(state))
+
+
+def _field_errors(body: bytes | str | None) -> str:
+    """SendGrid's error body {"errors": [{"message", "field", "help"}]} as one readable line."""
+    if not body:
+        return "no details"
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+    try:
+        errors = json.loads(text).get("errors") or []
+    except (ValueError, AttributeError):
+        return text[:500]
+    parts = []
+    for err in errors:
+        field = err.get("field")
+        message = err.get("message") or "?"
+        parts.append(f"{field}: {message}" if field else str(message))
+    return "; ".join(parts) or text[:500]
+
+
+def _classify(err: http_errors.HTTPError) -> Exception:
+    status = int(err.status_code)
+    body = err.body.decode("utf-8", "replace") if isinstance(err.body, bytes) else err.body
+    details = _field_errors(body)
+    if status in (401, 403):
+        return ProviderAuthError(
+            f"SendGrid refused the API key ({status}): {details}; check MAILER_SENDGRID_API_KEY "
+            "(it needs the mail.send scope)",
+            status=status,
+            body=body,
+        )
+    if status == 429:
+        reset = (err.headers or {}).get("X-RateLimit-Reset")
+        try:
+            reset_at = float(reset) if reset is not None else None
+        except ValueError:
+            reset_at = None
+        return RateLimitedError(f"SendGrid rate limit (429): {details}", reset_at=reset_at)
+    if status >= 500:
+        return TransientProviderError(f"SendGrid error {status}: {details}", status=status)
+    return PermanentProviderError(
+        f"SendGrid refused the request ({status}): {details}", status=status, body=body
+    )
+
+
+class SendGridProvider:
+    name = "sendgrid"
+
+    def __init__(self, settings: Settings, *, retry: RetryPolicy | None = None) -> None:
+        if settings.sendgrid_api_key is None:
+            raise ConfigError("MAILER_SENDGRID_API_KEY", "required when MAILER_PROVIDER=sendgrid")
+        self.client = sendgrid.SendGridAPIClient(
+            api_key=settings.sendgrid_api_key.get_secret_value(), host=settings.sendgrid_host
+        )
+        self.timeout = settings.sendgrid_timeout
+        self.retry = retry or RetryPolicy()
+        self.requests_made = 0
+        base: dict[str, Any] = {"from": {"email": settings.from_email, "name": settings.from_name}}
+        if settings.reply_to:
+            base["reply_to"] = {"email": settings.reply_to}
+        if settings.sendgrid_asm_group_id is not None:
+            base["asm"] = {"group_id": settings.sendgrid_asm_group_id}
+        if settings.sendgrid_sandbox:
+            base["mail_settings"] = {"sandbox_mode": {"enable": True}}
+        self._base = base
+
+    # --- request bodies -------------------------------------------------------------------------
+
+    def batch_body(self, batch: Batch) -> dict[str, Any]:
+        compiled = batch.compiled
+        if not batch.recipients:
+            raise ValueError("a batch needs at least one recipient")
+        if len(batch.recipients) > MAX_PERSONALIZATIONS:
+            raise ValueError(f"a batch holds at most {MAX_PERSONALIZATIONS} recipients")
+        variant = compiled.variant
+        edition, region, language = compiled.edition, variant.region.value, variant.language.value
+        personalizations = [
+            {
+                "to": [{"email": r.email, "name": f"{r.first_name} {r.last_name}".strip()}],
+                "substitutions": substitutions(compiled, r),
+                "custom_args": {
+                    "delivery_id": r.delivery_id,
+                    "edition": edition,
+                    "region": region,
+                    "language": language,
+                },
+                "headers": unsubscribe_headers(r),
+            }
+            for r in batch.recipients
+        ]
+        return {
+            **self._base,
+            "personalizations": personalizations,
+            "subject": compiled.subject,
+            # RFC 2046 5.1.4 and SendGrid: text/plain first, then text/html
+            "content": [
+                {"type": "text/plain", "value": compiled.text},
+                {"type": "text/html", "value": compiled.html},
+            ],
+            "categories": [f"vipu-{edition}", f"vipu-{variant.key}"],
+        }
+
+    def message_body(self, message: OutgoingMessage) -> dict[str, Any]:
+        return {
+            **self._base,
+            "personalizations": [
+                {
+                    "to": [{"email": message.to_email, "name": message.to_name}],
+                    "custom_args": {
+                        "delivery_id": message.delivery_id,
+                        "edition": message.edition,
+                        "region": message.variant.region.value,
+                        "language": message.variant.language.value,
+                    },
+                    **({"headers": dict(message.headers)} if message.headers else {}),
+                }
+            ],
+            "subject": message.subject,
+            "content": [
+                {"type": "text/plain", "value": message.text},
+                {"type": "text/html", "value": message.html},
+            ],
+            "categories": [f"vipu-{message.edition}", "vipu-test"],
+        }
+
+    # --- Provider protocol ----------------------------------------------------------------------
+
+    def send_batch(self, batch: Batch) -> list[SendOutcome]:
+        message_id = self.post(self.batch_body(batch))
+        return [
+            SendOutcome(delivery_id=r.delivery_id, accepted=True, message_id=message_id)
+            for r in batch.recipients
+        ]
+
+    def send_message(self, message: OutgoingMessage) -> SendOutcome:
+        message_id = self.post(self.message_body(message))
+        return SendOutcome(delivery_id=message.delivery_id, accepted=True, message_id=message_id)
+
+    def close(self) -> None:
+        """python_http_client opens one connection per request; nothing stays open."""
+
+    # --- HTTP -----------------------------------------------------------------------------------
+
+    def post(self, body: dict[str, Any]) -> str | None:
+        """POST /v3/mail/send with retries; returns the X-Message-Id of the accepted request."""
+        policy = self.retry
+        retrying = Retrying(
+            retry=retry_if_exception_type(TransientProviderError),
+            stop=stop_after_attempt(policy.attempts) | stop_after_delay(policy.total_seconds),
+            wait=policy.wait,
+            sleep=policy.sleep,
+            reraise=True,
+        )
+        result: str | None = retrying(self._post_once, body)
+        return result
+
+    def _post_once(self, body: dict[str, Any]) -> str | None:
+        self.requests_made += 1
+        try:
+            response = self.client.client.mail.send.post(request_body=body, timeout=self.timeout)
+        except http_errors.HTTPError as err:
+            raise _classify(err) from err
+        except urllib.error.URLError as err:
+            # urllib wraps failures while connecting and writing the request: SendGrid never
+            # got a whole request, so trying again cannot send anything twice.
+            raise TransientProviderError(f"could not reach SendGrid: {err.reason}") from err
+        except (OSError, http.client.HTTPException) as err:
+            # The request was written but the answer never came (dropped connection, read
+            # timeout): SendGrid may have accepted it. Retrying could send every letter twice.
+            raise DeliveryOutcomeUnknownError(
+                f"no answer from SendGrid after sending the request ({type(err).__name__}: {err})"
+            ) from err
+        headers = response.headers
+        message_id = headers.get("X-Message-Id") if headers is not None else None
+        return str(message_id) if message_id else None
