@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from mailer.cli import contacts, db, demo, editions, events, reports, roster, schedules, send
+from mailer.cli import admin, contacts, db, demo, editions, events, reports, roster, schedules, send
 
 __all__ = ["app", "main"]
 
@@ -21,6 +21,7 @@ app.add_typer(editions.app, name="edition")
 send.register(app)
 events.register(app)
 app.add_typer(reports.app, name="report")
+app.add_typer(admin.app, name="admin")
 app.add_typer(schedules.app, name="schedule")
 demo.register(app)
 
