@@ -2,8 +2,173 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date, datetime, time
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from rich.console import Console
+from rich.table import Table
+
+from mailer.cli.common import EXIT_ERROR, console, err_console, open_context, print_json
+from mailer.exports import bounce_report_csv, edition_report_csv
+from mailer.models import Language
+from mailer.pipeline.reports import BounceReport, ContactEntry, EditionReport
+from mailer.pipeline.reports import bounce_report as build_bounce_report
+from mailer.pipeline.reports import edition_report as build_edition_report
+from mailer.regions import REGION_SHORT_NAMES, parse_region
+from mailer.web.pages import bounce_report_html
 
 app = typer.Typer(
     help="Reports: bounces per region, an edition's delivery figures.", no_args_is_help=True
 )
+
+
+class Format(StrEnum):
+    TABLE = "table"
+    CSV = "csv"
+    JSON = "json"
+    HTML = "html"
+
+
+def _fail(message: str) -> typer.Exit:
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
+    return typer.Exit(EXIT_ERROR)
+
+
+def _since(value: str | None, zone: object) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError as err:
+        raise _fail(f"--since {value!r}: expected a date YYYY-MM-DD") from err
+    return datetime.combine(day, time(0), tzinfo=zone)  # type: ignore[arg-type]
+
+
+def _evidence_text(entry: ContactEntry) -> str:
+    if not entry.evidence:
+        return entry.status_reason or "no events recorded"
+    e = entry.evidence[0]
+    parts = [e.event_type, e.bounce_type, e.status, e.occurred_at.date().isoformat(), e.reason]
+    return " ".join(p for p in parts if p)
+
+
+def _print_bounce_tables(report: BounceReport, out: Console) -> None:
+    for section in report.regions:
+        name = REGION_SHORT_NAMES[section.region][Language.FI]
+        rows = [*section.stale, *section.suspect]
+        table = Table(title=f"{name}: {len(section.stale)} stale, {len(section.suspect)} suspect")
+        for column in ("status", "organisation", "contact", "role", "last good", "evidence"):
+            table.add_column(column, overflow="fold")
+        for c in rows:
+            last = c.last_delivered_at.date().isoformat() if c.last_delivered_at else "never"
+            table.add_row(
+                c.verdict, c.organisation, f"{c.name} <{c.email}>", c.role, last, _evidence_text(c)
+            )
+        if rows:
+            out.print(table)
+        if section.without_active_contact:
+            gaps = Table(title=f"{name}: organisations without an active contact")
+            gaps.add_column("organisation")
+            gaps.add_column("contacts it had", overflow="fold")
+            for g in section.without_active_contact:
+                gaps.add_row(g.organisation, "\n".join(g.contacts))
+            out.print(gaps)
+    totals = report.totals
+    out.print(
+        f"stale {totals['stale']}, suspect {totals['suspect']}, organisations without an active "
+        f"contact {totals['without_active_contact']}",
+        highlight=False,
+    )
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as err:
+        raise _fail(f"cannot write {path}: {err.strerror}") from err
+
+
+@app.command("bounces")
+def bounces(
+    region: Annotated[
+        str | None, typer.Option("--region", help="hyks, kys, tays, tyks or oys.")
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="Only news since this date (YYYY-MM-DD).")
+    ] = None,
+    fmt: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.TABLE,
+    out: Annotated[Path | None, typer.Option("--out", help="Write to this file.")] = None,
+) -> None:
+    """Stale and suspect contacts per region with the evidence, and the organisations that must
+    appoint a new VIPU contact. `--format html` writes the admin page as a standalone file."""
+    chosen = parse_region(region) if region is not None else None
+    if region is not None and chosen is None:
+        raise _fail(f"--region {region!r}: not one of hyks, kys, tays, tyks, oys")
+    with open_context() as ctx:
+        report = build_bounce_report(ctx, region=chosen, since=_since(since, ctx.zone))
+        if fmt is Format.HTML:
+            stamp = report.generated_at.astimezone(ctx.zone).strftime("%Y%m%d-%H%M")
+            path = out or ctx.settings.var_dir / "reports" / f"bounces-{stamp}.html"
+            _write(path, bounce_report_html(ctx.settings, report, standalone=True))
+            typer.echo(str(path))
+            return
+    if fmt is Format.TABLE:
+        if out is None:
+            _print_bounce_tables(report, console)
+        else:
+            with out.open("w", encoding="utf-8") as handle:
+                _print_bounce_tables(report, Console(file=handle, width=160))
+        return
+    text = (
+        bounce_report_csv(report) if fmt is Format.CSV else report.model_dump_json(indent=2) + "\n"
+    )
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        _write(out, text)
+
+
+_MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+
+
+@app.command("edition")
+def edition(
+    month: Annotated[str, typer.Argument(metavar="YYYY-MM", help="The edition's month.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="CSV for a spreadsheet.")] = False,
+) -> None:
+    """Per region x language: planned / accepted / delivered / bounced / dropped / unsubscribed /
+    failed."""
+    if not _MONTH.fullmatch(month):
+        raise _fail(f"{month!r}: expected an edition month YYYY-MM")
+    with open_context() as ctx:
+        report = build_edition_report(ctx, month)
+    if as_json:
+        print_json(report.model_dump(mode="json"))
+    elif as_csv:
+        typer.echo(edition_report_csv(report), nl=False)
+    else:
+        console.print(_edition_table(report))
+
+
+def _edition_table(report: EditionReport) -> Table:
+    columns = ("planned", "accepted", "delivered", "bounced", "dropped", "unsubscribed", "failed")
+    table = Table(title=f"edition {report.edition}")
+    table.add_column("region")
+    table.add_column("lang")
+    for column in columns:
+        table.add_column(column, justify="right")
+    for f in [*report.rows, report.total]:
+        region = REGION_SHORT_NAMES[f.region][Language.FI] if f.region else "total"
+        table.add_row(
+            region,
+            f.language.value if f.language else "",
+            *(str(getattr(f, c)) for c in columns),
+            end_section=f.region is None,
+        )
+    return table

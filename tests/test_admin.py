@@ -1,0 +1,223 @@
+"""Admin pages: HTTP Basic against a password or a PBKDF2 hash, none at all when unconfigured;
+the bounce report, register and editions pages; escaping; security headers."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from pydantic import SecretStr
+
+from mailer.errors import ConfigError
+from mailer.pipeline import Context
+from mailer.web.admin import PAGE_SIZE
+from mailer.web.app import create_app
+from mailer.web.auth import hash_password, verify_password
+from tests.asgi_client import AsgiClient
+from tests.reports_data import add_contact, build_scene
+
+PASSWORD = "Kuukausikirje-2026!"
+HASH = hash_password(PASSWORD, iterations=1_000)  # cheap for tests; the default is 600,000
+ADMIN_PATHS = ["/admin/", "/admin/bounces", "/admin/contacts", "/admin/editions"]
+
+MakeClient = Callable[..., AsgiClient]
+
+
+@pytest.fixture
+def make_client(ctx: Context) -> Iterator[MakeClient]:
+    made: list[AsgiClient] = []
+
+    def make(**settings: Any) -> AsgiClient:
+        configured = ctx.settings.model_copy(update=settings)
+        made.append(AsgiClient(create_app(configured, Context(configured, ctx.engine))))
+        return made[-1]
+
+    yield make
+    for client in made:
+        client.close()
+
+
+def _basic(user: str, password: str) -> dict[str, str]:
+    raw = f"{user}:{password}".encode()
+    return {"Authorization": "Basic " + base64.b64encode(raw).decode()}
+
+
+GOOD = _basic("admin", PASSWORD)
+
+
+@pytest.fixture
+def admin(make_client: MakeClient) -> AsgiClient:
+    return make_client(admin_password=SecretStr(PASSWORD))
+
+
+@pytest.mark.parametrize("path", ADMIN_PATHS)
+def test_without_credentials_the_answer_is_401_with_a_basic_challenge(
+    admin: AsgiClient, path: str
+) -> None:
+    response = admin.get(path)
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"].startswith("Basic realm=")
+    assert PASSWORD not in response.text
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        _basic("admin", "wrong"),
+        _basic("root", PASSWORD),
+        _basic("admin", PASSWORD + " "),
+        {"Authorization": "Basic !!!not-base64"},
+        {"Authorization": "Bearer " + PASSWORD},
+        {"Authorization": "Basic " + base64.b64encode(b"no-colon").decode()},
+    ],
+)
+def test_wrong_credentials_are_refused(admin: AsgiClient, headers: dict[str, str]) -> None:
+    assert admin.get("/admin/", headers=headers).status_code == 401
+
+
+@pytest.mark.parametrize(
+    "auth",
+    [
+        {"admin_password": SecretStr(PASSWORD)},
+        {"admin_password_hash": SecretStr(HASH)},
+        # the hash wins when both are set
+        {"admin_password_hash": SecretStr(HASH), "admin_password": SecretStr("other")},
+    ],
+    ids=["plain", "hash", "both"],
+)
+def test_valid_credentials_open_every_admin_page(
+    make_client: MakeClient, auth: dict[str, Any]
+) -> None:
+    client = make_client(**auth)
+    for path in ADMIN_PATHS:
+        assert client.get(path, headers=GOOD).status_code == 200, path
+
+
+def test_non_ascii_passwords_work_as_utf8(make_client: MakeClient) -> None:
+    client = make_client(
+        admin_password_hash=SecretStr(hash_password("Åbo-ääkköset", iterations=1000))
+    )
+    assert client.get("/admin/", headers=_basic("admin", "Åbo-ääkköset")).status_code == 200
+    assert client.get("/admin/", headers=_basic("admin", "Abo-aakkoset")).status_code == 401
+
+
+@pytest.mark.parametrize("path", [*ADMIN_PATHS, "/admin/bounces.csv", "/admin/editions/2026-03"])
+def test_no_admin_routes_at_all_when_no_password_is_configured(
+    make_client: MakeClient, path: str
+) -> None:
+    client = make_client(admin_password=None, admin_password_hash=None)
+    response = client.get(path, headers=GOOD)
+    assert response.status_code == 404
+    assert "www-authenticate" not in response.headers
+
+
+def test_a_malformed_hash_setting_is_a_server_error_naming_the_variable(
+    make_client: MakeClient,
+) -> None:
+    client = make_client(admin_password_hash=SecretStr("md5$abc"))
+    response = client.get("/admin/", headers=GOOD)
+    assert response.status_code == 500
+    assert "MAILER_ADMIN_PASSWORD_HASH" in response.text
+
+
+def test_hash_round_trip_and_format() -> None:
+    encoded = hash_password("salasana", iterations=2_000)
+    scheme, iterations, salt, digest = encoded.split("$")
+    assert (scheme, iterations) == ("pbkdf2_sha256", "2000")
+    assert salt and digest
+    assert verify_password("salasana", encoded)
+    assert not verify_password("Salasana", encoded)
+    assert hash_password("salasana", iterations=2_000) != encoded  # a fresh salt every time
+    with pytest.raises(ConfigError):
+        verify_password("x", "pbkdf2_sha256$many$salt$hash")
+
+
+def test_admin_pages_carry_security_headers(admin: AsgiClient) -> None:
+    for path in ADMIN_PATHS:
+        headers = admin.get(path, headers=GOOD).headers
+        assert headers["cache-control"] == "no-store"
+        assert headers["x-frame-options"] == "DENY"
+        assert "frame-ancestors 'none'" in headers["content-security-policy"]
+        assert "style-src 'sha256-" in headers["content-security-policy"]
+
+
+def test_bounce_report_page_lists_stale_contacts_with_evidence_and_orphaned_organisations(
+    ctx: Context, admin: AsgiClient
+) -> None:
+    build_scene(ctx.engine)
+    page = admin.get("/admin/bounces", headers=GOOD).text
+    assert "anna.virtanen@espoo.example" in page
+    assert "<code>5.1.1</code>" in page
+    assert "550 5.1.1 The email account does not exist" in page
+    assert "Borgå stad" in page  # an organisation left without an active contact
+    assert "liisa.nieminen@kauniainen.example" in page  # suspect
+    assert "karin.lindqvist@borga.example" in page  # listed under Borgå's former contacts
+    only_tyks = admin.get("/admin/bounces?region=tyks", headers=GOOD).text
+    assert "pekka.salo@turku.example" in only_tyks
+    assert "anna.virtanen@espoo.example" not in only_tyks
+
+
+@pytest.mark.parametrize("query", ["region=nowhere", "since=yesterday"])
+def test_bad_report_filters_are_400(admin: AsgiClient, query: str) -> None:
+    assert admin.get(f"/admin/bounces?{query}", headers=GOOD).status_code == 400
+
+
+def test_roster_text_is_escaped_on_admin_pages(ctx: Context, admin: AsgiClient) -> None:
+    with ctx.engine.begin() as conn:
+        add_contact(
+            conn,
+            "x@espoo.example",
+            organisation="<script>alert(1)</script>",
+            org_type="private",
+            status="stale",
+        )
+    for path in ("/admin/bounces", "/admin/contacts"):
+        page = admin.get(path, headers=GOOD).text
+        assert "<script>alert(1)</script>" not in page
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_bounce_downloads_are_neutralised_csv_and_json(ctx: Context, admin: AsgiClient) -> None:
+    with ctx.engine.begin() as conn:
+        add_contact(
+            conn, "y@espoo.example", organisation="=1+2", org_type="private", status="stale"
+        )
+    csv_response = admin.get("/admin/bounces.csv", headers=GOOD)
+    assert csv_response.headers["content-disposition"].startswith("attachment;")
+    assert "'=1+2" in csv_response.text
+    assert ";=1+2" not in csv_response.text
+    data = admin.get("/admin/bounces.json", headers=GOOD).json()
+    assert data["totals"]["stale"] == 1
+
+
+def test_register_filters_and_pages(ctx: Context, admin: AsgiClient) -> None:
+    with ctx.engine.begin() as conn:
+        for i in range(PAGE_SIZE + 5):
+            add_contact(conn, f"person{i:03}@oulu.example", region="oys", municipality="564")
+        add_contact(conn, "ruotsi@vasa.example", region="tyks", language="sv", status="stale")
+    first = admin.get("/admin/contacts?region=oys", headers=GOOD).text
+    assert f"{PAGE_SIZE + 5} contacts" in first
+    assert first.count("@oulu.example</td>") == PAGE_SIZE
+    assert "ruotsi@vasa.example" not in first
+    assert "page=2" in first
+    second = admin.get("/admin/contacts?region=oys&page=2", headers=GOOD).text
+    assert second.count("@oulu.example</td>") == 5
+    stale_sv = admin.get("/admin/contacts?status=stale&language=sv", headers=GOOD).text
+    assert "ruotsi@vasa.example" in stale_sv
+    assert "1 contact" in stale_sv
+    searched = admin.get("/admin/contacts?q=PERSON007", headers=GOOD).text
+    assert "person007@oulu.example" in searched
+    assert "1 contact" in searched
+    assert admin.get("/admin/contacts?status=gone", headers=GOOD).status_code == 400
+
+
+def test_editions_page_shows_send_figures(ctx: Context, admin: AsgiClient) -> None:
+    build_scene(ctx.engine)
+    page = admin.get("/admin/editions", headers=GOOD).text
+    assert "2026-03" in page
+    assert "koordinaattori" in page  # who approved it
+    detail = admin.get("/admin/editions/2026-03", headers=GOOD).text
+    assert "Edition 2026-03" in detail
+    assert '<td class="num">1</td>' in detail  # the one planned/accepted/bounced delivery
