@@ -22,7 +22,7 @@ from python_http_client import exceptions as sg_errors
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from tests.fakes.sendgrid_rules import SPEC_DIR
+from tests.fakes.sendgrid_schema import SPEC_DIR
 from tests.fakes.sendgrid_server import FakeSendGrid, start_subprocess
 
 NOW = time.time()

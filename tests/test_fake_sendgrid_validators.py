@@ -10,7 +10,7 @@ import fastjsonschema
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from tests.fakes import sendgrid_rules as rules
+from tests.fakes import sendgrid_schema as schema
 from tests.test_fake_sendgrid import valid_body
 
 BASE = valid_body(2)
@@ -56,7 +56,7 @@ JSON_VALUES = st.recursive(
 
 def _accepts_fast(body: Any) -> bool:
     try:
-        rules.fast_validator()(body)
+        schema.fast_validator()(body)
     except fastjsonschema.JsonSchemaValueException:
         return False
     return True
@@ -84,9 +84,9 @@ def test_fast_and_reference_validators_agree_on_mutated_bodies(mutations):
 
     accepted = _accepts_fast(body)
     event("accepted" if accepted else "rejected")
-    assert accepted == (rules.reference_error(body) is None)
+    assert accepted == (schema.reference_error(body) is None)
 
 
 def test_the_unmutated_rich_body_is_valid():
     assert _accepts_fast(BASE)
-    assert rules.reference_error(BASE) is None
+    assert schema.reference_error(BASE) is None

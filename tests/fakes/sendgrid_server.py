@@ -26,14 +26,13 @@ import threading
 import time
 import zlib
 from collections.abc import Callable, Mapping
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 from tests.fakes import sendgrid_events
-from tests.fakes.sendgrid_rules import MAX_MESSAGE_BYTES, Rejection, validate_mail_send, warm_up
+from tests.fakes.sendgrid_http import NOT_FOUND, Handler, Server
+from tests.fakes.sendgrid_rules import MAX_MESSAGE_BYTES, validate_mail_send
+from tests.fakes.sendgrid_schema import Rejection, warm_up
 from tests.fakes.sendgrid_state import (
-    SUPPRESSION_LISTS,
     AcceptedPersonalization,
     Attempt,
     FakeState,
@@ -43,8 +42,6 @@ from tests.fakes.sendgrid_state import (
 
 DEFAULT_API_KEY = "SG.fake-full-access.key-for-tests-only"
 DEFAULT_RESTRICTED_KEY = "SG.fake-restricted.no-mail-send-scope"
-MAX_SUPPRESSION_LIMIT = 500  # spec: PaginationCommonLimit maximum
-MAX_READ_BYTES = MAX_MESSAGE_BYTES + 8 * 1024 * 1024  # beyond this we stop reading and close
 # Injectable plain errors: status -> (default message, default field).
 _FORCED: dict[str, tuple[str, str | None]] = {
     "400": ("Does not contain a valid address.", "personalizations.0.to.0.email"),
@@ -54,96 +51,6 @@ _FORCED: dict[str, tuple[str, str | None]] = {
     "500": ("internal server error", None),
     "503": ("service unavailable", None),
 }
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 128
-    fake: FakeSendGrid
-
-
-class _Handler(BaseHTTPRequestHandler):
-    # HTTP/1.1 so clients can keep connections alive (urllib closes; httpx/requests reuse).
-    protocol_version = "HTTP/1.1"
-    server: _Server
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Quiet: tests read the fake's records, not its access log."""
-
-    # -- plumbing -------------------------------------------------------------------------
-    def _read_body(self) -> bytes | None:
-        """Read the whole body (so keep-alive stays in sync); None if too big to read."""
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_READ_BYTES:
-            self.close_connection = True
-            return None
-        return self.rfile.read(length) if length else b""
-
-    def _send(
-        self, status: int, payload: Any = None, headers: Mapping[str, str] | None = None
-    ) -> None:
-        data = b"" if payload is None else json.dumps(payload).encode()
-        self.send_response(status)
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        if payload is not None:
-            self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        if self.close_connection:
-            self.send_header("Connection", "close")
-        self.end_headers()
-        if data:
-            self.wfile.write(data)
-
-    def _reject(self, rejection: Rejection, headers: Mapping[str, str] | None = None) -> None:
-        self._send(rejection.status, rejection.body(), headers)
-
-    def _auth(self) -> Rejection | None:
-        fake = self.server.fake
-        header = self.headers.get("Authorization", "")
-        scheme, _, key = header.partition(" ")
-        if not header:
-            return Rejection(401, "authorization required")
-        if scheme != "Bearer" or key not in (fake.api_key, fake.restricted_api_key):
-            return Rejection(
-                401, "The provided authorization grant is invalid, expired, or revoked"
-            )
-        if key == fake.restricted_api_key:
-            return Rejection(403, "access forbidden")
-        return None
-
-    # -- routes ---------------------------------------------------------------------------
-    def do_POST(self) -> None:
-        path = urlsplit(self.path).path
-        raw = self._read_body()
-        if path == "/v3/mail/send":
-            self.server.fake._mail_send(self, raw)
-        elif path.startswith("/__fake/"):
-            self.server.fake._control(self, path, raw)
-        else:
-            self._send(404, Rejection(404, "not found").body())
-
-    def do_GET(self) -> None:
-        parts = urlsplit(self.path)
-        if parts.path == "/__fake/stats":
-            self._send(200, self.server.fake.stats())
-            return
-        name = parts.path.removeprefix("/v3/suppression/")
-        if name == parts.path or name not in SUPPRESSION_LISTS:
-            self._send(404, Rejection(404, "not found").body())
-            return
-        rejection = self._auth()
-        if rejection is not None:
-            self._reject(rejection)
-            return
-        self.server.fake._suppressions(self, name, parse_qs(parts.query))
-
-    def do_PUT(self) -> None:
-        self._read_body()
-        self._send(405, Rejection(405, "method not allowed").body())
-
-    do_DELETE = do_PATCH = do_PUT
 
 
 class FakeSendGrid:
@@ -175,7 +82,7 @@ class FakeSendGrid:
         self.clock = clock
         self._state = FakeState(record_bodies=record_bodies, clock=clock)
         warm_up()  # compile both validators now, not inside the first request
-        self._server = _Server((host, port), _Handler)
+        self._server = Server((host, port), Handler)
         self._server.fake = self
         self._thread: threading.Thread | None = None
         bound_host, bound_port = self._server.server_address[:2]
@@ -292,7 +199,7 @@ class FakeSendGrid:
         )
 
     # -- handlers (called on server threads) ----------------------------------------------
-    def _mail_send(self, handler: _Handler, raw: bytes | None) -> None:
+    def handle_mail_send(self, handler: Handler, raw: bytes | None) -> None:
         attempt = Attempt(received_at=self.clock(), status=None)
         payload, headers = self._decide(handler, raw, attempt)
         # Record before answering: once the client has its answer, the records already show it.
@@ -300,13 +207,13 @@ class FakeSendGrid:
         if attempt.status is None:  # drop / accept_then_drop: close without a word
             handler.close_connection = True
             return
-        handler._send(attempt.status, payload, headers)
+        handler.send(attempt.status, payload, headers)
 
     def _decide(
-        self, handler: _Handler, raw: bytes | None, attempt: Attempt
+        self, handler: Handler, raw: bytes | None, attempt: Attempt
     ) -> tuple[Any, dict[str, str] | None]:
         """Work out the answer to one mail-send request; sets attempt.status (None = drop)."""
-        rejection = handler._auth()
+        rejection = handler.auth()
         if rejection is not None:
             return self._rejected(rejection, attempt), None
         fault = self._state.next_fault()
@@ -334,7 +241,7 @@ class FakeSendGrid:
         attempt.status = 200 if sandbox else 202
         return None, {"X-Message-Id": rec.message_id}
 
-    def _parse(self, handler: _Handler, raw: bytes | None) -> tuple[Rejection | None, Any]:
+    def _parse(self, handler: Handler, raw: bytes | None) -> tuple[Rejection | None, Any]:
         if raw is None:
             return Rejection(413, "content too large"), None
         media_type = handler.headers.get("Content-Type", "").split(";")[0].strip().lower()
@@ -387,37 +294,11 @@ class FakeSendGrid:
             return None, None  # body was read; status stays None: close without answering
         return None
 
-    def _suppressions(self, handler: _Handler, name: str, query: dict[str, list[str]]) -> None:
-        values: dict[str, int | None] = {}
-        for param, default in (("limit", 500), ("offset", 0), ("start_time", None)):
-            values[param] = default
-        values["end_time"] = None
-        for param in values:
-            if param in query:
-                try:
-                    values[param] = int(query[param][0])
-                except ValueError:
-                    handler._reject(Rejection(400, f"{param} must be an integer", param))
-                    return
-        limit, offset = values["limit"], values["offset"]
-        assert limit is not None and offset is not None
-        if not 1 <= limit <= MAX_SUPPRESSION_LIMIT:
-            handler._reject(Rejection(400, "limit must be between 1 and 500", "limit"))
-            return
-        if offset < 0:
-            handler._reject(Rejection(400, "offset must be 0 or more", "offset"))
-            return
-        page = self._state.suppression_page(
-            name,
-            limit=limit,
-            offset=offset,
-            start_time=values["start_time"],
-            end_time=values["end_time"],
-            email=query.get("email", [None])[0],
-        )
-        handler._send(200, page)
+    def suppression_page(self, list_name: str, **query: Any) -> list[dict[str, Any]]:
+        """One page of a suppression list: limit, offset, start_time, end_time, email."""
+        return self._state.suppression_page(list_name, **query)
 
-    def _control(self, handler: _Handler, path: str, raw: bytes | None) -> None:
+    def handle_control(self, handler: Handler, path: str, raw: bytes | None) -> None:
         """Test-control endpoints for the subprocess handle (not part of SendGrid's API)."""
         args = json.loads(raw or b"{}")
         if path == "/__fake/reset":
@@ -429,9 +310,9 @@ class FakeSendGrid:
         elif path == "/__fake/suppressions":
             self.add_suppression(args.pop("list_name"), args.pop("email"), **args)
         else:
-            handler._send(404, Rejection(404, "not found").body())
+            handler.reject(NOT_FOUND)
             return
-        handler._send(200, {"ok": True})
+        handler.send(200, {"ok": True})
 
 
 def start_subprocess(**kwargs: Any) -> Any:
