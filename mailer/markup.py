@@ -35,7 +35,8 @@ def markdown_to_html(source: str) -> str:
         attributes=_ATTRIBUTES,
         url_schemes=_SCHEMES,
         link_rel=None,
-        set_tag_attribute_values={"a": {"style": f"color:{LINK_COLOUR}", "target": "_blank"}},
+        # one attribute only: nh3 adds several in hash order, which would make renders differ
+        set_tag_attribute_values={"a": {"style": f"color:{LINK_COLOUR}"}},
     ).strip()
 
 
