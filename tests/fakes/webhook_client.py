@@ -3,6 +3,7 @@ signed POSTs, and a hand-made ledger (contacts, batches, deliveries) to link eve
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 import uuid
@@ -10,8 +11,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import httpx
 import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric import ec
+from fastapi import FastAPI
 from sqlalchemy.engine import Connection
 
 from mailer.pipeline import Context
@@ -144,3 +147,40 @@ class ClockedContext(Context):
 
     def now(self) -> datetime:
         return self.clock
+
+
+class InProcessClient:
+    """The app in-process over httpx's ASGI transport, with its lifespan run on entry (so the
+    start-up checks run as under uvicorn). Starlette's TestClient would need `httpx2`."""
+
+    def __init__(self, app: FastAPI, *, lifespan: bool = True) -> None:
+        self._app = app
+        self._lifespan = app.router.lifespan_context(app) if lifespan else None
+        self._loop = asyncio.new_event_loop()
+        self._client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app, client=("192.0.2.10", 40000)),
+            base_url="http://testserver",
+        )
+
+    def __enter__(self) -> InProcessClient:
+        try:
+            if self._lifespan is not None:
+                self._loop.run_until_complete(self._lifespan.__aenter__())
+        except BaseException:
+            self._close()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            if self._lifespan is not None:
+                self._loop.run_until_complete(self._lifespan.__aexit__(None, None, None))
+        finally:
+            self._close()
+
+    def _close(self) -> None:
+        self._loop.run_until_complete(self._client.aclose())
+        self._loop.close()
+
+    def post(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self._loop.run_until_complete(self._client.post(url, **kwargs))
