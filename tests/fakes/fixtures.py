@@ -11,8 +11,9 @@ from tests.fakes.sendgrid_server import FakeSendGrid
 
 @pytest.fixture
 def fake_sendgrid() -> Iterator[FakeSendGrid]:
-    """A fresh fake SendGrid per test on 127.0.0.1:<ephemeral>, validating every body with both
-    validators (cross_check), stopped afterwards. Point the client at `fake_sendgrid.url`."""
+    """A fresh fake SendGrid per test on 127.0.0.1:<ephemeral>, stopped afterwards. Bodies of up
+    to 100 personalizations are validated by both validators (cross_check); a disagreement fails
+    the test. Point the client at `fake_sendgrid.url` with `fake_sendgrid.api_key`."""
     fake = FakeSendGrid(cross_check=True).start()
     try:
         yield fake
