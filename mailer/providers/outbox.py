@@ -31,7 +31,10 @@ __all__ = ["OutboxProvider"]
 
 # RFC 5322 section 2.1.1: a line must not exceed 998 octets; longer bodies are quoted-printable.
 _MAX_8BIT_LINE = 998
-_POLICY = email_policy.SMTPUTF8  # CRLF line ends, UTF-8 headers allowed (RFC 6532)
+# CRLF line ends, UTF-8 headers (RFC 6532). Headers fold only past RFC 5322's hard limit of 998:
+# at the default 78 the email package turns a long `<mailto:...>` token of List-Unsubscribe into
+# RFC 2047 encoded-words, which RFC 2369 parsers do not decode.
+_POLICY = email_policy.SMTPUTF8.clone(max_line_length=_MAX_8BIT_LINE)
 
 
 def _header(name: str, value: str) -> BaseHeader:

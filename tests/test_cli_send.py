@@ -1,0 +1,127 @@
+"""`mailer send` end to end: the real November 2026 edition, approved, sent by the CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from typer.testing import CliRunner
+
+from mailer.cli import app
+from mailer.pipeline import Context
+from mailer.pipeline.editions import approve_edition
+from mailer.store import ledger
+from tests.fakes.sendgrid_server import FakeSendGrid
+from tests.test_send_support import add_contacts, people, person
+
+MONTH = "2026-11"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def cli_env(ctx: Context, monkeypatch: pytest.MonkeyPatch) -> Context:
+    s = ctx.settings
+    env = {
+        "MAILER_DATABASE_URL": s.database_url,
+        "MAILER_VAR_DIR": str(s.var_dir),
+        "MAILER_LETTERS_DIR": str(ROOT / "letters"),
+        "MAILER_TEMPLATES_DIR": str(ROOT / "templates"),
+        "MAILER_SECRET_KEY": s.secret_key.get_secret_value(),
+        "MAILER_PUBLIC_URL": s.public_url,
+    }
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return ctx
+
+
+def _use_fake(monkeypatch: pytest.MonkeyPatch, fake: FakeSendGrid, key: str | None = None) -> None:
+    monkeypatch.setenv("MAILER_PROVIDER", "sendgrid")
+    monkeypatch.setenv("MAILER_SENDGRID_API_KEY", key or fake.api_key)
+    monkeypatch.setenv("MAILER_SENDGRID_HOST", fake.url)
+
+
+def _run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, ["send", *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_send_refuses_an_edition_that_was_never_approved(cli_env: Context) -> None:
+    add_contacts(cli_env.engine, people(3))
+    code, _out, err = _run(MONTH, "--json")
+    assert code == 2
+    assert "never approved" in err
+    with cli_env.engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(ledger.deliveries)).scalar() == 0
+
+
+def test_send_json_reports_and_the_outbox_holds_one_letter_each(cli_env: Context) -> None:
+    add_contacts(cli_env.engine, [*people(12), person(40, status="stale")])
+    approve_edition(cli_env, MONTH, "Kaisa Koordinaattori")
+    code, out, _err = _run(MONTH, "--json")
+    report = json.loads(out)
+    assert code == 0
+    assert {k: report[k] for k in ("edition", "planned", "accepted", "failed", "ambiguous")} == {
+        "edition": MONTH,
+        "planned": 12,
+        "accepted": 12,
+        "failed": 0,
+        "ambiguous": 0,
+    }
+    assert report["skipped"] == {"stale": 1}
+    letters = list((cli_env.settings.outbox_dir / MONTH).glob("*.eml"))
+    assert len(letters) == 12
+    assert b"List-Unsubscribe-Post: List-Unsubscribe=One-Click" in letters[0].read_bytes()
+    code, out, _err = _run(MONTH, "--json")
+    assert (code, json.loads(out)["accepted"], json.loads(out)["already_accepted"]) == (0, 0, 12)
+
+
+def test_dry_run_counts_without_writing(cli_env: Context) -> None:
+    add_contacts(cli_env.engine, people(5))
+    approve_edition(cli_env, MONTH, "Kaisa Koordinaattori")
+    code, out, _err = _run(MONTH, "--dry-run", "--json", "--region", "HYKS-alue")
+    assert code == 0
+    assert (json.loads(out)["planned"], json.loads(out)["dry_run"]) == (2, True)  # hyks fi + sv
+    assert not (cli_env.settings.outbox_dir / MONTH).exists()
+
+
+def test_a_failed_batch_exits_1_and_names_the_field(
+    cli_env: Context, fake_sendgrid: FakeSendGrid, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    add_contacts(cli_env.engine, [*people(4), person(10, email="broken-address")])
+    approve_edition(cli_env, MONTH, "Kaisa Koordinaattori")
+    _use_fake(monkeypatch, fake_sendgrid)
+    code, out, err = _run(MONTH)
+    assert code == 1
+    summary = " ".join(out.split())
+    # person 10 shares hyks-fi with person 0: their one request is refused as a whole
+    assert "accepted 3 now" in summary and "failed 2" in summary
+    assert "to.0.email" in err
+
+
+def test_a_refused_api_key_stops_with_exit_2(
+    cli_env: Context, fake_sendgrid: FakeSendGrid, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    add_contacts(cli_env.engine, people(4))
+    approve_edition(cli_env, MONTH, "Kaisa Koordinaattori")
+    _use_fake(monkeypatch, fake_sendgrid, key="SG.not-the-right-key")
+    code, _out, err = _run(MONTH, "--json")
+    assert code == 2
+    assert "MAILER_SENDGRID_API_KEY" in err
+    assert fake_sendgrid.requests == []
+
+
+def test_test_to_sends_each_variant_once_outside_the_ledger(
+    cli_env: Context, fake_sendgrid: FakeSendGrid, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _use_fake(monkeypatch, fake_sendgrid)
+    code, out, _err = _run(MONTH, "--test-to", "coordinator@vip-verkosto.example", "--json")
+    assert code == 0
+    assert len(json.loads(out)) == 10
+    assert fake_sendgrid.sent_to("coordinator@vip-verkosto.example") == 10
+    subjects = sorted(r.body["subject"] for r in fake_sendgrid.requests if r.body)
+    assert all(s.startswith("[TEST ") for s in subjects)
+    assert len({s.split("]")[0] for s in subjects}) == 10
+    with cli_env.engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(ledger.deliveries)).scalar() == 0
