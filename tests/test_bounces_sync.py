@@ -1,0 +1,140 @@
+"""`mailer bounces sync` against the fake SendGrid's suppression lists, with paging."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from pydantic import SecretStr
+from sqlalchemy.engine import Engine
+from typer.testing import CliRunner
+
+from mailer.cli import app as cli_app
+from mailer.config import Settings
+from mailer.errors import ProviderAuthError
+from mailer.pipeline import Context
+from mailer.pipeline.events import sync_suppressions
+from mailer.store.contacts import contacts
+from mailer.store.events import events
+from tests.fakes.sendgrid_server import FakeSendGrid
+from tests.fakes.webhook_client import NOW, seed_contact, seed_delivery, ts
+
+CREATED = ts(NOW)
+
+
+@pytest.fixture
+def sync_ctx(settings: Settings, engine: Engine, fake_sendgrid: FakeSendGrid) -> Context:
+    update = {
+        "sendgrid_host": fake_sendgrid.url,
+        "sendgrid_api_key": SecretStr(fake_sendgrid.api_key),
+    }
+    return Context(settings.model_copy(update=update), engine)
+
+
+def _statuses(engine: Engine) -> dict[str, tuple[str, int]]:
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(contacts.c.email, contacts.c.status, contacts.c.soft_streak))
+        return {email: (status, streak) for email, status, streak in rows}
+
+
+def _events(engine: Engine) -> list[Any]:
+    with engine.connect() as conn:
+        return list(conn.execute(sa.select(events).order_by(events.c.sg_event_id)))
+
+
+def _seed(engine: Engine, fake: FakeSendGrid) -> None:
+    people = {
+        "bounces": "anna.virtanen@espoo.example",
+        "blocks": "bo.nyman@raasepori.example",
+        "invalid_emails": "carita.lahti@lahti.example",
+        "spam_reports": "daniel.ek@vaasa.example",
+    }
+    with engine.begin() as conn:
+        for email in [*people.values(), "eeva.koski@kuopio.example"]:
+            seed_delivery(conn, seed_contact(conn, email), "2026-06")
+    for name, email in people.items():
+        fake.add_suppression(name, email, created=CREATED)
+    fake.add_suppression("bounces", "nobody@gone.example", created=CREATED - 86400)
+
+
+def test_sync_applies_the_policy_to_every_suppression_list(
+    sync_ctx: Context, engine: Engine, fake_sendgrid: FakeSendGrid
+) -> None:
+    _seed(engine, fake_sendgrid)
+    report = sync_suppressions(sync_ctx)
+    assert report.lists == {"bounces": 2, "blocks": 1, "invalid_emails": 1, "spam_reports": 1}
+    assert _statuses(engine) == {
+        "anna.virtanen@espoo.example": ("stale", 0),  # on the bounces list: hard
+        "bo.nyman@raasepori.example": ("active", 1),  # blocked: one soft edition
+        "carita.lahti@lahti.example": ("stale", 0),  # invalid address
+        "daniel.ek@vaasa.example": ("unsubscribed", 0),  # spam report
+        "eeva.koski@kuopio.example": ("active", 0),
+    }
+    assert (report.ingest.stored, report.ingest.unlinked, report.ingest.status_changes) == (5, 1, 3)
+    stored = {row.sg_event_id: row for row in _events(engine)}
+    anna = stored[f"sync:bounces:anna.virtanen@espoo.example:{CREATED}"]
+    assert (anna.event_type, anna.status, anna.source) == ("bounce", "5.1.1", "suppression:bounces")
+    assert anna.raw["entry"]["reason"].startswith("550 5.1.1")
+
+
+def test_sync_is_safe_to_re_run(
+    sync_ctx: Context, engine: Engine, fake_sendgrid: FakeSendGrid
+) -> None:
+    _seed(engine, fake_sendgrid)
+    sync_suppressions(sync_ctx)
+    before, statuses = _events(engine), _statuses(engine)
+    again = sync_suppressions(sync_ctx)
+    assert (again.ingest.stored, again.ingest.duplicates, again.ingest.status_changes) == (0, 5, 0)
+    assert _events(engine) == before
+    assert _statuses(engine) == statuses
+
+
+@pytest.mark.parametrize(
+    ("entries", "page_size", "pages"), [(7, 3, 3), (6, 3, 3), (2, 3, 1), (0, 3, 1)]
+)
+def test_sync_pages_with_limit_and_offset_until_a_short_page(
+    sync_ctx: Context,
+    engine: Engine,
+    fake_sendgrid: FakeSendGrid,
+    entries: int,
+    page_size: int,
+    pages: int,
+) -> None:
+    for i in range(entries):
+        fake_sendgrid.add_suppression("blocks", f"person{i}@koulu.example", created=CREATED - i)
+    report = sync_suppressions(sync_ctx, page_size=page_size, lists=["blocks"])
+    assert report.lists == {"blocks": entries}
+    assert report.pages == pages
+    assert len({row.email for row in _events(engine)}) == entries
+
+
+def test_sync_with_a_wrong_key_stops_with_an_auth_error(
+    sync_ctx: Context, engine: Engine, fake_sendgrid: FakeSendGrid
+) -> None:
+    fake_sendgrid.add_suppression("bounces", "anna.virtanen@espoo.example", created=CREATED)
+    wrong = Context(
+        sync_ctx.settings.model_copy(update={"sendgrid_api_key": SecretStr("SG.wrong")}), engine
+    )
+    with pytest.raises(ProviderAuthError, match="401"):
+        sync_suppressions(wrong)
+    assert _events(engine) == []
+
+
+def test_the_cli_prints_the_sync_report_as_json(
+    db_url: str, tmp_path: Any, engine: Engine, fake_sendgrid: FakeSendGrid
+) -> None:
+    _seed(engine, fake_sendgrid)
+    env = {
+        "MAILER_DATABASE_URL": db_url,
+        "MAILER_VAR_DIR": str(tmp_path / "var"),
+        "MAILER_SENDGRID_HOST": fake_sendgrid.url,
+        "MAILER_SENDGRID_API_KEY": fake_sendgrid.api_key,
+    }
+    result = CliRunner().invoke(cli_app, ["bounces", "sync", "--json"], env=env)
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["lists"]["bounces"] == 2
+    assert report["ingest"]["status_changes"] == 3
+    assert _statuses(engine)["anna.virtanen@espoo.example"] == ("stale", 0)
