@@ -18,12 +18,12 @@ from datetime import timedelta
 from typing import Any
 
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEvent
-from apscheduler.schedulers.background import BackgroundScheduler
 
 from mailer.errors import SchedulerLockedError
 from mailer.pipeline.context import Context
 from mailer.pipeline.schedule_jobs import (
     RuleTrigger,
+    SafeBackgroundScheduler,
     SyncReport,
     load_schedules,
     scheduler_options,
@@ -67,7 +67,7 @@ class SchedulerRunner:
         self.state = "starting"
         self.sync_report: SyncReport | None = None
         self._stop = threading.Event()
-        self._scheduler: BackgroundScheduler | None = None
+        self._scheduler: SafeBackgroundScheduler | None = None
 
     def stop(self) -> None:
         """Ask the runner to shut down cleanly (safe from a signal handler or another thread)."""
@@ -105,7 +105,7 @@ class SchedulerRunner:
         self._set_state("stopped", "scheduler stopped, lock released")
 
     def _active(self, schedules: list[Any]) -> None:
-        scheduler = BackgroundScheduler(**scheduler_options(self.ctx))
+        scheduler = SafeBackgroundScheduler(**scheduler_options(self.ctx))
         scheduler.start(paused=True)
         self._scheduler = scheduler
         try:

@@ -17,7 +17,7 @@ from typing import Any
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.base import STATE_STOPPED, BaseScheduler
 from apscheduler.triggers.base import BaseTrigger
 from pydantic import BaseModel
 
@@ -36,6 +36,7 @@ __all__ = [
     "JOB_FUNCS",
     "JobView",
     "RuleTrigger",
+    "SafeBackgroundScheduler",
     "SyncReport",
     "desired_jobs",
     "list_jobs",
@@ -100,10 +101,34 @@ def scheduler_options(ctx: Context) -> dict[str, Any]:
     }
 
 
+class SafeBackgroundScheduler(BackgroundScheduler):  # type: ignore[misc]
+    """APScheduler 3's BackgroundScheduler with one fix: `shutdown()` marks it stopped, shuts the
+    executors down and then wakes the main loop, which processes the store once more; a job due
+    at that moment fails to submit ("cannot schedule new futures after shutdown") yet gets its
+    next run time advanced, so the run would be lost without a trace. A stopped scheduler must
+    not touch the jobs: the next scheduler runs (or reports missed) what is due."""
+
+    def _process_jobs(self) -> float | None:
+        if self.state == STATE_STOPPED:
+            return None
+        result: float | None = super()._process_jobs()
+        return result
+
+
+class _StoreOnly(BaseScheduler):  # type: ignore[misc]
+    """A scheduler without a main loop: reads and writes jobs, never runs or advances any."""
+
+    def shutdown(self, wait: bool = True) -> None:
+        super().shutdown(wait)
+
+    def wakeup(self) -> None:
+        """Nothing to wake: there is no loop (APScheduler calls this after job changes)."""
+
+
 @contextmanager
 def open_job_store(ctx: Context) -> Iterator[BaseScheduler]:
-    """A paused scheduler on the job store: reads and writes jobs, runs none."""
-    scheduler = BackgroundScheduler(**scheduler_options(ctx))
+    """The job store through APScheduler's API, without running anything (`sync`, `list`)."""
+    scheduler = _StoreOnly(**scheduler_options(ctx))
     scheduler.start(paused=True)
     try:
         yield scheduler
