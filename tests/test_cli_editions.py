@@ -1,0 +1,98 @@
+"""`mailer edition check|preview|approve|status` through the real Typer app."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from mailer.cli import app
+
+ROOT = Path(__file__).resolve().parent.parent
+LETTERS = Path(__file__).resolve().parent / "fixtures" / "letters"
+
+
+@pytest.fixture
+def env(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    letters = tmp_path / "letters"
+    letters.mkdir()
+    shutil.copy(ROOT / "letters" / "2026-11.yaml", letters / "2026-11.yaml")
+    monkeypatch.setenv("MAILER_DATABASE_URL", db_url)
+    monkeypatch.setenv("MAILER_LETTERS_DIR", str(letters))
+    monkeypatch.setenv("MAILER_TEMPLATES_DIR", str(ROOT / "templates"))
+    monkeypatch.setenv("MAILER_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("MAILER_PUBLIC_URL", "https://vipu.example")
+    return letters
+
+
+def _run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(app, ["edition", *args])
+    return result.exit_code, result.output
+
+
+def test_check_of_a_good_edition_exits_0(env: Path) -> None:
+    code, out = _run("check", "2026-11")
+    assert code == 0, out
+    assert "all 10 variants OK" in out
+
+
+def test_check_lists_every_problem_and_exits_1(env: Path) -> None:
+    shutil.copy(LETTERS / "many-problems.yaml", env / "2026-11.yaml")
+    code, out = _run("check", "2026-11", "--json")
+    assert code == 1
+    report = json.loads(out)
+    assert report["ok"] is False
+    assert len(report["problems"]) == 5
+    for problem in report["problems"]:
+        assert {"file", "line", "field", "region", "language", "message"} <= problem.keys()
+    code, out = _run("check", "2026-11")
+    assert code == 1
+    assert "5 problem(s)" in out and "preheader.sv" in out
+
+
+def test_preview_writes_all_variants_and_an_index(env: Path, tmp_path: Path) -> None:
+    code, out = _run("preview", "2026-11")
+    assert code == 0, out
+    index = Path(out.strip())
+    assert index == tmp_path / "var" / "preview" / "2026-11" / "index.html"
+    names = {p.name for p in index.parent.iterdir()}
+    keys = [f"{r}-{lang}" for r in ("hyks", "kys", "tays", "tyks", "oys") for lang in ("fi", "sv")]
+    assert names == {"index.html"} | {f"{k}.{s}" for k in keys for s in ("html", "txt")}
+    page = index.read_text(encoding="utf-8")
+    assert all(f'<iframe src="{k}.html"' in page for k in keys)
+    tyks_sv = (index.parent / "tyks-sv.html").read_text(encoding="utf-8")
+    assert "Hej Ebba," in tyks_sv and "Åbo stad" in tyks_sv and "%%" not in tyks_sv
+    assert "https://vipu.example/u/" in (index.parent / "kys-fi.txt").read_text(encoding="utf-8")
+
+
+def test_preview_into_a_chosen_folder(env: Path, tmp_path: Path) -> None:
+    code, out = _run("preview", "2026-11", "--out", str(tmp_path / "p"))
+    assert code == 0, out
+    assert Path(out.strip()) == tmp_path / "p" / "index.html"
+
+
+def test_approve_then_status(env: Path) -> None:
+    code, out = _run("approve", "2026-11", "--by", "Liisa Koordinaattori")
+    assert code == 0, out
+    assert "approved" in out
+    code, out = _run("status", "--json")
+    assert code == 0
+    [status] = json.loads(out)
+    assert status["state"] == "approved" and status["approved_by"] == "Liisa Koordinaattori"
+    (env / "2026-11.yaml").write_text(
+        (env / "2026-11.yaml").read_text(encoding="utf-8").replace("Kiitos", "Kiitos paljon"),
+        encoding="utf-8",
+    )
+    code, out = _run("status", "2026-11")
+    assert code == 0
+    assert "draft" in out and "changed since approval" in out
+
+
+def test_approving_a_broken_edition_is_refused_with_exit_2(env: Path) -> None:
+    shutil.copy(LETTERS / "bad-date.yaml", env / "2026-11.yaml")
+    code, out = _run("approve", "2026-11", "--by", "Liisa Koordinaattori")
+    assert code == 2
+    assert "events[0].start" in out

@@ -1,0 +1,150 @@
+"""Approval and status of editions, on SQLite and PostgreSQL (the `ctx` fixture)."""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from mailer.errors import ContentError, EditionNotApprovedError
+from mailer.pipeline import Context
+from mailer.pipeline.editions import (
+    approval_status,
+    approve_edition,
+    content_hash,
+    list_statuses,
+    require_approved,
+)
+from mailer.store.editions import edition_approvals, editions
+from mailer.store.ledger import deliveries
+
+ROOT = Path(__file__).resolve().parent.parent
+LETTERS = Path(__file__).resolve().parent / "fixtures" / "letters"
+
+
+@pytest.fixture
+def own(ctx: Context, tmp_path: Path) -> Context:
+    """The context with its own copy of letters/ and templates/, so tests may edit them."""
+    letters = tmp_path / "letters"
+    letters.mkdir()
+    shutil.copy(ROOT / "letters" / "2026-11.yaml", letters / "2026-11.yaml")
+    templates = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", templates, ignore=shutil.ignore_patterns("web"))
+    settings = ctx.settings.model_copy(update={"letters_dir": letters, "templates_dir": templates})
+    return Context(settings, ctx.engine)
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_an_approved_edition_is_approved_with_who_when_and_hash(own: Context) -> None:
+    assert approval_status(own, "2026-11").state == "draft"
+    status = approve_edition(own, "2026-11", "Liisa Koordinaattori")
+    assert status.state == "approved"
+    assert status.approved_by == "Liisa Koordinaattori"
+    assert status.approved_at is not None and status.approved_at.tzinfo is not None
+    assert status.approved_hash == status.current_hash == content_hash(own.settings, "2026-11")
+    assert require_approved(own, "2026-11") == status.approved_hash
+
+
+def test_a_content_change_after_approval_returns_the_edition_to_draft(own: Context) -> None:
+    approve_edition(own, "2026-11", "Liisa Koordinaattori")
+    _edit(own.settings.letters_dir / "2026-11.yaml", "Kiitos, että", "Kiitos taas, että")
+    status = approval_status(own, "2026-11")
+    assert status.state == "draft"
+    assert status.changed_since_approval
+    assert status.approved_hash != status.current_hash
+    with pytest.raises(EditionNotApprovedError) as caught:
+        require_approved(own, "2026-11")
+    assert "changed since the approval by Liisa Koordinaattori" in caught.value.reason
+    # approving again makes it sendable again
+    assert approve_edition(own, "2026-11", "Pekka Päätoimittaja").state == "approved"
+    assert require_approved(own, "2026-11") == content_hash(own.settings, "2026-11")
+
+
+@pytest.mark.parametrize(
+    ("relative", "old", "new"),
+    [
+        (
+            "letter/partials/footer.mjml.j2",
+            "<p>{{ t.footer.pass_on }}</p>",
+            "<p>{{ t.footer.pass_on }}!</p>",
+        ),
+        ("i18n/sv.yaml", "Anmäl dig", "Anmäl er"),
+    ],
+)
+def test_a_template_or_catalogue_change_returns_the_edition_to_draft(
+    own: Context, relative: str, old: str, new: str
+) -> None:
+    approve_edition(own, "2026-11", "Liisa Koordinaattori")
+    _edit(own.settings.templates_dir / relative, old, new)
+    assert approval_status(own, "2026-11").state == "draft"
+    with pytest.raises(EditionNotApprovedError):
+        require_approved(own, "2026-11")
+
+
+def test_an_edition_with_problems_cannot_be_approved(own: Context) -> None:
+    shutil.copy(LETTERS / "http-link.yaml", own.settings.letters_dir / "2026-11.yaml")
+    with pytest.raises(ContentError, match="not an absolute https://"):
+        approve_edition(own, "2026-11", "Liisa Koordinaattori")
+    with own.engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(edition_approvals)).scalar() == 0
+    assert approval_status(own, "2026-11").state == "draft"
+
+
+def test_an_approver_name_is_required(own: Context) -> None:
+    with pytest.raises(ContentError, match="approver's name"):
+        approve_edition(own, "2026-11", "  ")
+
+
+def test_a_missing_or_never_approved_edition_cannot_be_sent(own: Context) -> None:
+    missing = approval_status(own, "2026-12")
+    assert (missing.state, missing.exists) == ("missing", False)
+    with pytest.raises(EditionNotApprovedError, match="missing"):
+        require_approved(own, "2026-12")
+    with pytest.raises(EditionNotApprovedError, match="never approved"):
+        require_approved(own, "2026-11")
+
+
+def test_an_edition_with_accepted_deliveries_is_sent(own: Context) -> None:
+    approve_edition(own, "2026-11", "Liisa Koordinaattori")
+    now = own.now()
+    with own.engine.begin() as conn:
+        conn.execute(
+            sa.insert(deliveries).values(
+                delivery_id=str(uuid.uuid4()),
+                edition="2026-11",
+                contact_id=None,
+                email="aino.makinen@espoo.example",
+                region="hyks",
+                language="fi",
+                state="queued",
+                queued_at=now,
+            )
+        )
+    assert approval_status(own, "2026-11").state == "approved"  # queued is not sent
+    with own.engine.begin() as conn:
+        conn.execute(sa.update(deliveries).values(state="accepted", accepted_at=now))
+    assert approval_status(own, "2026-11").state == "sent"
+
+
+def test_editions_sent_at_also_marks_a_month_sent(own: Context) -> None:
+    with own.engine.begin() as conn:
+        conn.execute(sa.insert(editions).values(month="2026-10", created_at=own.now()))
+        conn.execute(sa.update(editions).values(sent_at=own.now()))
+    statuses = {s.month: s for s in list_statuses(own)}
+    assert statuses["2026-10"].state == "sent"
+    assert statuses["2026-10"].exists is False  # its letter file is not in this letters/ copy
+    assert statuses["2026-11"].state == "draft"
+    assert [s.month for s in list_statuses(own)] == ["2026-11", "2026-10"]
+
+
+def test_a_bad_month_is_refused(own: Context) -> None:
+    with pytest.raises(ContentError, match="YYYY-MM"):
+        approval_status(own, "2026-13")
