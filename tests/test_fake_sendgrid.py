@@ -12,6 +12,7 @@ import http.client
 import json
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -401,6 +402,44 @@ def test_one_keep_alive_connection_carries_several_requests(fake_sendgrid):
         conn.close()
     assert statuses == [202, 202]
     assert len(fake_sendgrid.requests) == 2
+
+
+def test_chunked_body_is_read_whole(fake_sendgrid):
+    body = valid_body(3)
+    conn = http.client.HTTPConnection(urlsplit(fake_sendgrid.url).netloc, timeout=10)
+    try:
+        data = json.dumps(body).encode()
+        conn.request(
+            "POST",
+            "/v3/mail/send",
+            body=iter([data[:100], data[100:]]),
+            headers={
+                "Authorization": f"Bearer {fake_sendgrid.api_key}",
+                "Content-Type": "application/json",
+            },
+            encode_chunked=True,
+        )
+        assert conn.getresponse().status == 202
+    finally:
+        conn.close()
+    assert fake_sendgrid.requests[0].body == body
+
+
+def test_concurrent_clients_are_all_recorded_with_distinct_message_ids(fake_sendgrid):
+    def send_five(worker: int) -> list[str]:
+        ids = []
+        for n in range(5):
+            body = valid_body(1)
+            body["personalizations"][0]["to"][0]["email"] = f"w{worker}n{n}@rinnakkain.example"
+            ids.append(post(fake_sendgrid, body).headers["X-Message-Id"])
+        return ids
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        ids = [i for batch in pool.map(send_five, range(8)) for i in batch]
+
+    assert len(set(ids)) == 40
+    assert sorted(fake_sendgrid.message_ids()) == sorted(ids)
+    assert fake_sendgrid.stats()["unique_recipients"] == 40
 
 
 AUTH_CASES = [

@@ -58,11 +58,30 @@ class Handler(BaseHTTPRequestHandler):
 
     def read_body(self) -> bytes | None:
         """Read the whole body (so keep-alive stays in sync); None if too big to read."""
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            return self._read_chunked()
         length = int(self.headers.get("Content-Length") or 0)
         if length > MAX_READ_BYTES:
             self.close_connection = True
             return None
         return self.rfile.read(length) if length else b""
+
+    def _read_chunked(self) -> bytes | None:
+        """RFC 9112 section 7.1 chunked body (httpx sends one for streamed content)."""
+        parts: list[bytes] = []
+        total = 0
+        while True:
+            size = int(self.rfile.readline(1024).split(b";")[0].strip() or b"0", 16)
+            if size == 0:
+                while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
+                    pass  # trailer fields: ignored
+                return b"".join(parts)
+            total += size
+            if total > MAX_READ_BYTES:
+                self.close_connection = True
+                return None
+            parts.append(self.rfile.read(size))
+            self.rfile.readline(1024)  # the CRLF after each chunk
 
     def send(
         self, status: int, payload: Any = None, headers: Mapping[str, str] | None = None
