@@ -20,7 +20,7 @@ CORE_FORBIDDEN_LIBS = {
     "os", "socket", "sqlalchemy", "httpx", "requests", "sendgrid", "python_http_client",
     "subprocess", "urllib.request", "time", "shutil", "uvicorn", "fastapi", "apscheduler",
 }  # fmt: skip
-ENTRY_POINTS = ("mailer.cli", "mailer.web", "mailer.scheduler", "mailer.__main__")
+ENTRY_POINTS = ("mailer.cli", "mailer.web", "mailer.scheduler", "mailer.demo", "mailer.__main__")
 
 
 def _module_name(path: Path) -> str:

@@ -2,8 +2,65 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
+
+from mailer.cli.common import (
+    EXIT_ERROR,
+    console,
+    err_console,
+    exit_on_error,
+    open_context,
+    print_json,
+)
+from mailer.cli.reports import edition_table, print_bounce_tables
+from mailer.demo import run_demo
+
+
+def demo(
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the whole report as JSON.")
+    ] = False,
+) -> None:
+    """Run the whole pipeline on the sample data: import, check, preview, send to the file outbox,
+    signed delivery events through the webhook, reports. Safe to run again."""
+    with open_context() as ctx, exit_on_error():
+        if ctx.settings.provider != "outbox":
+            # The demo's sample contacts must never reach a real provider.
+            err_console.print(
+                "[bold red]error:[/] mailer demo runs only with MAILER_PROVIDER=outbox"
+            )
+            raise typer.Exit(EXIT_ERROR)
+        say = (lambda _msg: None) if as_json else (lambda msg: console.print(msg, highlight=False))
+        report = run_demo(ctx, say=say)
+    if as_json:
+        print_json(report.model_dump(mode="json"))
+        return
+    imp, sent = report.imported, report.sent
+    console.print(
+        f"\nrosters: {imp.rows} rows, {imp.accepted} accepted, {imp.rejected} rejected; "
+        f"{imp.created} created, {imp.updated} updated, {imp.unchanged} unchanged",
+        highlight=False,
+    )
+    skipped = ", ".join(f"{n} {reason}" for reason, n in sorted(sent.skipped.items())) or "none"
+    console.print(
+        f"send {report.edition}: {sent.accepted} accepted now, {sent.already_accepted} already "
+        f"accepted earlier, {sent.failed} failed, {sent.ambiguous} ambiguous; skipped: {skipped}",
+        highlight=False,
+    )
+    console.print(
+        f"webhook: {report.events_posted} signed events posted, {report.events_stored} new; "
+        f"one-click unsubscribe answered {report.one_click_status}",
+        highlight=False,
+    )
+    console.print(edition_table(report.edition_report))
+    print_bounce_tables(report.bounce_report, console)
+    console.print(f"\noutbox:         {report.outbox}", highlight=False)
+    console.print(f"preview:        {report.preview_index}", highlight=False)
+    console.print(f"bounce report:  {report.report_html}", highlight=False)
 
 
 def register(app: typer.Typer) -> None:
     """Add the `demo` command to the main app."""
+    app.command("demo")(demo)

@@ -56,7 +56,7 @@ def _evidence_text(entry: ContactEntry) -> str:
     return " ".join(p for p in parts if p)
 
 
-def _print_bounce_tables(report: BounceReport, out: Console) -> None:
+def print_bounce_tables(report: BounceReport, out: Console) -> None:
     for section in report.regions:
         name = REGION_SHORT_NAMES[section.region][Language.FI]
         rows = [*section.stale, *section.suspect]
@@ -119,10 +119,10 @@ def bounces(
             return
     if fmt is Format.TABLE:
         if out is None:
-            _print_bounce_tables(report, console)
+            print_bounce_tables(report, console)
         else:
             with out.open("w", encoding="utf-8") as handle:
-                _print_bounce_tables(report, Console(file=handle, width=160))
+                print_bounce_tables(report, Console(file=handle, width=160))
         return
     text = (
         bounce_report_csv(report) if fmt is Format.CSV else report.model_dump_json(indent=2) + "\n"
@@ -153,10 +153,10 @@ def edition(
     elif as_csv:
         typer.echo(edition_report_csv(report), nl=False)
     else:
-        console.print(_edition_table(report))
+        console.print(edition_table(report))
 
 
-def _edition_table(report: EditionReport) -> Table:
+def edition_table(report: EditionReport) -> Table:
     columns = ("planned", "accepted", "delivered", "bounced", "dropped", "unsubscribed", "failed")
     table = Table(title=f"edition {report.edition}")
     table.add_column("region")
@@ -164,7 +164,7 @@ def _edition_table(report: EditionReport) -> Table:
     for column in columns:
         table.add_column(column, justify="right")
     for f in [*report.rows, report.total]:
-        region = REGION_SHORT_NAMES[f.region][Language.FI] if f.region else "total"
+        region = f.region.value if f.region else "total"
         table.add_row(
             region,
             f.language.value if f.language else "",
