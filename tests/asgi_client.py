@@ -8,24 +8,36 @@ client's one-click POST, it keeps no cookies and follows no redirects unless ask
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+import threading
+from collections.abc import Coroutine
+from typing import Any, TypeVar
 
 import httpx
 from fastapi import FastAPI
 
 __all__ = ["AsgiClient"]
 
+R = TypeVar("R")
+
 
 class AsgiClient:
+    """The event loop runs in its own thread: the test's thread may already have one running
+    (Playwright's sync API keeps a loop for the whole session)."""
+
     def __init__(self, app: FastAPI, base_url: str = "http://testserver") -> None:
         self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._thread.start()
         self._client = httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url=base_url, follow_redirects=False
         )
 
     def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         self._client.cookies.clear()  # never carry a cookie from one request to the next
-        return self._loop.run_until_complete(self._client.request(method, url, **kwargs))
+        return self._run(self._client.request(method, url, **kwargs))
+
+    def _run(self, coro: Coroutine[Any, Any, R]) -> R:
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout=60)
 
     def get(self, url: str, **kwargs: Any) -> httpx.Response:
         return self.request("GET", url, **kwargs)
@@ -34,5 +46,7 @@ class AsgiClient:
         return self.request("POST", url, **kwargs)
 
     def close(self) -> None:
-        self._loop.run_until_complete(self._client.aclose())
+        self._run(self._client.aclose())
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=10)
         self._loop.close()

@@ -1,0 +1,145 @@
+"""The pages people look at, in headless Chromium against the real service on loopback: the
+admin bounce report behind HTTP Basic, and the unsubscribe page in the contact's language."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from pydantic import SecretStr
+
+from mailer.pipeline import Context
+from mailer.tokens import make_unsubscribe_token
+from mailer.web.app import create_app
+from tests.reports_data import add_contact, build_scene, history_rows, status_of
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "selain-testi-2026"
+SHOTS = Path("/tmp")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def service(ctx: Context) -> Iterator[str]:
+    """uvicorn serving the app in a thread; yields its base URL."""
+    settings = ctx.settings.model_copy(
+        update={"admin_password": SecretStr(PASSWORD), "webhook_unsigned_dev": True}
+    )
+    app = create_app(settings, Context(settings, ctx.engine))
+    port = _free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", access_log=False)
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("uvicorn did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def test_admin_bounce_report_after_http_login(chromium: Any, ctx: Context, service: str) -> None:
+    build_scene(ctx.engine)
+    # Without credentials the service challenges (a headless browser has nobody to ask, so
+    # this goes through the context's request API rather than a page navigation).
+    anonymous = chromium.new_context()
+    try:
+        response = anonymous.request.get(f"{service}/admin/bounces")
+        assert response.status == 401
+        assert response.headers["www-authenticate"].startswith("Basic")
+    finally:
+        anonymous.close()
+    context = chromium.new_context(
+        http_credentials={"username": "admin", "password": PASSWORD},
+        viewport={"width": 1280, "height": 900},
+    )
+    try:
+        page = context.new_page()
+        response = page.goto(f"{service}/admin/bounces")
+        assert response.status == 200
+        assert page.title() == "Bounce report – vipu-mailer admin"
+        row = page.locator("#region-hyks table.stale-contacts tbody tr")
+        assert row.count() == 1
+        assert "anna.virtanen@espoo.example" in row.inner_text()
+        assert "5.1.1" in row.inner_text()
+        orphans = page.locator("#region-hyks table.orphans tbody tr")
+        assert orphans.count() == 2
+        # the stylesheet is allowed by the CSP hash: the header bar really is styled
+        background = page.locator("header.site").evaluate(
+            "el => getComputedStyle(el).backgroundColor"
+        )
+        assert background == "rgb(8, 70, 132)"
+        page.screenshot(path=str(SHOTS / "vipu-admin-bounces.png"), full_page=True)
+        # filters work without JavaScript: a plain GET form
+        page.select_option("select[name=region]", "tyks")
+        page.click("form.filters button")
+        page.wait_for_url("**/admin/bounces?region=tyks*")
+        assert page.locator("section").count() == 1
+        assert "pekka.salo@turku.example" in page.content()
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.goto(f"{service}/admin/contacts")
+        page.screenshot(path=str(SHOTS / "vipu-admin-contacts-mobile.png"), full_page=True)
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize(
+    ("language", "heading", "button", "done"),
+    [
+        (
+            "sv",
+            "Vill du sluta få VIPU-månadsbrevet?",
+            "Avsluta prenumerationen",
+            "Prenumerationen är avslutad",
+        ),
+        (
+            "fi",
+            "Haluatko lopettaa VIPU-kuukausikirjeen tilauksen?",
+            "Peru tilaus",
+            "Tilaus on peruttu",
+        ),
+    ],
+)
+def test_unsubscribe_page_speaks_the_contacts_language_and_its_button_unsubscribes(
+    chromium: Any, ctx: Context, service: str, language: str, heading: str, button: str, done: str
+) -> None:
+    with ctx.engine.begin() as conn:
+        contact = add_contact(
+            conn, "karin.lindqvist@borga.example", language=language, municipality="638"
+        )
+    token = make_unsubscribe_token(ctx.settings.secret_key.get_secret_value(), contact)
+    context = chromium.new_context(viewport={"width": 414, "height": 800})
+    try:
+        page = context.new_page()
+        page.goto(f"{service}/u/{token}")
+        assert page.locator("html").get_attribute("lang") == language
+        assert page.locator("h1").inner_text() == heading
+        assert status_of(ctx.engine, contact) == "active"  # looking changes nothing
+        page.screenshot(path=str(SHOTS / f"vipu-unsubscribe-{language}.png"), full_page=True)
+        page.get_by_role("button", name=button).click()
+        page.wait_for_load_state()
+        assert page.locator("h1").inner_text() == done
+        assert page.locator("html").get_attribute("lang") == language
+        page.screenshot(path=str(SHOTS / f"vipu-unsubscribed-{language}.png"), full_page=True)
+    finally:
+        context.close()
+    assert status_of(ctx.engine, contact) == "unsubscribed"
+    assert history_rows(ctx.engine, contact)[0]["source"] == "web-form"
