@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from html import escape
 from html.parser import HTMLParser
 from types import TracebackType
@@ -94,10 +95,24 @@ def substitutions(compiled: CompiledVariant, recipient: Recipient) -> dict[str, 
     return subs
 
 
+_ANY_TOKEN = re.compile(r"(%%[ht]:[a-z_]+%%)")
+
+
+@lru_cache(maxsize=64)
+def _pieces(template: str) -> tuple[str, ...]:
+    # A compiled variant is split at its tokens once (literal, token, literal, ...); for every
+    # further recipient the cache hit costs a dict lookup, since a str caches its own hash.
+    return tuple(_ANY_TOKEN.split(template))
+
+
 def _fill(template: str, subs: dict[str, str]) -> str:
-    # One pass over the document (instead of one str.replace per field): unknown tokens are left
-    # as they are, so a template typo shows up in the check instead of vanishing.
-    return _TOKEN.sub(lambda m: subs.get(m.group(0), m.group(0)), template)
+    # Unknown tokens are left as they are, so a template typo shows up in the check instead of
+    # vanishing.
+    pieces = _pieces(template)
+    out = list(pieces)
+    for i in range(1, len(out), 2):
+        out[i] = subs.get(out[i], out[i])
+    return "".join(out)
 
 
 def personalise(

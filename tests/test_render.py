@@ -221,3 +221,20 @@ def test_clean_html_has_no_problems() -> None:
         '<a href="mailto:a@b.example">c</a>%%h:first_name%%</html>'
     )
     assert html_problems(html, "fi") == []
+
+
+def test_stage_two_fills_every_token_and_leaves_unknown_ones_visible() -> None:
+    letter = CompiledVariant(
+        edition="2026-11",
+        variant=Variant(region=Region.KYS, language=Language.FI),
+        subject="s",
+        preheader="p",
+        html="<p>%%h:first_name%% %%h:organisation%% %%h:frist_name%% %%h:first_name%%</p>",
+        text="%%t:first_name%% %%t:role%% %%h:first_name%%",
+        role_labels={"welfare": "opiskeluhuoltopalvelut"},
+    )
+    message = personalise(letter, _recipient(first_name="Åsa & Ali"))
+    assert message.html == (
+        "<p>Åsa &amp; Ali Ek &amp; Åberg &lt;skola&gt; %%h:frist_name%% Åsa &amp; Ali</p>"
+    )
+    assert message.text == "Åsa & Ali opiskeluhuoltopalvelut Åsa &amp; Ali"
