@@ -107,13 +107,14 @@ _DOT_ATOM = re.compile(rf"{_ATEXT}(?:\.{_ATEXT})*", re.ASCII)
 
 
 @lru_cache(maxsize=4096)
-def _check_domain(domain: str) -> str | None:
-    """None when `x@domain` is valid, else email-validator's reason."""
+def _check_domain(domain: str) -> tuple[str | None, str | None]:
+    """(normalised domain, None) when `x@domain` is valid, else (None, email-validator's
+    reason). Normalised as email-validator does it (IDNA: xn--5ca.example -> å.example)."""
     try:
-        validate_email("x@" + domain, check_deliverability=False)
+        result = validate_email("x@" + domain, check_deliverability=False)
     except EmailNotValidError as err:
-        return str(err)
-    return None
+        return None, str(err)
+    return result.domain.lower(), None
 
 
 def check_email(text: str) -> tuple[str | None, str | None]:
@@ -130,9 +131,9 @@ def check_email(text: str) -> tuple[str | None, str | None]:
         and candidate.isascii()
         and _DOT_ATOM.fullmatch(local)
     ):
-        reason = _check_domain(domain)
-        if reason is None:
-            return candidate.lower(), None
+        normalised, reason = _check_domain(domain)
+        if normalised is not None:
+            return f"{local.lower()}@{normalised}", None
         return None, f"invalid email {candidate!r}: {reason}"
     try:
         result = validate_email(candidate, check_deliverability=False)
@@ -287,6 +288,18 @@ def _names(check: _RowCheck, values: dict[str, str]) -> tuple[str, str]:
     return first, last
 
 
+_SV_SUFFIX = re.compile(r"^(.+?)s (kommun|stad)$", re.IGNORECASE)
+
+
+def _find_municipality(text: str) -> Municipality | None:
+    """By name or code; also the Swedish genitive "Korsholms kommun", "Jakobstads stad" (the
+    official form an organisation writes; `find_municipality` only drops the suffix)."""
+    found = find_municipality(text)
+    if found is None and (match := _SV_SUFFIX.match(" ".join(text.split()))):
+        found = find_municipality(match.group(1))
+    return found
+
+
 def _place(
     check: _RowCheck, values: dict[str, str], warnings: list[RosterProblem]
 ) -> tuple[Municipality | None, Region | None, bool]:
@@ -303,7 +316,7 @@ def _place(
                 "region", f"unknown region {region_text!r} (expected hyks, kys, tays, tyks or oys)"
             )
             return None, None, False
-    municipality = find_municipality(muni_text) if muni_text else None
+    municipality = _find_municipality(muni_text) if muni_text else None
     if muni_text and municipality is None:
         if explicit is None:
             check.fail("municipality", f"unknown municipality {muni_text!r} and no region given")
@@ -371,8 +384,9 @@ def validate_record(
     if reason is not None:
         check.fail("email", reason)
     first, last = _names(check, values)
+    before = len(check.problems)
     organisation = _text_field(check, values, "organisation", MAX_ORGANISATION)
-    if not organisation and "organisation" not in [p.column for p in check.problems]:
+    if not organisation and len(check.problems) == before:
         check.fail("organisation", "organisation is missing")
     row_warnings: list[RosterProblem] = []
     municipality, region, region_explicit = _place(check, values, row_warnings)
