@@ -58,11 +58,13 @@ class FakeSendGrid:
 
     Attributes: url, api_key, restricted_api_key (a valid key without mail.send: 403),
     requests (list[RecordedRequest]: accepted 202 requests with .body, .message_id, .received_at),
-    sandbox_requests, attempts (list[Attempt]: every mail-send request with its status/fault).
-    Methods: start(), stop(), reset(), inject(kind, count=1, **params), inject_random(seed, rates,
-    params=None), clear_injections(), add_suppression(list_name, email, reason=, status=, created=,
-    ip=), accepted_personalizations(), sent_to(email), message_ids(), stats(),
-    events_for_accepted(kind="delivered", emails=None, **overrides).
+    sandbox_requests, attempts (list[Attempt]: every mail-send request with status, fault,
+    message_id, error_field, error_message).
+    Methods: start(), stop() (or use as a context manager), reset(), env(),
+    inject(kind, count=1, **params), inject_random(seed, rates, params=None), clear_injections(),
+    add_suppression(list_name, email, reason=, status=, created=, ip=), suppression_page(...),
+    accepted_personalizations(), sent_to(email), message_ids(), wait_for_requests(count),
+    stats(), events_for_accepted(kind="delivered", emails=None, **overrides).
     """
 
     def __init__(
