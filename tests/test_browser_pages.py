@@ -94,6 +94,14 @@ def test_admin_bounce_report_after_http_login(chromium: Any, ctx: Context, servi
         page.wait_for_url("**/admin/bounces?region=tyks*")
         assert page.locator("section").count() == 1
         assert "pekka.salo@turku.example" in page.content()
+        page.goto(f"{service}/admin/")
+        assert page.locator(".stat .n").first.inner_text() == "2"  # stale contacts
+        page.screenshot(path=str(SHOTS / "vipu-admin-overview.png"), full_page=True)
+        page.click("text=2026-03")
+        page.wait_for_url("**/admin/editions/2026-03")
+        total = page.locator("table.edition-figures tr.total td")
+        assert total.nth(2).inner_text() == "1"  # planned
+        page.screenshot(path=str(SHOTS / "vipu-admin-edition.png"), full_page=True)
         page.set_viewport_size({"width": 390, "height": 844})
         page.goto(f"{service}/admin/contacts")
         page.screenshot(path=str(SHOTS / "vipu-admin-contacts-mobile.png"), full_page=True)
