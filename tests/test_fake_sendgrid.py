@@ -678,6 +678,25 @@ def test_events_carry_custom_args_categories_and_the_message_id_prefix(fake_send
     assert len({e["sg_message_id"] for e in events}) == 3
 
 
+def test_events_carry_a_single_category_as_a_string_and_the_asm_group(fake_sendgrid):
+    body = valid_body(1)
+    body["categories"] = ["vipu-2026-11"]
+    body["asm"] = {"group_id": 4242}
+    post(fake_sendgrid, body)
+    [event] = fake_sendgrid.events_for_accepted("open")
+    assert event["category"] == "vipu-2026-11"
+    assert event["asm_group_id"] == 4242
+
+
+def test_events_have_no_category_when_the_message_had_none(fake_sendgrid):
+    body = valid_body(1)
+    del body["categories"]
+    post(fake_sendgrid, body)
+    [event] = fake_sendgrid.events_for_accepted("delivered")
+    assert "category" not in event
+    assert "asm_group_id" not in event
+
+
 def test_top_level_custom_args_are_overridden_by_the_personalization(fake_sendgrid):
     body = valid_body(1)
     body["custom_args"] = {"edition": "2026-10", "source": "vipu"}

@@ -2,7 +2,8 @@
 
 Shapes follow SendGrid's "Event Webhook Reference": every event carries email, timestamp (unix
 seconds), event, sg_event_id (unique), sg_message_id (the request's X-Message-Id, then a
-".filterdrecv-..." suffix), smtp-id, category (the message's categories as a list) and the
+".filterdrecv-..." suffix), smtp-id, category (a string for one category, a list for several,
+as SendGrid sends them; absent without categories), asm_group_id when the message had one, and the
 personalization's custom_args merged in at top level (top-level custom_args overridden by the
 personalization's: that is what SendGrid does). Per kind:
 
@@ -122,11 +123,14 @@ def events_for(
                 "sg_message_id": _sg_message_id(pers.message_id, n),
                 "smtp-id": f"<{pers.message_id}@geopod-ismtpd-1>",
             }
-            if pers.categories:  # SendGrid omits `category` when the message had none
-                event["category"] = pers.categories
-            if kind.startswith("group_"):
-                asm = (pers.request.body or {}).get("asm", {})
-                event["asm_group_id"] = asm.get("group_id", 1)
+            categories = pers.categories
+            if categories:  # SendGrid omits `category` when the message had none
+                event["category"] = categories[0] if len(categories) == 1 else categories
+            asm = (pers.request.body or {}).get("asm", {})
+            if "group_id" in asm:
+                event["asm_group_id"] = asm["group_id"]
+            elif kind.startswith("group_"):
+                event["asm_group_id"] = 1
             event.update(_PER_KIND[kind])
             for key, value in overrides.items():
                 if value is None:
