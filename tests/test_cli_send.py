@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -21,13 +22,18 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
-def cli_env(ctx: Context, monkeypatch: pytest.MonkeyPatch) -> Context:
+def cli_env(ctx: Context, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Context:
+    # a private copy of the content, so the approval hash never sees the shared tree change
+    shutil.copytree(ROOT / "letters", tmp_path / "letters")
+    shutil.copytree(ROOT / "templates", tmp_path / "templates")
     s = ctx.settings
+    s.letters_dir = tmp_path / "letters"
+    s.templates_dir = tmp_path / "templates"
     env = {
         "MAILER_DATABASE_URL": s.database_url,
         "MAILER_VAR_DIR": str(s.var_dir),
-        "MAILER_LETTERS_DIR": str(ROOT / "letters"),
-        "MAILER_TEMPLATES_DIR": str(ROOT / "templates"),
+        "MAILER_LETTERS_DIR": str(s.letters_dir),
+        "MAILER_TEMPLATES_DIR": str(s.templates_dir),
         "MAILER_SECRET_KEY": s.secret_key.get_secret_value(),
         "MAILER_PUBLIC_URL": s.public_url,
     }

@@ -179,7 +179,6 @@ def _resolve_ambiguous(
     with ctx.engine.connect() as conn:
         batches = ledger.sending_batches(conn, month, *scope)
         dead = [b for b in batches if not _alive(b[1], b[2], now, me)]
-        report.in_flight_elsewhere += sum(int(b[3]) for b in batches if b not in dead)
         evidence = ledger.evidence_for_batches(conn, [str(b[0]) for b in dead])
     delivered = getattr(provider, "delivered", None)
     for batch_id, _claimed_by, _at, _count in dead:
@@ -370,8 +369,9 @@ def deliver(
         before = ledger.state_counts(conn, month, *scope)
     report.already_accepted = before.get("accepted", 0)
     if dry_run or provider is None:
-        report.planned = sum(before.values()) + (new if dry_run else 0)
-        report.queued = before.get("queued", 0) + before.get("failed", 0) + new
+        pending = new if dry_run else 0  # a dry run wrote nothing, so count what it would
+        report.planned = sum(before.values()) + pending
+        report.queued = before.get("queued", 0) + before.get("failed", 0) + pending
         report.ambiguous = before.get("sending", 0)
         report.seconds = time.perf_counter() - started
         return report
@@ -400,9 +400,16 @@ def deliver(
             break
     with ctx.engine.connect() as conn:
         after = ledger.state_counts(conn, month, *scope)
+        sending = ledger.sending_batches(conn, month, *scope)
     report.planned = sum(after.values())
     report.queued = after.get("queued", 0)
-    report.ambiguous = max(after.get("sending", 0) - report.in_flight_elsewhere, 0)
+    now = ctx.now()
+    for _batch_id, claimed_by, sending_at, rows in sending:
+        # ours (no answer came) or a dead sender's: ambiguous; a live sender's: its business
+        if claimed_by != me and _alive(claimed_by, sending_at, now, me):
+            report.in_flight_elsewhere += int(rows)
+        else:
+            report.ambiguous += int(rows)
     if region is None and language is None and set(after) == {"accepted"}:
         with ctx.engine.begin() as conn:  # the first complete send of the edition
             conn.execute(
