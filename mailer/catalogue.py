@@ -8,6 +8,7 @@ Finnish label by accident. Both catalogues must have exactly the same keys and n
 from __future__ import annotations
 
 from collections.abc import Mapping
+from string import Formatter
 from typing import Any
 
 import yaml
@@ -56,11 +57,34 @@ def catalogue_problems(catalogues: Mapping[Language, Mapping[str, Any]]) -> list
         for key, value in sorted(flat.items()):
             if not isinstance(value, str) or not value.strip():
                 problems.append(f"{language.value}: {key}: must be a non-empty string")
+    problems.extend(_placeholder_problems(flats))
     for language in Language:
         roles = catalogues.get(language, {}).get("roles", {})
         for role in Role:
             if not isinstance(roles, Mapping) or role.value not in roles:
                 problems.append(f"{language.value}: roles.{role.value}: missing")
+    return problems
+
+
+def _placeholders(value: str) -> set[str]:
+    try:
+        return {name for _, name, _, _ in Formatter().parse(value) if name is not None}
+    except ValueError:
+        return {"(unbalanced braces)"}
+
+
+def _placeholder_problems(flats: Mapping[Language, Mapping[str, Any]]) -> list[str]:
+    """A `{placeholder}` must be the same in every language: the template fills the same names."""
+    problems: list[str] = []
+    fi, sv = flats.get(Language.FI, {}), flats.get(Language.SV, {})
+    for key in sorted(fi.keys() & sv.keys()):
+        if not (isinstance(fi[key], str) and isinstance(sv[key], str)):
+            continue
+        ours, theirs = _placeholders(fi[key]), _placeholders(sv[key])
+        if ours != theirs:
+            problems.append(
+                f"sv: {key}: placeholders {sorted(theirs)} differ from fi {sorted(ours)}"
+            )
     return problems
 
 

@@ -175,6 +175,10 @@ def _render(env: jinja2.Environment, name: str, context: Mapping[str, Any], key:
         raise TemplateError(key, f"template not found: {err.name}") from err
     except jinja2.TemplateError as err:
         raise TemplateError(key, f"{_template_line(err.__traceback__)}{err.message}") from err
+    except (KeyError, IndexError, ValueError) as err:
+        # e.g. a catalogue string whose `{placeholder}` the template does not fill
+        where = _template_line(err.__traceback__)
+        raise TemplateError(key, f"{where}{type(err).__name__}: {err}") from err
 
 
 def render_letter(

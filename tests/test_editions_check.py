@@ -95,3 +95,14 @@ def test_a_missing_edition_file_is_a_problem(work: Context) -> None:
     report = check_edition(work, "2027-01")
     assert not report.ok
     assert report.problems[0].message == "no such file"
+
+
+def test_a_catalogue_placeholder_the_template_does_not_fill_is_reported(work: Context) -> None:
+    for language in ("fi", "sv"):
+        path = work.settings.templates_dir / "i18n" / f"{language}.yaml"
+        text = path.read_text(encoding="utf-8").replace("{first_name}", "{etunimi}")
+        path.write_text(text, encoding="utf-8")
+    report = check_edition(work, "2026-11")
+    assert len(report.problems) == 10
+    assert all("KeyError: 'etunimi'" in p.message for p in report.problems)
+    assert all("letter.mjml.j2:" in p.message for p in report.problems)

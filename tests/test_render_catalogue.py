@@ -42,3 +42,12 @@ def test_role_labels_come_from_the_catalogue() -> None:
     labels = role_labels(_load(Language.SV))
     assert set(labels) == {r.value for r in Role}
     assert labels["welfare"] == "elev- och studerandevårdens tjänster"
+
+
+def test_placeholders_must_match_across_languages() -> None:
+    roles = {r.value: "x" for r in Role}
+    fi = {"letter": {"greeting": "Hei {first_name},"}, "roles": roles}
+    sv = {"letter": {"greeting": "Hej {förnamn},"}, "roles": roles}
+    assert catalogue_problems({Language.FI: fi, Language.SV: sv}) == [
+        "sv: letter.greeting: placeholders ['förnamn'] differ from fi ['first_name']"
+    ]
