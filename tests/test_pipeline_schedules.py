@@ -297,3 +297,13 @@ def test_targets_parse_into_send_filters(
     target: str, expected: tuple[str | None, str | None]
 ) -> None:
     assert parse_target(target) == expected
+
+
+def test_when_the_planned_fire_was_missed_the_first_retry_tells_the_coordinators(
+    ctx: Context, tmp_path: Path
+) -> None:
+    ctx = setup(ctx, tmp_path)
+    provider = FakeProvider()
+    assert send(ctx, RETRY, provider) == "held"
+    assert len(provider.messages) == 2
+    assert "ei lähetetty" in provider.messages[0].text

@@ -103,8 +103,9 @@ def fire_send(
     provider: Provider | None = None,
 ) -> str:
     """Send the month's edition to `targets` if approved, unchanged and not past the deadline;
-    otherwise send no letter and notify the coordinators (at the planned send and at the
-    deadline; the daily retries in between stay quiet). Returns the outcome recorded."""
+    otherwise send no letter and notify the coordinators (at the first fire that finds the
+    problem and at the deadline; the daily retries in between stay quiet). Returns the outcome
+    recorded: sent / held / waiting / already-sent / failed / duplicate."""
     with _context(ctx) as context:
         at = now or context.now()
         parsed = Rule.model_validate(rule)
@@ -119,8 +120,9 @@ def fire_send(
         if run_id is None:
             return "duplicate"
         with context.engine.connect() as conn:
-            if store.edition_sent_by(conn, job_id, edition):
-                return _finish(context, run_id, "already-sent")
+            earlier = store.send_outcomes(conn, job_id, edition)
+        if "sent" in earlier:
+            return _finish(context, run_id, "already-sent")
         problem = _problem(context, edition, deadline)
         if problem is None:
             return _send(
@@ -131,8 +133,11 @@ def fire_send(
                 targets=targets,
                 provider=provider,
             )
-        if fire not in (planned, deadline):
-            return _finish(context, run_id, "waiting", problem.detail)
+        # Tell the coordinators once (at the first fire that finds the problem, which is a retry
+        # when the planned fire was missed), and again at the deadline; retries in between stay
+        # quiet.
+        if "held" in earlier and fire != deadline:
+            return _finish(context, run_id, "waiting", f"{problem.code}: {problem.detail}")
         stage = "deadline" if fire == deadline else "planned"
         notify_coordinators(
             context,

@@ -15,7 +15,6 @@ from mailer.store.base import UTCDateTime, metadata
 __all__ = [
     "acquire_lock",
     "claim_run",
-    "edition_sent_by",
     "finish_run",
     "heartbeat",
     "list_runs",
@@ -23,6 +22,7 @@ __all__ = [
     "release_lock",
     "schedule_runs",
     "scheduler_lock",
+    "send_outcomes",
 ]
 
 scheduler_lock = sa.Table(
@@ -149,15 +149,15 @@ def finish_run(conn: Connection, run_id: int, outcome: str, detail: str | None =
     )
 
 
-def edition_sent_by(conn: Connection, job_id: str, edition: str) -> bool:
-    """Whether an earlier fire of this job already sent the edition (retries then stop)."""
-    stmt = sa.select(sa.func.count()).where(
+def send_outcomes(conn: Connection, job_id: str, edition: str) -> set[str]:
+    """Outcomes of this job's earlier send fires for the edition: "sent" stops the retries,
+    "held" means the coordinators were told already."""
+    stmt = sa.select(schedule_runs.c.outcome).distinct().where(
         schedule_runs.c.job_id == job_id,
         schedule_runs.c.kind == "send",
         schedule_runs.c.edition == edition,
-        schedule_runs.c.outcome == "sent",
     )
-    return bool(conn.execute(stmt).scalar())
+    return {str(outcome) for outcome in conn.execute(stmt).scalars()}
 
 
 def list_runs(conn: Connection, *, job_id: str | None = None, limit: int = 100) -> list[RowMapping]:
