@@ -14,6 +14,7 @@ import mailer.models
 PACKAGE = Path(mailer.__file__).parent
 PURE_CORE = {"mailer.roster", "mailer.render", "mailer.plan", "mailer.policy"}
 PURE_CORE |= {"mailer.dates", "mailer.markup", "mailer.catalogue", "mailer.yaml_lines"}
+PURE_CORE |= {"mailer.content", "mailer.letter"}
 PURE_CORE |= {"mailer.roster_read", "mailer.roster_merge"}
 # The core may use our vocabulary and the shipped reference data, nothing with side effects.
 CORE_MAY_IMPORT = {"mailer.models", "mailer.errors", "mailer.regions"}
