@@ -12,14 +12,16 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEvent
+from sqlalchemy.exc import SQLAlchemyError
 
-from mailer.errors import SchedulerLockedError
+from mailer.errors import SchedulerLockedError, StorageError
 from mailer.pipeline.context import Context
 from mailer.pipeline.schedule_jobs import (
     RuleTrigger,
@@ -57,6 +59,8 @@ class SchedulerRunner:
         poll_seconds: float = 15.0,
         on_state: Callable[[str, str], None] | None = None,
     ) -> None:
+        if heartbeat_seconds * 4 > stale_after.total_seconds():
+            raise ValueError("heartbeat_seconds must be at most a quarter of stale_after")
         self.ctx = ctx
         self.wait = wait
         self.holder = holder or make_holder()
@@ -88,9 +92,18 @@ class SchedulerRunner:
         scheduler is active, ScheduleError when schedules/*.yaml is invalid."""
         schedules = load_schedules(self.ctx.settings.schedules_dir)  # fail before any waiting
         while not self._stop.is_set():
-            if not self._try_lock():
-                with self.ctx.engine.connect() as conn:
-                    holder, beat = store.lock_holder(conn, LOCK_NAME) or ("?", None)
+            try:
+                locked = self._try_lock()
+                if not locked:
+                    with self.ctx.engine.connect() as conn:
+                        holder, beat = store.lock_holder(conn, LOCK_NAME) or ("?", None)
+            except SQLAlchemyError as err:
+                if not self.wait:
+                    raise StorageError(f"cannot reach the database for the lock: {err}") from err
+                log.warning("cannot reach the database for the lock (retrying): %s", err)
+                self._stop.wait(self.poll_seconds)
+                continue
+            if not locked:
                 if not self.wait:
                     raise SchedulerLockedError(holder, beat.isoformat() if beat else "?")
                 if self.state != "standby":
@@ -100,9 +113,27 @@ class SchedulerRunner:
             try:
                 self._active(schedules)
             finally:
-                with self.ctx.engine.begin() as conn:
-                    store.release_lock(conn, LOCK_NAME, self.holder)
+                self._release()
         self._set_state("stopped", "scheduler stopped, lock released")
+
+    def _release(self) -> None:
+        try:
+            with self.ctx.engine.begin() as conn:
+                store.release_lock(conn, LOCK_NAME, self.holder)
+        except SQLAlchemyError as err:  # the lock goes stale and a standby takes over
+            log.warning("could not release the lock: %s", err)
+
+    def _beat(self, last_ok: float) -> tuple[bool, float]:
+        """Renew the lock: (still ours, time of the last successful beat). While the database
+        cannot be reached we keep scheduling only for half the stale time: after a full stale
+        time a standby may take over, and two active schedulers must never overlap."""
+        try:
+            with self.ctx.engine.begin() as conn:
+                alive = store.heartbeat(conn, LOCK_NAME, self.holder, now=self.ctx.now())
+        except SQLAlchemyError as err:
+            log.warning("heartbeat failed: %s", err)
+            return time.monotonic() - last_ok < self.stale_after.total_seconds() / 2, last_ok
+        return alive, time.monotonic()
 
     def _active(self, schedules: list[Any]) -> None:
         scheduler = SafeBackgroundScheduler(**scheduler_options(self.ctx))
@@ -114,11 +145,11 @@ class SchedulerRunner:
             scheduler.add_listener(self._on_error, EVENT_JOB_ERROR)
             scheduler.resume()
             self._set_state("active", f"holding the lock as {self.holder}")
+            last_ok = time.monotonic()
             while not self._stop.wait(self.heartbeat_seconds):
-                with self.ctx.engine.begin() as conn:
-                    alive = store.heartbeat(conn, LOCK_NAME, self.holder, now=self.ctx.now())
+                alive, last_ok = self._beat(last_ok)
                 if not alive:
-                    self._set_state("lost", "the lock was taken over; back to standby")
+                    self._set_state("lost", "the lock was taken over or unreachable; standby")
                     return
                 # Jobs written by `mailer schedule sync` in another process are only seen when
                 # the scheduler looks at the store again: wake it on every heartbeat.

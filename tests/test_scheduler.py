@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from mailer.config import Settings
-from mailer.errors import SchedulerLockedError
+from mailer.errors import SchedulerLockedError, StorageError
 from mailer.pipeline import Context
 from mailer.pipeline.schedule_jobs import (
     JOB_TABLE,
@@ -380,3 +380,16 @@ def test_a_scheduler_back_within_grace_runs_once_and_beyond_grace_reports_missed
     assert COORDINATOR in notices[0].read_text(encoding="utf-8")
     with open_job_store(ctx) as scheduler:  # the job moved on to next month
         assert scheduler.get_job("late.send.all").next_run_time > datetime.now(UTC)
+
+
+def test_an_unreachable_database_is_a_clear_error_with_no_wait(settings: Settings) -> None:
+    # port 1 on localhost: connection refused at once
+    unreachable = settings.model_copy(
+        update={"database_url": "postgresql+psycopg://nobody@127.0.0.1:1/none"}
+    )
+    ctx = Context(unreachable)
+    try:
+        with pytest.raises(StorageError, match="cannot reach the database"):
+            SchedulerRunner(ctx, wait=False).run()
+    finally:
+        ctx.close()
