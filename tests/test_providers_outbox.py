@@ -1,0 +1,144 @@
+"""The outbox provider: complete RFC 5322 messages on disk, an index, proof for the ledger."""
+
+from __future__ import annotations
+
+import email
+import json
+from email import policy
+from email.message import EmailMessage
+from pathlib import Path
+
+from mailer.config import Settings
+from mailer.models import OutgoingMessage, Recipient, Role
+from mailer.providers import make_provider
+from mailer.providers.base import Batch
+from mailer.providers.outbox import OutboxProvider
+from tests.test_send_support import MONTH, NOW, VARIANTS, compiled_variant
+
+
+def recipient(i: int, last_name: str = "Ek & Åberg") -> Recipient:
+    return Recipient(
+        delivery_id=f"00000000-0000-4000-8000-{i:012d}",
+        email=f"anna{i}@espoo.example",
+        first_name="Anna",
+        last_name=last_name,
+        organisation="Espoon kaupunki",
+        role=Role.SUPPORT,
+        unsubscribe_url=f"https://vipu.example/u/token-{i}",
+        unsubscribe_mailto=f"mailto:unsubscribe@vip-verkosto.example?subject=unsubscribe-token-{i}",
+    )
+
+
+def outbox(tmp_path: Path) -> OutboxProvider:
+    return OutboxProvider(Settings(var_dir=tmp_path / "var"), clock=lambda: NOW)
+
+
+def parse(path: Path) -> EmailMessage:
+    message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+    assert isinstance(message, EmailMessage)
+    return message
+
+
+def test_each_recipient_gets_a_complete_multipart_message(tmp_path: Path) -> None:
+    provider = outbox(tmp_path)
+    compiled = compiled_variant(VARIANTS[0])
+    outcomes = provider.send_batch(
+        Batch(batch_id="b1", compiled=compiled, recipients=(recipient(1), recipient(2)))
+    )
+    assert [o.accepted for o in outcomes] == [True, True]
+    path = tmp_path / "var" / "outbox" / MONTH / f"{recipient(1).delivery_id}.eml"
+    raw = path.read_bytes()
+    assert b"\r\n" in raw and b"=?" not in raw  # CRLF; UTF-8 headers, no encoded-words
+    msg = parse(path)
+    assert msg["From"] == "VIP-verkosto <vipu@vip-verkosto.example>"
+    assert msg["To"] == "Anna Ek & Åberg <anna1@espoo.example>"
+    assert msg["Subject"] == compiled.subject
+    assert msg["Date"] == "Mon, 04 May 2026 07:00:00 +0000"
+    assert msg["Message-ID"] == f"<{recipient(1).delivery_id}@vip-verkosto.example>"
+    assert outcomes[0].message_id == msg["Message-ID"]
+    assert msg["X-Delivery-Id"] == recipient(1).delivery_id
+    assert msg["List-Unsubscribe"] == (
+        "<https://vipu.example/u/token-1>, "
+        "<mailto:unsubscribe@vip-verkosto.example?subject=unsubscribe-token-1>"
+    )
+    assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert msg.get_content_type() == "multipart/alternative"
+    parts = list(msg.iter_parts())
+    assert [p.get_content_type() for p in parts] == ["text/plain", "text/html"]
+    text, html = (p.get_content() for p in parts)
+    assert "Hei Anna Ek & Åberg, Espoon kaupunki" in text
+    assert "Hei Anna Ek &amp; Åberg, Espoon kaupunki" in html
+    assert "oppimisen tuen yhdyshenkilö" in text  # role label in the variant's language
+    assert "%%" not in text + html
+
+
+def test_long_html_lines_travel_quoted_printable_and_decode_exactly(tmp_path: Path) -> None:
+    base = compiled_variant(VARIANTS[1])
+    long_line = "<p>" + "å" * 3000 + "</p>"
+    compiled = base.model_copy(update={"html": base.html.replace("<body>", "<body>" + long_line)})
+    provider = outbox(tmp_path)
+    provider.send_batch(Batch(batch_id="b", compiled=compiled, recipients=(recipient(3),)))
+    path = tmp_path / "var" / "outbox" / MONTH / f"{recipient(3).delivery_id}.eml"
+    assert max(len(line) for line in path.read_bytes().splitlines()) <= 998
+    html = parse(path).get_body(("html",))
+    assert html is not None
+    assert html["Content-Transfer-Encoding"] == "quoted-printable"
+    assert long_line in html.get_content()
+
+
+def test_index_lists_every_letter_and_no_temporary_file_is_left(tmp_path: Path) -> None:
+    provider = outbox(tmp_path)
+    batch = Batch(
+        batch_id="b9",
+        compiled=compiled_variant(VARIANTS[2]),
+        recipients=tuple(recipient(i) for i in range(5)),
+    )
+    provider.send_batch(batch)
+    folder = tmp_path / "var" / "outbox" / MONTH
+    lines = [json.loads(line) for line in (folder / "index.jsonl").read_text().splitlines()]
+    assert [line["delivery_id"] for line in lines] == [r.delivery_id for r in batch.recipients]
+    assert {line["batch_id"] for line in lines} == {"b9"}
+    assert {line["variant"] for line in lines} == {VARIANTS[2].key}
+    assert sorted(p.name for p in folder.iterdir() if p.name.endswith(".tmp")) == []
+    assert len(list(folder.glob("*.eml"))) == 5
+
+
+def test_delivered_is_proven_by_file_or_index_and_a_torn_line_proves_nothing(
+    tmp_path: Path,
+) -> None:
+    provider = outbox(tmp_path)
+    provider.send_batch(
+        Batch(
+            batch_id="b",
+            compiled=compiled_variant(VARIANTS[0]),
+            recipients=(recipient(1), recipient(2)),
+        )
+    )
+    folder = tmp_path / "var" / "outbox" / MONTH
+    (folder / f"{recipient(2).delivery_id}.eml").unlink()  # index line is left
+    with (folder / "index.jsonl").open("a") as index:
+        index.write('{"delivery_id": "00000000-0000-4000-8000-0000000')  # crash mid-line
+    wanted = [recipient(i).delivery_id for i in (1, 2, 3)]
+    assert provider.delivered(MONTH, wanted) == {recipient(1).delivery_id, recipient(2).delivery_id}
+
+
+def test_send_message_writes_a_test_letter_apart(tmp_path: Path) -> None:
+    provider = outbox(tmp_path)
+    message = OutgoingMessage(
+        delivery_id="test-1",
+        edition=MONTH,
+        variant=VARIANTS[0],
+        to_email="coordinator@vip-verkosto.example",
+        to_name="Kaisa",
+        subject="[TEST] VIPU",
+        html="<p>hei</p>",
+        text="hei",
+    )
+    outcome = provider.send_message(message)
+    assert outcome.accepted
+    path = tmp_path / "var" / "outbox" / MONTH / "test" / "test-1.eml"
+    assert parse(path)["Subject"] == "[TEST] VIPU"
+
+
+def test_make_provider_defaults_to_the_outbox(tmp_path: Path) -> None:
+    assert isinstance(make_provider(Settings(var_dir=tmp_path)), OutboxProvider)

@@ -1,0 +1,203 @@
+"""The SendGrid provider against the fake SendGrid: bodies, errors, retries, timeouts."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+
+from mailer.config import Settings
+from mailer.errors import (
+    ConfigError,
+    DeliveryOutcomeUnknownError,
+    PermanentProviderError,
+    ProviderAuthError,
+    TransientProviderError,
+)
+from mailer.providers import make_provider
+from mailer.providers.base import Batch
+from mailer.providers.sendgrid import RetryPolicy, SendGridProvider
+from tests.fakes.sendgrid_server import FakeSendGrid
+from tests.test_providers_outbox import recipient
+from tests.test_send_support import VARIANTS, compiled_variant
+
+T0 = 1_800_000_000.0
+
+
+def provider_for(
+    fake: FakeSendGrid, *, sleeps: list[float] | None = None, attempts: int = 4, **settings: object
+) -> SendGridProvider:
+    config = Settings(
+        provider="sendgrid",
+        sendgrid_api_key=SecretStr(fake.api_key),
+        sendgrid_host=fake.url,
+        **settings,  # type: ignore[arg-type]
+    )
+    log = sleeps if sleeps is not None else []
+    return SendGridProvider(
+        config, retry=RetryPolicy(attempts=attempts, sleep=log.append, clock=fake.clock)
+    )
+
+
+def batch(n: int = 2, variant: int = 0) -> Batch:
+    return Batch(
+        batch_id="b",
+        compiled=compiled_variant(VARIANTS[variant]),
+        recipients=tuple(recipient(i) for i in range(n)),
+    )
+
+
+@pytest.fixture
+def fixed_clock_fake() -> Iterator[FakeSendGrid]:
+    """A fake whose clock stands still, so X-RateLimit-Reset is exact."""
+    fake = FakeSendGrid(clock=lambda: T0).start()
+    yield fake
+    fake.stop()
+
+
+def test_accepted_batch_records_the_x_message_id(fake_sendgrid: FakeSendGrid) -> None:
+    outcomes = provider_for(fake_sendgrid).send_batch(batch(3))
+    (request,) = fake_sendgrid.requests
+    assert [o.message_id for o in outcomes] == [request.message_id] * 3
+    assert len(request.message_id) == 22
+
+
+def test_options_asm_group_reply_to_and_sandbox_go_into_the_body(
+    fake_sendgrid: FakeSendGrid,
+) -> None:
+    provider = provider_for(
+        fake_sendgrid,
+        sendgrid_asm_group_id=4242,
+        sendgrid_sandbox=True,
+        reply_to="vip@helsinki.example",
+    )
+    provider.send_batch(batch(1))
+    (request,) = fake_sendgrid.sandbox_requests
+    assert request.body is not None
+    assert request.body["asm"] == {"group_id": 4242}
+    assert request.body["mail_settings"] == {"sandbox_mode": {"enable": True}}
+    assert request.body["reply_to"] == {"email": "vip@helsinki.example"}
+    assert fake_sendgrid.requests == []  # sandbox: validated, never "sent"
+
+
+def test_more_than_1000_recipients_is_refused_before_any_request(
+    fake_sendgrid: FakeSendGrid,
+) -> None:
+    big = batch(1)
+    big = big.model_copy(update={"recipients": tuple(recipient(i) for i in range(1001))})
+    with pytest.raises(ValueError, match="at most 1000"):
+        provider_for(fake_sendgrid).send_batch(big)
+    assert fake_sendgrid.attempts == []
+
+
+def test_429_waits_until_the_rate_limit_resets(fixed_clock_fake: FakeSendGrid) -> None:
+    sleeps: list[float] = []
+    fixed_clock_fake.inject("429", reset_in=42)
+    provider_for(fixed_clock_fake, sleeps=sleeps).send_batch(batch())
+    assert sleeps == [pytest.approx(42.05)]
+    assert [a.status for a in fixed_clock_fake.attempts] == [429, 202]
+
+
+def test_429_wait_is_capped(fixed_clock_fake: FakeSendGrid) -> None:
+    sleeps: list[float] = []
+    fixed_clock_fake.inject("429", reset_in=3600)
+    provider_for(fixed_clock_fake, sleeps=sleeps).send_batch(batch())
+    assert sleeps == [120.0]
+
+
+def test_5xx_is_retried_with_growing_backoff_then_succeeds(fake_sendgrid: FakeSendGrid) -> None:
+    sleeps: list[float] = []
+    fake_sendgrid.inject("500")
+    fake_sendgrid.inject("503")
+    provider_for(fake_sendgrid, sleeps=sleeps).send_batch(batch())
+    assert [a.status for a in fake_sendgrid.attempts] == [500, 503, 202]
+    assert len(sleeps) == 2
+    assert 1.0 <= sleeps[0] <= 2.0 and 2.0 <= sleeps[1] <= 3.0  # 1 s, 2 s, plus jitter <= 1 s
+
+
+def test_5xx_retries_are_bounded(fake_sendgrid: FakeSendGrid) -> None:
+    fake_sendgrid.inject("503", count=10)
+    with pytest.raises(TransientProviderError, match="503"):
+        provider_for(fake_sendgrid, attempts=3).send_batch(batch())
+    assert len(fake_sendgrid.attempts) == 3
+    assert fake_sendgrid.requests == []
+
+
+@pytest.mark.parametrize("fault", ["drop", "accept_then_drop"])
+def test_no_answer_after_the_request_is_never_retried(
+    fake_sendgrid: FakeSendGrid, fault: str
+) -> None:
+    fake_sendgrid.inject(fault)
+    with pytest.raises(DeliveryOutcomeUnknownError, match="no answer"):
+        provider_for(fake_sendgrid).send_batch(batch())
+    assert len(fake_sendgrid.attempts) == 1
+
+
+def test_a_read_timeout_is_an_unknown_outcome_not_a_retry(fake_sendgrid: FakeSendGrid) -> None:
+    fake_sendgrid.inject("slow", seconds=1.5)
+    provider = provider_for(fake_sendgrid, sendgrid_timeout=0.3)
+    with pytest.raises(DeliveryOutcomeUnknownError, match="timed out"):
+        provider.send_batch(batch())
+    assert len(fake_sendgrid.attempts) <= 1
+
+
+def test_an_unreachable_api_is_retried_then_transient() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # closed again: nobody listens there
+    sleeps: list[float] = []
+    settings = Settings(
+        provider="sendgrid",
+        sendgrid_api_key=SecretStr("SG.x"),
+        sendgrid_host=f"http://127.0.0.1:{port}",
+    )
+    provider = SendGridProvider(settings, retry=RetryPolicy(attempts=3, sleep=sleeps.append))
+    with pytest.raises(TransientProviderError, match="could not reach SendGrid"):
+        provider.send_batch(batch())
+    assert provider.requests_made == 3 and len(sleeps) == 2
+
+
+def test_400_names_the_field_and_is_not_retried(fake_sendgrid: FakeSendGrid) -> None:
+    bad = batch(2)
+    bad = bad.model_copy(
+        update={"recipients": (recipient(1), recipient(2).model_copy(update={"email": "nope"}))}
+    )
+    with pytest.raises(PermanentProviderError, match=r"personalizations\.1\.to\.0\.email") as err:
+        provider_for(fake_sendgrid).send_batch(bad)
+    assert err.value.status == 400
+    assert len(fake_sendgrid.attempts) == 1
+
+
+@pytest.mark.parametrize(("status", "use_restricted"), [(401, False), (403, True)])
+def test_a_refused_key_is_an_auth_error(
+    fake_sendgrid: FakeSendGrid, status: int, use_restricted: bool
+) -> None:
+    key = fake_sendgrid.restricted_api_key if use_restricted else "SG.wrong"
+    settings = Settings(
+        provider="sendgrid", sendgrid_api_key=SecretStr(key), sendgrid_host=fake_sendgrid.url
+    )
+    with pytest.raises(ProviderAuthError, match="MAILER_SENDGRID_API_KEY") as err:
+        SendGridProvider(settings).send_batch(batch())
+    assert err.value.status == status
+    assert len(fake_sendgrid.attempts) == 1
+
+
+def test_sendgrid_without_a_key_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="MAILER_SENDGRID_API_KEY"):
+        make_provider(Settings(provider="sendgrid", var_dir=tmp_path))
+
+
+def test_make_provider_builds_sendgrid_with_a_client_timeout(fake_sendgrid: FakeSendGrid) -> None:
+    provider = make_provider(
+        Settings(
+            provider="sendgrid",
+            sendgrid_api_key=SecretStr(fake_sendgrid.api_key),
+            sendgrid_host=fake_sendgrid.url,
+            sendgrid_timeout=7.5,
+        )
+    )
+    assert isinstance(provider, SendGridProvider)
+    assert provider.timeout == 7.5
