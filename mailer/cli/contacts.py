@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from mailer.cli.common import EXIT_PROBLEMS, console, exit_on_error, open_context, print_json
+from mailer.cli.roster import plain_row
 from mailer.pipeline.contacts import contact_details, erase_contact, reactivate_contact
 
 app = typer.Typer(help="One contact: show, erase (GDPR), reactivate.", no_args_is_help=True)
@@ -22,29 +24,46 @@ def show(
     if as_json:
         print_json(details.model_dump(mode="json"))
         return
-    fields = Table(show_header=False, title=details.email, title_justify="left")
+    fields = Table(show_header=False, title=escape(details.email), title_justify="left")
     fields.add_column("field")
     fields.add_column("value", overflow="fold")
     for name in (
-        "first_name", "last_name", "organisation", "org_type", "municipality",
-        "municipality_code", "region", "language", "role", "status", "status_reason",
-        "soft_streak", "missing_since", "created_at", "updated_at",
-    ):  # fmt: skip
+        "first_name",
+        "last_name",
+        "organisation",
+        "org_type",
+        "municipality",
+        "municipality_code",
+        "region",
+        "language",
+        "role",
+        "status",
+        "status_reason",
+        "soft_streak",
+        "missing_since",
+        "created_at",
+        "updated_at",
+    ):
         value = getattr(details, name)
-        fields.add_row(name, "" if value is None else str(value))
+        plain_row(fields, name, "" if value is None else str(value))
     console.print(fields)
     sources = Table(title="Provenance", title_justify="left")
     for name in ("file", "line", "imported at"):
         sources.add_column(name)
     for s in details.sources:
-        sources.add_row(s["source"], str(s["line"]), str(s["imported_at"]))
+        plain_row(sources, s["source"], str(s["line"]), str(s["imported_at"]))
     console.print(sources)
     history = Table(title="History", title_justify="left")
     for name in ("at", "kind", "from", "to", "note", "by", "source"):
         history.add_column(name, overflow="fold")
     for h in details.history:
-        history.add_row(*("" if h[k] is None else str(h[k]) for k in (
-            "at", "kind", "old_status", "new_status", "note", "actor", "source")))  # fmt: skip
+        plain_row(
+            history,
+            *(
+                "" if h[k] is None else str(h[k])
+                for k in ("at", "kind", "old_status", "new_status", "note", "actor", "source")
+            ),
+        )
     console.print(history)
 
 

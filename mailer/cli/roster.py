@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from mailer.cli.common import (
@@ -46,6 +47,12 @@ CSV_COLUMNS = (
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+def plain_row(table: Table, *cells: str) -> None:
+    """Add a row of values from rosters or the register as plain text: a `[...]` in a name or
+    an address is data, not rich markup."""
+    table.add_row(*(escape(cell) for cell in cells))
+
+
 def safe_cell(value: object) -> str:
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
@@ -56,7 +63,7 @@ def _problem_table(title: str, problems: list[Problem]) -> Table:
     for name in ("file", "line", "column", "reason"):
         table.add_column(name, overflow="fold")
     for p in problems[:SHOWN_PROBLEMS]:
-        table.add_row(p.file, "" if p.line is None else str(p.line), p.column or "", p.reason)
+        plain_row(table, p.file, "" if p.line is None else str(p.line), p.column or "", p.reason)
     return table
 
 
@@ -70,13 +77,21 @@ def _show_report(report: ImportReport) -> None:
             fmt = f.format or ""
             if f.encoding:
                 fmt += f" {f.encoding} {f.delimiter!r}"
-        files.add_row(
-            f.file, fmt, str(f.lines), str(f.rows), str(f.accepted), str(f.rejected),
+        plain_row(
+            files,
+            f.file,
+            fmt,
+            str(f.lines),
+            str(f.rows),
+            str(f.accepted),
+            str(f.rejected),
             str(f.blank_lines),
-        )  # fmt: skip
+        )
     console.print(files)
-    for title, items in (("Problems (rows not imported)", report.problems),
-                         ("Warnings (rows imported)", report.warnings)):  # fmt: skip
+    for title, items in (
+        ("Problems (rows not imported)", report.problems),
+        ("Warnings (rows imported)", report.warnings),
+    ):
         if items:
             console.print(_problem_table(f"{title}: {len(items)}", items))
             if len(items) > SHOWN_PROBLEMS:
@@ -87,17 +102,22 @@ def _show_report(report: ImportReport) -> None:
             table.add_column(name, overflow="fold")
         for c in report.conflicts[:SHOWN_PROBLEMS]:
             kept, other = c["kept_from"], c["other_from"]
-            table.add_row(
-                c["email"], c["field"], str(c["kept"]), f"{kept['file']}:{kept['line']}",
-                str(c["other"]), f"{other['file']}:{other['line']}",
-            )  # fmt: skip
+            plain_row(
+                table,
+                c["email"],
+                c["field"],
+                str(c["kept"]),
+                f"{kept['file']}:{kept['line']}",
+                str(c["other"]),
+                f"{other['file']}:{other['line']}",
+            )
         console.print(table)
     if report.missing_contacts:
         table = Table(title=f"Missing from roster: {report.missing}", title_justify="left")
         for name in ("email", "previously in", "new"):
             table.add_column(name)
         for m in report.missing_contacts[:SHOWN_PROBLEMS]:
-            table.add_row(m.email, ", ".join(m.sources), "yes" if m.newly_missing else "")
+            plain_row(table, m.email, ", ".join(m.sources), "yes" if m.newly_missing else "")
         console.print(table)
     verb = "would be " if report.dry_run else ""
     console.print(
@@ -106,6 +126,7 @@ def _show_report(report: ImportReport) -> None:
         f"{report.created}, updated {report.updated}, unchanged {report.unchanged}, "
         f"missing {report.missing}",
         highlight=False,
+        markup=False,
     )
 
 
@@ -126,7 +147,7 @@ def import_(
     else:
         _show_report(report)
     if report.unreadable:
-        err_console.print(f"[bold red]unreadable:[/] {', '.join(report.unreadable)}")
+        err_console.print(f"[bold red]unreadable:[/] {escape(', '.join(report.unreadable))}")
         raise typer.Exit(EXIT_ERROR)
     if report.rejected:
         raise typer.Exit(EXIT_PROBLEMS)
@@ -171,9 +192,15 @@ def list_(
         table.add_column(name, overflow="fold")
     table.add_column("status")
     for c in contacts:
-        table.add_row(
-            c.email, f"{c.first_name} {c.last_name}", c.organisation, c.municipality or "",
-            c.region, c.language, c.role,
+        plain_row(
+            table,
+            c.email,
+            f"{c.first_name} {c.last_name}",
+            c.organisation,
+            c.municipality or "",
+            c.region,
+            c.language,
+            c.role,
             c.status + (" (missing from roster)" if c.missing_since else ""),
-        )  # fmt: skip
+        )
     console.print(table)
