@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -158,17 +159,24 @@ def edition(
 
 def edition_table(report: EditionReport) -> Table:
     columns = ("planned", "accepted", "delivered", "bounced", "dropped", "unsubscribed", "failed")
-    table = Table(title=f"edition {report.edition}")
+    # Headers short enough, and no vertical rules, so the table fits an 80-column terminal.
+    table = Table(
+        title=f"edition {report.edition}",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        padding=(0, 1, 0, 0),
+    )
     table.add_column("region")
     table.add_column("lang")
     for column in columns:
-        table.add_column(column, justify="right")
+        header = "unsub" if column == "unsubscribed" else column
+        table.add_column(header, justify="right", min_width=len(header))
     for f in [*report.rows, report.total]:
         region = f.region.value if f.region else "total"
         table.add_row(
             region,
             f.language.value if f.language else "",
             *(str(getattr(f, c)) for c in columns),
-            end_section=f.region is None,
+            end_section=f is report.rows[-1],
         )
     return table
