@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import timedelta
 from typing import Any
 
@@ -11,8 +12,10 @@ from sqlalchemy.engine import Engine
 
 from mailer.config import Settings
 from mailer.errors import WebhookError
+from mailer.event_parse import parse_events
 from mailer.models import ContactStatus
-from mailer.pipeline.events import POLICY_KIND, ingest_events
+from mailer.pipeline.events import POLICY_KIND, ingest_events, thresholds_from
+from mailer.policy import Verdict, evaluate
 from mailer.store.contacts import change_status, contact_history, contacts
 from mailer.store.events import events
 from tests.fakes.webhook_client import (
@@ -435,3 +438,52 @@ def test_a_payload_that_is_not_a_list_of_objects_stores_nothing(
     with pytest.raises(WebhookError):
         ingest_events(cctx, payload)
     assert _count(engine, events) == 0
+
+
+def test_the_stored_standing_always_equals_the_policy_on_all_events(
+    cctx: ClockedContext, engine: Engine
+) -> None:
+    """Random histories, shuffled, cut into random POSTs: whatever the order and the cuts, each
+    contact ends where the pure policy puts it on the whole history (the bulk paths, including
+    the delivered-only shortcut, never drift from it)."""
+    rng = random.Random(5)
+    editions = ["2026-01", "2026-02", "2026-03", "2026-04", "2026-05", "2026-06"]
+    kinds = [
+        ("delivered", {}), ("delivered", {}), ("delivered", {}), ("processed", {}), ("open", {}),
+        ("bounce", {"type": "blocked", "status": "4.7.1"}), ("bounce", {"type": "blocked"}),
+        ("deferred", {"response": "421 later"}), ("bounce", {"type": "bounce", "status": "5.1.1"}),
+        ("bounce", {"type": "bounce", "bounce_classification": "Technical"}),
+        ("dropped", {"reason": "Invalid"}), ("spamreport", {}),
+        ("group_unsubscribe", {"asm_group_id": 5}), ("group_resubscribe", {"asm_group_id": 5}),
+    ]  # fmt: skip
+    with engine.begin() as conn:
+        people = {
+            f"person{i:02d}@koulu.example": seed_contact(conn, f"person{i:02d}@koulu.example")
+            for i in range(40)
+        }
+    payload: list[dict[str, Any]] = []
+    for email in people:
+        for _ in range(rng.randint(1, 9)):
+            month = rng.randrange(len(editions))
+            kind, extra = rng.choice(kinds[:8] if rng.random() < 0.85 else kinds)
+            at = NOW - timedelta(days=30 * (len(editions) - month), hours=rng.randint(0, 300))
+            payload.append(sg_event(kind, email, edition=editions[month], at=at, **extra))
+    rng.shuffle(payload)
+    start = 0
+    while start < len(payload):
+        size = rng.randint(1, 40)
+        ingest_events(cctx, payload[start : start + size])
+        start += size
+    thresholds = thresholds_from(cctx.settings.policy)
+    parsed = parse_events(payload, received_at=NOW)
+    for email, cid in people.items():
+        result = evaluate([e for e in parsed if e.email == email], NOW, thresholds)
+        expected = (
+            "unsubscribed"
+            if result.unsubscribed
+            else "stale"
+            if result.verdict is Verdict.STALE
+            else "active"
+        )
+        assert _contact(engine, cid)[:2] == (expected, result.soft_streak), email
+        assert _contact(engine, cid)[2] == result.last_delivered_at, email

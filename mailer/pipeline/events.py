@@ -167,6 +167,7 @@ def ingest_parsed(
             )
         inserted = insert_events(conn, rows)
         affected: set[int] = set()
+        delivered: dict[int, datetime] = {}  # contact -> latest new delivery
         for event, link in zip(batch, links, strict=True):
             if event.sg_event_id not in inserted:
                 continue
@@ -174,7 +175,22 @@ def ingest_parsed(
             report.unlinked += link.contact_id is None and link.delivery_pk is None
             if link.contact_id is not None and event.event_type in POLICY_TYPES:
                 affected.add(link.contact_id)
-        report.changes = apply_policy(conn, affected, now, thresholds)
+                if event.event_type is EventType.DELIVERED:
+                    seen = delivered.get(link.contact_id)
+                    if seen is None or event.occurred_at > seen:
+                        delivered[link.contact_id] = event.occurred_at
+        only_delivered = dict(delivered)  # minus contacts with any other new policy event
+        for event, link in zip(batch, links, strict=True):
+            if (
+                link.contact_id in only_delivered
+                and event.event_type in POLICY_TYPES
+                and event.event_type is not EventType.DELIVERED
+                and event.sg_event_id in inserted
+            ):
+                del only_delivered[link.contact_id]
+        report.changes = apply_policy(
+            conn, affected, now, thresholds, only_delivered=only_delivered
+        )
     report.stored = len(inserted)
     report.duplicates = report.received - report.stored
     report.status_changes = len(report.changes)
@@ -182,18 +198,35 @@ def ingest_parsed(
 
 
 def apply_policy(
-    conn: Connection, contact_ids: set[int], now: datetime, thresholds: Thresholds
+    conn: Connection,
+    contact_ids: set[int],
+    now: datetime,
+    thresholds: Thresholds,
+    *,
+    only_delivered: dict[int, datetime] | None = None,
 ) -> list[StatusChange]:
     """Re-evaluate these contacts on their whole stored history (so arrival order never matters)
     and write what moved: status (through change_status, with history), soft streak, last
-    delivery. A status someone else set (unsubscribe page, admin) is left alone."""
+    delivery. A status someone else set (unsubscribe page, admin) is left alone.
+
+    `only_delivered`: contacts whose only new policy events are deliveries (latest time). For
+    one that is active with no soft streak a delivery cannot change the verdict (it only resets
+    and supersedes), so just its last delivery moves: the bulk of webhook traffic skips loading
+    the history."""
     if not contact_ids:
         return []
     states = contact_states(conn, contact_ids, {POLICY_KIND})
-    histories = load_histories(conn, contact_ids, POLICY_TYPES)
-    changes: list[StatusChange] = []
     counters: list[tuple[int, int, datetime | None, datetime]] = []
-    for cid in sorted(contact_ids):
+    full = set(contact_ids)
+    for cid, at in (only_delivered or {}).items():
+        state = states.get(cid)
+        if state is not None and state.status == "active" and state.soft_streak == 0:
+            full.discard(cid)
+            if state.last_delivered_at is None or at > state.last_delivered_at:
+                counters.append((cid, 0, at, now))
+    histories = load_histories(conn, full, POLICY_TYPES)
+    changes: list[StatusChange] = []
+    for cid in sorted(full):
         state = states.get(cid)
         if state is None:  # erased meanwhile
             continue

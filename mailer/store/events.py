@@ -9,9 +9,10 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 
+from mailer.errors import StorageError
 from mailer.models import DeliveryEvent, EventType
 from mailer.store.base import UTCDateTime, metadata
 
@@ -86,16 +87,54 @@ def insert_events(conn: Connection, rows: Sequence[dict[str, Any]]) -> set[str]:
     """Insert rows (column -> value) once by sg_event_id; returns the ids actually inserted.
 
     ON CONFLICT DO NOTHING on both backends, so two concurrent POSTs of the same events (SendGrid
-    retries) never fail or double; RETURNING tells which rows were new."""
+    retries) never fail or double. PostgreSQL: RETURNING tells which rows were new. SQLite: the
+    ids already stored are read first and the rest go to the driver's executemany in one go
+    (SQLAlchemy's per-row bind processing was the slowest part of a POST); should another
+    writer have stored some of them in between, the row count gives it away and the whole
+    transaction is refused (StorageError: the webhook answers 503 and SendGrid retries)."""
     if not rows:
         return set()
-    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    if conn.dialect.name == "sqlite":
+        return _insert_sqlite(conn, rows)
     stmt = (
-        insert(events)
+        postgresql.insert(events)
         .on_conflict_do_nothing(index_elements=["sg_event_id"])
         .returning(events.c.sg_event_id)
     )
     return set(conn.execute(stmt, list(rows)).scalars())
+
+
+_COLUMNS = [c.name for c in events.columns if c.name != "id"]
+# column names from the table definition above, never from input
+_SQLITE_INSERT = (
+    f"INSERT INTO events ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))}) "  # noqa: S608
+    "ON CONFLICT (sg_event_id) DO NOTHING"
+)
+
+
+def _insert_sqlite(conn: Connection, rows: Sequence[dict[str, Any]]) -> set[str]:
+    existing: set[str] = set()
+    for chunk in _chunks([r["sg_event_id"] for r in rows]):
+        query = sa.select(events.c.sg_event_id).where(events.c.sg_event_id.in_(chunk))
+        existing.update(conn.execute(query).scalars())
+    new = [r for r in rows if r["sg_event_id"] not in existing]
+    if not new:
+        return set()
+    result = conn.exec_driver_sql(_SQLITE_INSERT, _driver_params(conn, events, _COLUMNS, new))
+    if result.rowcount != len(new):
+        raise StorageError("another writer stored some of these events at the same time; retry")
+    return {r["sg_event_id"] for r in new}
+
+
+def _driver_params(
+    conn: Connection, table: sa.Table, names: list[str], rows: Sequence[dict[str, Any]]
+) -> list[tuple[Any, ...]]:
+    """Rows as DBAPI parameter tuples, each value through its column type's bind processor (UTC
+    datetimes, JSON, booleans exactly as SQLAlchemy would store them)."""
+    dialect = conn.dialect
+    procs = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names]
+    pairs = list(zip(names, procs, strict=True))
+    return [tuple(p(r[n]) if p else r[n] for n, p in pairs) for r in rows]
 
 
 def link_events(conn: Connection, evs: Sequence[DeliveryEvent]) -> list[Link]:
@@ -192,34 +231,41 @@ def _by_email(conn: Connection, emails: set[str]) -> dict[str, tuple[int, dict[s
     return found
 
 
+# the policy reads `raw` only for these (asm_group_id): loading it for every event costs time
+_RAW_NEEDED = (EventType.GROUP_UNSUBSCRIBE.value, EventType.GROUP_RESUBSCRIBE.value)
+
+
 def load_histories(
     conn: Connection, contact_ids: Collection[int], types: Iterable[EventType]
 ) -> dict[int, list[DeliveryEvent]]:
-    """Each contact's stored events of `types` (the ones the policy reads)."""
+    """Each contact's stored events of `types` (the ones the policy reads); `raw` is filled for
+    group (un)subscribe events only."""
     histories: dict[int, list[DeliveryEvent]] = {cid: [] for cid in contact_ids}
     type_values = sorted(t.value for t in types)
     c = events.c
+    raw = sa.case((c.event_type.in_(_RAW_NEEDED), c.raw), else_=sa.null()).label("raw")
     for chunk in _chunks(contact_ids):
         query = sa.select(
             c.contact_id, c.sg_event_id, c.event_type, c.raw_type, c.email, c.occurred_at,
-            c.sg_message_id, c.edition, c.reason, c.status, c.bounce_type, c.classification,
-            c.raw,
+            c.sg_message_id, c.edition, c.reason, c.status, c.bounce_type, c.classification, raw,
         ).where(c.contact_id.in_(chunk), c.event_type.in_(type_values))  # fmt: skip
         for row in conn.execute(query):
+            # stored rows were validated on the way in: construct without validating again
             histories[row.contact_id].append(
-                DeliveryEvent(
+                DeliveryEvent.model_construct(
                     sg_event_id=row.sg_event_id,
                     event_type=EventType(row.event_type),
                     raw_type=row.raw_type,
                     email=row.email,
                     occurred_at=row.occurred_at,
                     sg_message_id=row.sg_message_id,
+                    delivery_id=None,
                     edition=row.edition,
                     reason=row.reason,
                     status=row.status,
                     bounce_type=row.bounce_type,
                     classification=row.classification,
-                    raw=row.raw,
+                    raw=row.raw or {},
                 )
             )
     return histories
@@ -280,6 +326,18 @@ def update_counters(
         return
     from mailer.store.contacts import contacts  # a cycle at import time
 
+    params = [
+        {"id": c, "soft_streak": s, "last_delivered_at": d, "updated_at": n}
+        for c, s, d, n in changes
+    ]
+    if conn.dialect.name == "sqlite":  # the driver's executemany: see insert_events
+        names = ["soft_streak", "last_delivered_at", "updated_at", "id"]
+        conn.exec_driver_sql(
+            "UPDATE contacts SET soft_streak = ?, last_delivered_at = ?, updated_at = ? "
+            "WHERE id = ?",
+            _driver_params(conn, contacts, names, params),
+        )
+        return
     stmt = (
         sa.update(contacts)
         .where(contacts.c.id == sa.bindparam("cid"))
