@@ -192,6 +192,12 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (/proc/PID/stat fields 14 and 15)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def count_events(url: str) -> tuple[int, int]:
     engine = create_db_engine(url)
     with engine.connect() as conn:
@@ -285,9 +291,10 @@ def main() -> None:
     posts = list(batches(payload, rng))
     bodies = [json.dumps(batch).encode() for batch in posts]
     sizes = sorted(len(b) for b in bodies)
+    median = sizes[len(sizes) // 2] / 1024
     print(
-        f"{len(payload):,} events in {len(bodies)} POSTs: median {sizes[len(sizes) // 2] / 1024:.0f}"
-        f" KB, largest {sizes[-1] / 1024:.0f} KB"
+        f"{len(payload):,} events in {len(bodies)} POSTs: median {median:.0f} KB, "
+        f"largest {sizes[-1] / 1024:.0f} KB"
     )
 
     private_key, public_key = generate_key_pair()
@@ -325,16 +332,23 @@ def main() -> None:
                 response.raise_for_status()
                 return dict(response.json())
 
+            cpu_before = cpu_seconds(server.pid)
             started = time.perf_counter()
             with ThreadPoolExecutor(args.concurrency) as pool:
                 answers = list(pool.map(post, bodies))
             elapsed = time.perf_counter() - started
+            cpu = cpu_seconds(server.pid) - cpu_before
             stored = sum(a["stored"] for a in answers)
             changes = sum(a["status_changes"] for a in answers)
             rate = len(payload) / elapsed
             print(
                 f"service: {len(payload):,} events in {elapsed:.2f} s = {rate:,.0f} events/s "
                 f"({args.concurrency} concurrent POSTs; {changes} status changes)"
+            )
+            load = os.getloadavg()[0]
+            print(
+                f"  server CPU {cpu:.2f} s = {len(payload) / cpu:,.0f} events per CPU-second "
+                f"(load average {load:.1f} on {os.cpu_count()} cores during the run)"
             )
             total, distinct = count_events(url)
             lost = len({e["sg_event_id"] for e in payload}) - distinct

@@ -11,7 +11,9 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+from typer.testing import CliRunner
 
+from mailer.cli import app as cli_app
 from mailer.config import Settings
 from mailer.errors import ConfigError
 from mailer.models import EventType
@@ -247,3 +249,12 @@ def test_without_a_key_the_endpoint_stores_nothing_even_if_start_up_was_skipped(
     with InProcessClient(app, lifespan=False) as client:
         assert post_events(client, [sg_event("unsubscribe", ANNA)]).status_code == 403
     assert _count(engine) == 0
+
+
+def test_mailer_serve_refuses_an_unsigned_webhook_before_listening(
+    db_url: str, tmp_path: Any
+) -> None:
+    env = {"MAILER_DATABASE_URL": db_url, "MAILER_VAR_DIR": str(tmp_path / "var")}
+    result = CliRunner().invoke(cli_app, ["serve", "--port", "1"], env=env)
+    assert result.exit_code == 2
+    assert "MAILER_SENDGRID_WEBHOOK_PUBLIC_KEY" in result.output

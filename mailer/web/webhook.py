@@ -21,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from mailer.errors import StorageError, WebhookError, WebhookSignatureError
 from mailer.event_parse import parse_body
 from mailer.pipeline import Context
-from mailer.pipeline.events import ingest_parsed
+from mailer.pipeline.events import IngestReport, ingest_parsed
 from mailer.webhook_signature import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify_signature
 
 __all__ = ["router"]
@@ -52,6 +52,10 @@ def _error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
 
 
+def _ingest(ctx: Context, body: bytes) -> IngestReport:
+    return ingest_parsed(ctx, parse_body(body, received_at=ctx.now()), source="webhook")
+
+
 @router.post("/webhooks/sendgrid")
 async def sendgrid_events(request: Request) -> JSONResponse:
     ctx: Context = request.app.state.ctx
@@ -80,12 +84,11 @@ async def sendgrid_events(request: Request) -> JSONResponse:
         # create_app's start-up check refuses this configuration; never store unsigned events
         return _error(403, "no webhook public key configured")
     try:
-        parsed = parse_body(body, received_at=ctx.now())
+        # parsing a few MB of JSON and storing it both run off the event loop
+        report = await run_in_threadpool(_ingest, ctx, body)
     except WebhookError as err:
         log.warning("webhook: bad request from %s: %s", peer, err)
         return _error(400, str(err))
-    try:
-        report = await run_in_threadpool(ingest_parsed, ctx, parsed, source="webhook")
     except (SQLAlchemyError, StorageError) as err:
         # the class only: a driver message can carry SQL parameters (addresses) or a DSN
         log.error("webhook: storage failed (%s); answered 503 so SendGrid retries", type(err))
