@@ -307,3 +307,21 @@ def test_when_the_planned_fire_was_missed_the_first_retry_tells_the_coordinators
     assert send(ctx, RETRY, provider) == "held"
     assert len(provider.messages) == 2
     assert "ei lähetetty" in provider.messages[0].text
+
+
+def test_a_send_that_fails_is_recorded_and_reported(ctx: Context, tmp_path: Path) -> None:
+    ctx = setup(ctx, tmp_path)
+    add_contacts(ctx.engine, people(4))
+    approve(ctx, PLANNED - timedelta(days=1))
+    # misconfigured production: SendGrid chosen, no API key in the environment
+    broken = Context(ctx.settings.model_copy(update={"provider": "sendgrid"}), ctx.engine)
+    provider = FakeProvider()
+    assert send(broken, PLANNED, provider) == "failed"
+    assert "MAILER_SENDGRID_API_KEY" in runs(ctx)[0]["detail"]
+    assert len(provider.messages) == 2
+    assert (
+        "epäonnistui" in provider.messages[0].text and "misslyckades" in provider.messages[0].text
+    )
+    # the next day's retry tries again (the ledger makes that safe), here with the outbox
+    assert send(ctx, RETRY, provider) == "sent"
+    assert len(ledger(ctx)) == 4

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 from mailer.config import Settings
 from mailer.errors import SchedulerLockedError, StorageError
 from mailer.pipeline import Context
+from mailer.pipeline.editions import approve_edition
 from mailer.pipeline.schedule_jobs import (
     JOB_TABLE,
     RuleTrigger,
@@ -29,6 +30,8 @@ from mailer.schedule_spec import Deadline, Rule, When
 from mailer.scheduler import LOCK_NAME, SchedulerRunner
 from mailer.store import schedules as store
 from mailer.store.base import create_db_engine
+from tests.test_pipeline_schedules import FIXTURE_LETTER, ClockContext
+from tests.test_send_support import add_contacts, people
 
 HKI = ZoneInfo("Europe/Helsinki")
 COORDINATOR = "kaisa.koordinaattori@vip-verkosto.example"
@@ -380,6 +383,37 @@ def test_a_scheduler_back_within_grace_runs_once_and_beyond_grace_reports_missed
     assert COORDINATOR in notices[0].read_text(encoding="utf-8")
     with open_job_store(ctx) as scheduler:  # the job moved on to next month
         assert scheduler.get_job("late.send.all").next_run_time > datetime.now(UTC)
+
+
+def test_the_scheduler_sends_an_approved_edition_that_fell_due(
+    ctx: Context, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, runners: list[Threaded]
+) -> None:
+    due = (datetime.now(UTC) - timedelta(minutes=5)).replace(second=0, microsecond=0)
+    edition = due.astimezone(HKI).strftime("%Y-%m")
+    env_for(monkeypatch, ctx.settings, tmp_path)
+    letter = FIXTURE_LETTER.read_text(encoding="utf-8").replace(
+        "month: 2026-11", f"month: {edition}"
+    )
+    (tmp_path / "letters" / f"{edition}.yaml").write_text(letter, encoding="utf-8")
+    ctx = with_schedules(ctx, tmp_path / "schedules", late=rule_firing_at(due))
+    ctx = Context(ctx.settings.model_copy(update={"letters_dir": tmp_path / "letters"}), ctx.engine)
+    add_contacts(ctx.engine, people(10))
+    approve_edition(
+        ClockContext(ctx.settings, ctx.engine, at=due - timedelta(hours=1)), edition, "K"
+    )
+    sync_schedules(ctx)
+    with open_job_store(ctx) as scheduler:
+        scheduler.modify_job("late.send.all", next_run_time=due)
+    runner = Threaded(ctx, holder="sender")
+    runners.append(runner)
+    wait_until(
+        lambda: len(runs(ctx.engine)) == 1 and runs(ctx.engine)[0]["outcome"] != "started",
+        "the send",
+    )
+    runner.stop()
+    [run] = runs(ctx.engine)
+    assert (run["kind"], run["outcome"], run["edition"]) == ("send", "sent", edition)
+    assert len(list((ctx.settings.var_dir / "outbox" / edition).glob("*.eml"))) == 10
 
 
 def test_an_unreachable_database_is_a_clear_error_with_no_wait(settings: Settings) -> None:

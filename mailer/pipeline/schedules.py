@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from mailer.config import load_settings
-from mailer.errors import EditionNotApprovedError, MailerError
+from mailer.errors import EditionNotApprovedError
 from mailer.models import Language, Region
 from mailer.pipeline.context import Context
 from mailer.pipeline.schedule_notices import Problem, notify_coordinators
@@ -170,8 +170,10 @@ def _send(
             region, language = parse_target(target)
             report = send_edition(ctx, edition, region=region, language=language)
             summary.append(f"{target}: {report.accepted} accepted, {report.failed} failed")
-    except MailerError as err:
-        log.error("scheduled send of %s failed: %s", edition, err)
+    except Exception as err:
+        # Nobody watches a scheduled job: whatever stops the send (provider, database, a bug),
+        # the coordinators hear of it, and the next retry (or `mailer send`) resumes the ledger.
+        log.exception("scheduled send of %s failed", edition)
         notify_coordinators(
             ctx,
             provider,
