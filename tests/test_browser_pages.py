@@ -151,3 +151,19 @@ def test_unsubscribe_page_speaks_the_contacts_language_and_its_button_unsubscrib
         context.close()
     assert status_of(ctx.engine, contact) == "unsubscribed"
     assert history_rows(ctx.engine, contact)[0]["source"] == "web-form"
+
+
+def test_a_forged_link_shows_the_bilingual_not_found_page(chromium: Any, service: str) -> None:
+    context = chromium.new_context(viewport={"width": 414, "height": 800})
+    try:
+        page = context.new_page()
+        response = page.goto(f"{service}/u/MQ.forged-signature")
+        assert response.status == 404
+        assert page.locator("h1").all_inner_texts() == [
+            "Linkki ei ole voimassa",
+            "Länken är inte giltig",
+        ]
+        assert page.locator("form").count() == 0
+        page.screenshot(path=str(SHOTS / "vipu-unsubscribe-404.png"), full_page=True)
+    finally:
+        context.close()

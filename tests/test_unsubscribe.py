@@ -68,6 +68,27 @@ def test_one_click_post_as_multipart_form_data_works_too(ctx: Context, client: A
     assert history_rows(ctx.engine, contact)[0]["source"] == "one-click"
 
 
+def test_one_click_body_under_another_content_type_is_still_one_click(
+    ctx: Context, client: AsgiClient
+) -> None:
+    contact = _contact(ctx)
+    response = client.post(
+        f"/u/{_token(ctx, contact)}",
+        content=b"List-Unsubscribe=One-Click\r\n",
+        headers={"Content-Type": "text/plain"},
+    )
+    assert response.status_code == 200
+    assert history_rows(ctx.engine, contact)[0]["source"] == "one-click"
+
+
+def test_an_oversized_body_is_refused_and_changes_nothing(ctx: Context, client: AsgiClient) -> None:
+    contact = _contact(ctx)
+    body = b"List-Unsubscribe=One-Click&pad=" + b"x" * 70_000
+    response = client.post(f"/u/{_token(ctx, contact)}", content=body, headers=ONE_CLICK)
+    assert response.status_code == 413
+    assert status_of(ctx.engine, contact) == ContactStatus.ACTIVE
+
+
 def test_repeated_post_is_idempotent(ctx: Context, client: AsgiClient) -> None:
     contact = _contact(ctx)
     url = f"/u/{_token(ctx, contact)}"

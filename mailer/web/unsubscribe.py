@@ -18,7 +18,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from mailer.config import Settings
@@ -26,7 +26,7 @@ from mailer.models import ContactStatus, Language
 from mailer.pipeline import Context
 from mailer.store.contacts import change_status, contacts
 from mailer.tokens import InvalidTokenError, read_unsubscribe_token
-from mailer.web.pages import html_response, public_strings
+from mailer.web.pages import html_response, public_strings, security_headers
 
 __all__ = ["router", "unsubscribe_contact"]
 
@@ -34,6 +34,9 @@ router = APIRouter()
 
 SOURCE_ONE_CLICK = "one-click"
 SOURCE_WEB_FORM = "web-form"
+ONE_CLICK_BODY = b"List-Unsubscribe=One-Click"
+# A one-click body is 26 bytes; a form post a few hundred. Nothing legitimate comes near this.
+MAX_BODY = 64 * 1024
 
 
 def _contact(ctx: Context, token: str) -> dict[str, Any] | None:
@@ -110,11 +113,15 @@ def confirm_page(token: str, request: Request) -> HTMLResponse:
 
 async def _source(request: Request) -> str:
     """RFC 8058 section 3.1: the one-click POST body is `List-Unsubscribe=One-Click`, sent as
-    application/x-www-form-urlencoded or multipart/form-data. Our own page's button sends no such
-    field. Any other POST still unsubscribes (it is a deliberate action, never a scanner's GET)."""
+    application/x-www-form-urlencoded or multipart/form-data (a client that labels it otherwise
+    is still understood). Our own page's button sends no such field. Any other POST still
+    unsubscribes: it is a deliberate action, never a link scanner's GET."""
+    raw = await request.body()  # read first: form() then parses the cached body
+    if raw.strip() == ONE_CLICK_BODY:
+        return SOURCE_ONE_CLICK
     try:
         form = await request.form()
-    except Exception:
+    except Exception:  # a body we cannot parse still means "unsubscribe me"
         return SOURCE_WEB_FORM
     try:
         value = form.get("List-Unsubscribe")
@@ -124,8 +131,11 @@ async def _source(request: Request) -> str:
 
 
 @router.post("/u/{token}", response_class=HTMLResponse)
-async def unsubscribe(token: str, request: Request) -> HTMLResponse:
+async def unsubscribe(token: str, request: Request) -> Response:
     ctx: Context = request.app.state.ctx
+    declared = request.headers.get("content-length", "0")
+    if not declared.isdigit() or int(declared) > MAX_BODY:
+        return Response(status_code=413, headers=security_headers(ctx.settings))
     source = await _source(request)
     contact = await run_in_threadpool(_contact, ctx, token)
     if contact is None:
