@@ -22,8 +22,10 @@ from mailer.pipeline.editions import approve_edition
 from mailer.pipeline.schedule_jobs import (
     JOB_TABLE,
     RuleTrigger,
+    SafeBackgroundScheduler,
     list_jobs,
     open_job_store,
+    scheduler_options,
     sync_schedules,
 )
 from mailer.schedule_spec import Deadline, Rule, When
@@ -174,6 +176,19 @@ def test_a_restart_neither_loses_nor_duplicates_jobs(ctx: Context, tmp_path: Pat
     assert jobs["monthly.send.all"].kwargs["targets"] == ["*-*"]
     assert sorted(report.unchanged) == ["monthly.reminder.all", "monthly.send.all"]
     assert stored_jobs(ctx.engine) == before  # the pending missed run is still there
+
+
+def test_stopping_a_scheduler_never_advances_a_due_job(ctx: Context, tmp_path: Path) -> None:
+    ctx = with_schedules(ctx, tmp_path / "schedules", monthly=MONTHLY)
+    sync_schedules(ctx)
+    due = datetime.now(UTC) - timedelta(minutes=1)
+    scheduler = SafeBackgroundScheduler(**scheduler_options(ctx))
+    scheduler.start(paused=True)
+    scheduler.modify_job("monthly.send.all", next_run_time=due)
+    scheduler.shutdown(wait=True)  # wakes APScheduler's loop once more after the executors stop
+    with open_job_store(ctx) as store_only:
+        assert store_only.get_job("monthly.send.all").next_run_time == due
+    assert runs(ctx.engine) == []
 
 
 def test_list_shows_next_runs_in_helsinki_with_retries_marked(ctx: Context, tmp_path: Path) -> None:

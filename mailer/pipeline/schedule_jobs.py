@@ -106,7 +106,8 @@ class SafeBackgroundScheduler(BackgroundScheduler):  # type: ignore[misc]
     executors down and then wakes the main loop, which processes the store once more; a job due
     at that moment fails to submit ("cannot schedule new futures after shutdown") yet gets its
     next run time advanced, so the run would be lost without a trace. A stopped scheduler must
-    not touch the jobs: the next scheduler runs (or reports missed) what is due."""
+    not touch the jobs: the next scheduler runs (or reports missed) what is due.
+    Upstream: agronholm/apscheduler#285 and #985 (the error is reported; the lost run is ours)."""
 
     def _process_jobs(self) -> float | None:
         if self.state == STATE_STOPPED:
