@@ -11,12 +11,14 @@ import pytest
 from pydantic import SecretStr
 
 from mailer.errors import ConfigError
+from mailer.models import ContactStatus
 from mailer.pipeline import Context
+from mailer.store.contacts import change_status
 from mailer.web.admin import PAGE_SIZE
 from mailer.web.app import create_app
 from mailer.web.auth import hash_password, verify_password
 from tests.asgi_client import AsgiClient
-from tests.reports_data import add_contact, build_scene
+from tests.reports_data import T0, add_contact, build_scene
 
 PASSWORD = "Kuukausikirje-2026!"
 HASH = hash_password(PASSWORD, iterations=1_000)  # cheap for tests; the default is 600,000
@@ -221,3 +223,28 @@ def test_editions_page_shows_send_figures(ctx: Context, admin: AsgiClient) -> No
     detail = admin.get("/admin/editions/2026-03", headers=GOOD).text
     assert "Edition 2026-03" in detail
     assert '<td class="num">1</td>' in detail  # the one planned/accepted/bounced delivery
+
+
+def test_contact_page_shows_history_with_source_and_evidence(
+    ctx: Context, admin: AsgiClient
+) -> None:
+    scene = build_scene(ctx.engine)
+    with ctx.engine.begin() as conn:
+        change_status(
+            conn,
+            scene.suspect_streak,
+            ContactStatus.UNSUBSCRIBED,
+            at=T0,
+            kind="unsubscribed",
+            source="one-click",
+        )
+    page = admin.get(f"/admin/contacts/{scene.suspect_streak}", headers=GOOD).text
+    assert "mikko.korhonen@vantaa.example" in page
+    assert "active → unsubscribed" in page
+    assert "<td>one-click</td>" in page
+    stale = admin.get(f"/admin/contacts/{scene.stale}", headers=GOOD).text
+    assert "<code>5.1.1</code>" in stale
+    assert "2026-03" in stale
+    listed = admin.get("/admin/bounces", headers=GOOD).text
+    assert f'href="/admin/contacts/{scene.stale}"' in listed
+    assert admin.get("/admin/contacts/999999", headers=GOOD).status_code == 404

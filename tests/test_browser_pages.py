@@ -102,6 +102,11 @@ def test_admin_bounce_report_after_http_login(chromium: Any, ctx: Context, servi
         total = page.locator("table.edition-figures tr.total td")
         assert total.nth(2).inner_text() == "1"  # planned
         page.screenshot(path=str(SHOTS / "vipu-admin-edition.png"), full_page=True)
+        page.goto(f"{service}/admin/bounces")
+        page.click("#region-hyks table.stale-contacts a")
+        page.wait_for_url("**/admin/contacts/*")
+        assert "550 5.1.1" in page.locator("body").inner_text()
+        page.screenshot(path=str(SHOTS / "vipu-admin-contact.png"), full_page=True)
         page.set_viewport_size({"width": 390, "height": 844})
         page.goto(f"{service}/admin/contacts")
         page.screenshot(path=str(SHOTS / "vipu-admin-contacts-mobile.png"), full_page=True)

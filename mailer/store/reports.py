@@ -22,6 +22,7 @@ from mailer.store.ledger import deliveries
 __all__ = [
     "FAILURE_EVENTS",
     "SOFT_EVENT_FILTER",
+    "contact_detail",
     "contact_page",
     "contact_rows",
     "delivered_at_by_contact",
@@ -259,3 +260,58 @@ def edition_records(conn: Connection) -> dict[str, dict[str, Any]]:
     for month, by, at in conn.execute(query):
         found.setdefault(month, {}).update(approved_by=by, approved_at=at)
     return found
+
+
+def contact_detail(
+    conn: Connection, contact_id: int, *, events_limit: int = 50
+) -> tuple[RowMapping | None, Sequence[RowMapping], Sequence[RowMapping], Sequence[RowMapping]]:
+    """One contact with its status history, its deliveries and its latest events."""
+    contact = (
+        conn.execute(sa.select(contacts).where(contacts.c.id == contact_id)).mappings().first()
+    )
+    if contact is None:
+        return None, [], [], []
+    history = (
+        conn.execute(
+            sa.select(contact_history)
+            .where(contact_history.c.contact_id == contact_id)
+            .order_by(contact_history.c.at.desc(), contact_history.c.id.desc())
+        )
+        .mappings()
+        .all()
+    )
+    sent = (
+        conn.execute(
+            sa.select(
+                deliveries.c.edition,
+                deliveries.c.state,
+                deliveries.c.accepted_at,
+                deliveries.c.failed_at,
+                deliveries.c.last_error,
+            )
+            .where(deliveries.c.contact_id == contact_id)
+            .order_by(deliveries.c.edition.desc())
+        )
+        .mappings()
+        .all()
+    )
+    seen = (
+        conn.execute(
+            sa.select(
+                events.c.event_type,
+                events.c.occurred_at,
+                events.c.status,
+                events.c.reason,
+                events.c.bounce_type,
+                events.c.classification,
+                events.c.edition,
+                events.c.source,
+            )
+            .where(events.c.contact_id == contact_id)
+            .order_by(events.c.occurred_at.desc(), events.c.id.desc())
+            .limit(events_limit)
+        )
+        .mappings()
+        .all()
+    )
+    return contact, history, sent, seen

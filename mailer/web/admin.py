@@ -207,3 +207,25 @@ def edition_page(request: Request, month: str) -> HTMLResponse:
         standalone=False,
         report=edition_report(ctx, month),
     )
+
+
+@router.get("/contacts/{contact_id}", response_class=HTMLResponse)
+def contact_page(request: Request, contact_id: int) -> HTMLResponse:
+    """One contact: status, history (who or what changed it, when, from where), deliveries and
+    provider events: the evidence an admin reads before reactivating anyone."""
+    ctx = _ctx(request)
+    with ctx.engine.connect() as conn:
+        contact, history, sent, seen = queries.contact_detail(conn, contact_id)
+    if contact is None:
+        raise HTTPException(status_code=404, detail="Not Found")
+    return html_response(
+        ctx.settings,
+        "admin/contact.html",
+        nav="contacts",
+        page_title=f"{contact['first_name']} {contact['last_name']}",
+        standalone=False,
+        contact=contact,
+        history=history,
+        deliveries=sent,
+        events=seen,
+    )

@@ -23,7 +23,7 @@ from markupsafe import Markup
 from mailer.config import Settings
 from mailer.models import Language
 from mailer.pipeline.reports import BounceReport
-from mailer.regions import REGION_NAMES, REGION_SHORT_NAMES
+from mailer.regions import REGION_NAMES, REGION_SHORT_NAMES, find_municipality
 
 __all__ = [
     "bounce_report_html",
@@ -52,10 +52,16 @@ def _environment(templates_dir: Path, zone_name: str) -> jinja2.Environment:
     env.filters["day"] = lambda value: _local(value, zone, "%-d.%-m.%Y")
     env.globals["region_names"] = {r.value: n[Language.FI] for r, n in REGION_NAMES.items()}
     env.globals["region_short"] = {r.value: n[Language.FI] for r, n in REGION_SHORT_NAMES.items()}
+    env.globals["municipality_name"] = _municipality_name
     css = (folder / "style.css").read_text(encoding="utf-8")
     env.globals["css"] = Markup(css)  # noqa: S704  (our own file, not user input)
     env.globals["css_hash"] = base64.b64encode(hashlib.sha256(css.encode()).digest()).decode()
     return env
+
+
+def _municipality_name(code: str | None) -> str:
+    found = find_municipality(code) if code else None
+    return f"{found.name_fi} ({found.code})" if found else (code or "")
 
 
 def _local(value: datetime | None, zone: ZoneInfo, pattern: str) -> str:
