@@ -47,12 +47,15 @@ def synthetic_event_id(raw: Mapping[str, Any]) -> str:
 
 def _text(raw: Mapping[str, Any], key: str, *, numbers: bool = True) -> str | None:
     value = raw.get(key)
-    if isinstance(value, bool) or value is None:
-        return None
-    if numbers and isinstance(value, int | float):
-        value = str(value)
-    if not isinstance(value, str):
-        return None
+    if type(value) is not str:  # the common case first: this runs ~10 times per event
+        if value is None or isinstance(value, bool):
+            return None
+        if numbers and isinstance(value, int | float):
+            value = str(value)
+        elif isinstance(value, str):
+            pass
+        else:
+            return None
     value = value.strip()
     if not value:
         return None

@@ -168,11 +168,12 @@ def ingest_parsed(
         inserted = insert_events(conn, rows)
         affected: set[int] = set()
         delivered: dict[int, datetime] = {}  # contact -> latest new delivery
+        unknown = unlinked = 0
         for event, link in zip(batch, links, strict=True):
             if event.sg_event_id not in inserted:
                 continue
-            report.unknown += event.event_type is EventType.UNKNOWN
-            report.unlinked += link.contact_id is None and link.delivery_pk is None
+            unknown += event.event_type is EventType.UNKNOWN
+            unlinked += link.contact_id is None and link.delivery_pk is None
             if link.contact_id is not None and event.event_type in POLICY_TYPES:
                 affected.add(link.contact_id)
                 if event.event_type is EventType.DELIVERED:
@@ -191,6 +192,7 @@ def ingest_parsed(
         report.changes = apply_policy(
             conn, affected, now, thresholds, only_delivered=only_delivered
         )
+    report.unknown, report.unlinked = unknown, unlinked
     report.stored = len(inserted)
     report.duplicates = report.received - report.stored
     report.status_changes = len(report.changes)

@@ -132,9 +132,18 @@ def _driver_params(
     """Rows as DBAPI parameter tuples, each value through its column type's bind processor (UTC
     datetimes, JSON, booleans exactly as SQLAlchemy would store them)."""
     dialect = conn.dialect
-    procs = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names]
-    pairs = list(zip(names, procs, strict=True))
-    return [tuple(p(r[n]) if p else r[n] for n, p in pairs) for r in rows]
+    procs = [
+        (i, proc)
+        for i, name in enumerate(names)
+        if (proc := table.c[name].type.dialect_impl(dialect).bind_processor(dialect)) is not None
+    ]
+    out: list[tuple[Any, ...]] = []
+    for row in rows:
+        values = [row[name] for name in names]
+        for i, proc in procs:
+            values[i] = proc(values[i])
+        out.append(tuple(values))
+    return out
 
 
 def link_events(conn: Connection, evs: Sequence[DeliveryEvent]) -> list[Link]:
