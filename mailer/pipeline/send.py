@@ -13,43 +13,33 @@ import socket
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime, timedelta
-from typing import Any
 
 import sqlalchemy as sa
 from pydantic import BaseModel, Field
 
-from mailer.errors import (
-    DeliveryOutcomeUnknownError,
-    PermanentProviderError,
-    ProviderAuthError,
-    TransientProviderError,
-)
 from mailer.models import (
     CompiledVariant,
     Language,
-    Recipient,
     Region,
     Role,
     SendOutcome,
     Variant,
 )
 from mailer.pipeline.context import Context
+from mailer.pipeline.send_loop import LoopCounts, RecipientFactory, VariantSender
 from mailer.plan import Candidate, plan_deliveries
-from mailer.providers import Batch, Provider, make_provider, unsubscribe_headers
+from mailer.providers import Provider, make_provider, unsubscribe_headers
 from mailer.render import personalise
 from mailer.store import ledger
 from mailer.store.editions import editions
-from mailer.tokens import make_unsubscribe_token
 
 __all__ = ["SendReport", "deliver", "send_edition", "send_test"]
 
 # A batch claimed by a process on another host counts as abandoned after this long (a live
 # sender finishes a batch within its bounded retries long before).
 LEASE = timedelta(minutes=15)
-# This many batches in a row failing after all retries means the provider is down: stop.
-MAX_CONSECUTIVE_TRANSIENT = 3
 
 Progress = Callable[[int, int], None]
 
@@ -103,6 +93,13 @@ def _alive(claimed_by: str | None, sending_at: datetime | None, now: datetime, m
     return True
 
 
+def _delivery_ids(n: int) -> Iterator[str]:
+    """n random (version 4) UUIDs from one read of the OS random source, not one per id."""
+    pool = os.urandom(16 * n)
+    for start in range(0, 16 * n, 16):
+        yield str(uuid.UUID(bytes=pool[start : start + 16], version=4))
+
+
 # --- planning ------------------------------------------------------------------------------------
 
 
@@ -131,11 +128,12 @@ def _plan(
                 continue
             email = {row[0]: row[4] for row in rows}
             now = ctx.now()
+            fresh = _delivery_ids(plan.new_count)
             ledger.insert_planned(
                 conn,
                 [
                     {
-                        "delivery_id": str(uuid.uuid4()),
+                        "delivery_id": next(fresh),
                         "edition": month,
                         "contact_id": cid,
                         "email": email[cid],
@@ -206,137 +204,6 @@ def _resolve_ambiguous(
 # --- sending -------------------------------------------------------------------------------------
 
 
-class _Recipients:
-    """Stage-2 inputs per ledger row: names from the register, a signed unsubscribe link."""
-
-    def __init__(self, ctx: Context) -> None:
-        settings = ctx.settings
-        self.secret = settings.secret_key.get_secret_value()
-        self.base = f"{settings.public_url}/u/"
-        self.mailto = f"mailto:{settings.unsubscribe_mailto}?subject=unsubscribe-"
-
-    def make(self, row: Any, delivery_id: str | None = None) -> Recipient:
-        token = make_unsubscribe_token(self.secret, int(row.contact_id))
-        return Recipient(
-            delivery_id=delivery_id or row.delivery_id,
-            email=row.email,
-            first_name=row.first_name,
-            last_name=row.last_name,
-            organisation=row.organisation,
-            role=Role(row.role),
-            unsubscribe_url=self.base + token,
-            unsubscribe_mailto=self.mailto + token,
-        )
-
-
-def _finish(ctx: Context, batch_id: str, outcomes: list[SendOutcome], report: SendReport) -> None:
-    now = ctx.now()
-    ids = {o.message_id for o in outcomes}
-    with ctx.engine.begin() as conn:
-        if outcomes and all(o.accepted for o in outcomes) and len(ids) == 1:
-            report.accepted += ledger.finish_batch(
-                conn, batch_id, state="accepted", now=now, message_id=ids.pop()
-            )
-            return
-        ledger.finish_rows(
-            conn,
-            batch_id,
-            [
-                {
-                    "delivery_id": o.delivery_id,
-                    "state": "accepted" if o.accepted else "failed",
-                    "message_id": o.message_id,
-                    "error": o.error,
-                    "at": now,
-                }
-                for o in outcomes
-            ],
-        )
-        ledger.finish_batch(conn, batch_id, state="accepted", now=now)  # leftovers: none expected
-    report.accepted += sum(1 for o in outcomes if o.accepted)
-    report.failed += sum(1 for o in outcomes if not o.accepted)
-
-
-def _send_variant(
-    ctx: Context,
-    month: str,
-    compiled: CompiledVariant,
-    provider: Provider,
-    *,
-    report: SendReport,
-    me: str,
-    tick: Callable[[int], None],
-) -> bool:
-    """Claim and send batches of one variant until none is left; False = stop the whole run."""
-    variant = compiled.variant
-    people = _Recipients(ctx)
-    transient_in_a_row = 0
-    while True:
-        batch_id = str(uuid.uuid4())
-        with ctx.engine.begin() as conn:
-            claimed = ledger.claim_batch(
-                conn,
-                batch_id=batch_id,
-                edition=month,
-                region=variant.region.value,
-                language=variant.language.value,
-                limit=ctx.settings.batch_size,
-                worker=me,
-                now=ctx.now(),
-            )
-        if not claimed:
-            return True
-        report.batches += 1
-        with ctx.engine.connect() as conn:
-            rows = ledger.batch_recipients(conn, batch_id)
-        recipients = tuple(people.make(row) for row in rows if row.email is not None)
-        try:
-            if len(recipients) < len(rows):  # erased between claim and send: nobody to mail
-                with ctx.engine.begin() as conn:
-                    erased = [r.delivery_id for r in rows if r.email is None]
-                    now = ctx.now()
-                    ledger.finish_rows(
-                        conn,
-                        batch_id,
-                        [
-                            {"delivery_id": d, "state": "failed", "error": "erased", "at": now}
-                            for d in erased
-                        ],
-                    )
-                    report.failed += len(erased)
-            if recipients:
-                outcomes = provider.send_batch(
-                    Batch(batch_id=batch_id, compiled=compiled, recipients=recipients)
-                )
-                _finish(ctx, batch_id, outcomes, report)
-            transient_in_a_row = 0
-        except ProviderAuthError as err:
-            with ctx.engine.begin() as conn:  # a 401/403 sent nothing: back to the queue
-                ledger.finish_batch(conn, batch_id, state="queued", now=ctx.now(), error=str(err))
-            raise
-        except PermanentProviderError as err:
-            with ctx.engine.begin() as conn:
-                report.failed += ledger.finish_batch(
-                    conn, batch_id, state="failed", now=ctx.now(), error=str(err)
-                )
-            report.errors.append(f"{variant.key} batch {batch_id}: {err}")
-        except DeliveryOutcomeUnknownError as err:
-            with ctx.engine.begin() as conn:
-                ledger.release_batch(conn, batch_id, str(err))
-            report.errors.append(f"{variant.key} batch {batch_id}: {err}")
-        except TransientProviderError as err:
-            with ctx.engine.begin() as conn:
-                report.failed += ledger.finish_batch(
-                    conn, batch_id, state="failed", now=ctx.now(), error=str(err)
-                )
-            report.errors.append(f"{variant.key} batch {batch_id}: {err}")
-            transient_in_a_row += 1
-            if transient_in_a_row >= MAX_CONSECUTIVE_TRANSIENT:
-                report.errors.append("stopped: the provider keeps failing; run `send` again later")
-                return False
-        tick(claimed)
-
-
 def deliver(
     ctx: Context,
     month: str,
@@ -391,13 +258,22 @@ def deliver(
 
     if progress is not None:
         progress(0, total)
+    counts = LoopCounts()
     for variant in sorted(compiled, key=lambda v: v.key):
         if (region and variant.region != region) or (language and variant.language != language):
             continue
-        if not _send_variant(
-            ctx, month, compiled[variant], provider, report=report, me=me, tick=tick
-        ):
-            break
+        sender = VariantSender(
+            ctx, month, compiled[variant], provider, counts=counts, worker=me, tick=tick
+        )
+        try:
+            if not sender.run():
+                break
+        finally:
+            report.accepted += counts.accepted
+            report.failed += counts.failed
+            report.batches += counts.batches
+            report.errors.extend(counts.errors)
+            counts = LoopCounts()
     with ctx.engine.connect() as conn:
         after = ledger.state_counts(conn, month, *scope)
         sending = ledger.sending_batches(conn, month, *scope)
@@ -465,7 +341,7 @@ def send_test(ctx: Context, month: str, to: str) -> list[SendOutcome]:
 
     compiled = compile_edition(ctx, month)
     provider = make_provider(ctx.settings)
-    people = _Recipients(ctx)
+    people = RecipientFactory(ctx)
     outcomes = []
     try:
         for variant in sorted(compiled, key=lambda v: v.key):

@@ -23,6 +23,7 @@ from mailer.store.events import events
 __all__ = [
     "batch_recipients",
     "claim_batch",
+    "close_batch",
     "deliveries",
     "evidence_for_batches",
     "finish_batch",
@@ -336,6 +337,13 @@ def finish_rows(conn: Connection, batch_id: str, rows: Sequence[dict[str, Any]])
             }
             for r in rows
         ],
+    )
+
+
+def close_batch(conn: Connection, batch_id: str, *, now: datetime) -> None:
+    """Close a batch whose rows were finished one by one (their own states tell the outcome)."""
+    conn.execute(
+        sa.update(send_batches).where(_b.id == batch_id).values(state="accepted", finished_at=now)
     )
 
 
