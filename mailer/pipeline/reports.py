@@ -6,7 +6,7 @@ Read-only: every report runs in one read transaction so its figures are consiste
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Literal
@@ -281,16 +281,9 @@ def edition_report(ctx: Context, month: str) -> EditionReport:
         left: dict[int, list[datetime]] = defaultdict(list)
         for cid, at, _source in q.unsubscribe_history(conn, month):
             left[cid].append(at)
-        later = q.later_accepted_at(conn, month)
-    next_letter: dict[int, datetime] = {}
-    for cid, at in later:
-        next_letter[cid] = min(at, next_letter.get(cid, at))
-    cells = {
-        (r, lang): EditionFigures(region=r, language=lang) for r in Region for lang in Language
-    }
-    total = EditionFigures(region=None, language=None)
+        next_letter = q.next_letter_at(conn, month)
+    counts: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
     for d in ledger:
-        cell = cells[(Region(d["region"]), Language(d["language"]))]
         seen = kinds.get(int(d["id"]), set())
         flags = {
             "planned": True,
@@ -303,12 +296,18 @@ def edition_report(ctx: Context, month: str) -> EditionReport:
             "complained": "spamreport" in seen,
             "unsubscribed": bool(seen & UNSUBSCRIBE_EVENTS) or _left_after(d, left, next_letter),
         }
-        for name, hit in flags.items():
-            if hit:
-                setattr(cell, name, getattr(cell, name) + 1)
-                setattr(total, name, getattr(total, name) + 1)
+        counts[(d["region"], d["language"])].update(name for name, hit in flags.items() if hit)
+    rows = [
+        EditionFigures(region=r, language=lang, **counts.get((r.value, lang.value), Counter()))
+        for r in Region
+        for lang in Language
+    ]
+    total: Counter[str] = sum(counts.values(), Counter())
     return EditionReport(
-        edition=month, generated_at=ctx.now(), rows=list(cells.values()), total=total
+        edition=month,
+        generated_at=ctx.now(),
+        rows=rows,
+        total=EditionFigures(region=None, language=None, **total),
     )
 
 

@@ -31,7 +31,7 @@ __all__ = [
     "edition_months",
     "edition_records",
     "evidence_events",
-    "later_accepted_at",
+    "next_letter_at",
     "status_counts",
     "unsubscribe_history",
 ]
@@ -236,17 +236,25 @@ def unsubscribe_history(conn: Connection, month: str) -> list[tuple[int, datetim
     return [(int(c), at, src) for c, at, src in conn.execute(query)]
 
 
-def later_accepted_at(conn: Connection, month: str) -> list[tuple[int, datetime]]:
-    """(contact id, accepted_at) of the same contacts' deliveries in other (later) editions."""
+def next_letter_at(conn: Connection, month: str) -> dict[int, datetime]:
+    """Per contact of this edition who ever unsubscribed: when their next letter (a later
+    edition) was accepted. Bounds the window in which an unsubscribe counts for this edition."""
+    left = sa.select(contact_history.c.contact_id).where(
+        contact_history.c.new_status == "unsubscribed"
+    )
     own = sa.select(deliveries.c.contact_id).where(
-        deliveries.c.edition == month, deliveries.c.contact_id.is_not(None)
+        deliveries.c.edition == month, deliveries.c.contact_id.in_(left)
     )
-    query = sa.select(deliveries.c.contact_id, deliveries.c.accepted_at).where(
-        deliveries.c.edition > month,
-        deliveries.c.contact_id.in_(own),
-        deliveries.c.accepted_at.is_not(None),
+    query = (
+        sa.select(deliveries.c.contact_id, sa.func.min(deliveries.c.accepted_at))
+        .where(
+            deliveries.c.edition > month,
+            deliveries.c.contact_id.in_(own),
+            deliveries.c.accepted_at.is_not(None),
+        )
+        .group_by(deliveries.c.contact_id)
     )
-    return [(int(c), at) for c, at in conn.execute(query)]
+    return {int(c): at for c, at in conn.execute(query) if at is not None}
 
 
 def edition_records(conn: Connection) -> dict[str, dict[str, Any]]:
