@@ -204,9 +204,10 @@ def claim_batch(
     """Move up to `limit` queued rows of one variant to `sending` under a new batch; returns how
     many. The caller commits before calling the provider.
 
-    One UPDATE whose subquery picks the rows: on SQLite the statement is atomic under the single
-    writer lock; on PostgreSQL `FOR UPDATE SKIP LOCKED` lets several senders claim disjoint rows
-    without waiting for each other, and the outer `state = 'queued'` re-check guards the rest."""
+    On SQLite one UPDATE whose subquery picks the rows: the statement is atomic under the single
+    writer lock. On PostgreSQL the rows are first selected `FOR UPDATE SKIP LOCKED` (several
+    senders claim disjoint rows without waiting for each other; the locks hold until commit),
+    then updated; the `state = 'queued'` re-check guards both."""
     conn.execute(
         sa.insert(send_batches).values(
             id=batch_id,
