@@ -142,11 +142,13 @@ def _no_ambient_mailer_env(monkeypatch: pytest.MonkeyPatch) -> None:
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-background-networking", "--disable-gpu"]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[object]:
     """Headless Debian Chromium driven by Playwright (never Playwright's own browser download).
 
-    Skips with the reason when Chromium or Playwright is not installed on this machine."""
+    Skips with the reason when Chromium or Playwright is not installed on this machine.
+    Module scope on purpose: Playwright's sync API keeps an asyncio loop running in the main
+    thread while it is open, which would break every later test that runs a loop of its own."""
     executable = shutil.which("chromium") or shutil.which("chromium-browser")
     if executable is None:
         pytest.skip("Chromium is not installed (Debian package `chromium`; .ci/run installs it)")
