@@ -43,6 +43,11 @@ ROSTER_FIELDS = (
 )
 # Fields a row may leave to a default; `RosterRow.explicit` says when it did not.
 _DEFAULTED = frozenset({"org_type", "region", "language", "role"})
+# Defaulted fields whose stored value a default never overwrites (region is derived from the
+# municipality the row states, so it is not among them): (index in ROSTER_FIELDS, name).
+_KEEPABLE = tuple(
+    (i, n) for i, n in enumerate(ROSTER_FIELDS) if n in ("org_type", "language", "role")
+)
 
 
 @dataclass(slots=True)
@@ -59,8 +64,19 @@ class MergedContact:
     explicit: frozenset[str]
     sources: dict[str, int]  # file -> line of the row last seen in that file
 
-    def values(self) -> dict[str, str | None]:
-        return {name: _text(getattr(self, name)) for name in ROSTER_FIELDS}
+    def values(self) -> tuple[str | None, ...]:
+        """ROSTER_FIELDS as stored (enum values as text), in that order. Spelled out: this
+        runs per contact."""
+        return (
+            self.first_name,
+            self.last_name,
+            self.organisation,
+            self.org_type.value,
+            self.municipality,
+            self.region.value,
+            self.language.value,
+            self.role.value,
+        )
 
 
 def _text(value: object) -> str | None:
@@ -159,22 +175,22 @@ def merge_rows(rows: Iterable[RosterRow]) -> tuple[list[MergedContact], list[Mer
     return merged, conflicts
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class RegisterEntry:
     """What the diff needs of a register contact."""
 
     id: int
     email: str
-    values: dict[str, str | None]  # ROSTER_FIELDS as stored
+    values: tuple[str | None, ...]  # ROSTER_FIELDS as stored, in that order
     missing: bool  # missing_since is set
     sources: frozenset[str]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ContactUpdate:
     id: int
     contact: MergedContact
-    values: dict[str, str | None]  # ROSTER_FIELDS to store
+    values: tuple[str | None, ...]  # ROSTER_FIELDS to store, in that order
     changed: tuple[str, ...]  # incl. "missing_since" when the contact is back
 
 
@@ -213,13 +229,19 @@ def diff_register(
             diff.created.append(contact)
             continue
         values = contact.values()
-        for name in _DEFAULTED - {"region"} - contact.explicit:
-            values[name] = entry.values.get(name) or values[name]
-        changed = tuple(n for n in ROSTER_FIELDS if values[n] != entry.values.get(n))
+        kept = [i for i, name in _KEEPABLE if name not in contact.explicit and entry.values[i]]
+        if kept:
+            values = tuple(entry.values[i] if i in kept else v for i, v in enumerate(values))
+        if values == entry.values and not entry.missing:
+            diff.unchanged.append(ContactUpdate(entry.id, contact, values, ()))
+            continue
+        changed = tuple(
+            name for name, new, old in zip(ROSTER_FIELDS, values, entry.values, strict=True)
+            if new != old
+        )  # fmt: skip
         if entry.missing:
             changed += ("missing_since",)
-        target = diff.updated if changed else diff.unchanged
-        target.append(ContactUpdate(entry.id, contact, values, changed))
+        diff.updated.append(ContactUpdate(entry.id, contact, values, changed))
     for email, entry in register.items():
         if email in seen:
             continue

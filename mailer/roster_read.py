@@ -93,7 +93,7 @@ def header_field(header: str) -> str | None:
     return _HEADER_INDEX.get(_fold(header))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Record:
     """One data line: its values by canonical field, where it sits in the file."""
 
@@ -164,7 +164,7 @@ def read_table(file: str, data: bytes) -> Table:
 
 
 def _is_blank(cells: list[str]) -> bool:
-    return all(not cell.strip() for cell in cells)
+    return not "".join(cells).strip()
 
 
 def _map_header(table: Table, cells: list[str]) -> dict[int, str]:

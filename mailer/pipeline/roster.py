@@ -17,11 +17,9 @@ from typing import Any
 from pydantic import BaseModel, Field
 from sqlalchemy.engine import Connection
 
-from mailer.models import ContactStatus
 from mailer.pipeline.context import Context
 from mailer.roster import RosterFile, RosterProblem, parse_roster
 from mailer.roster_merge import (
-    ROSTER_FIELDS,
     RegisterDiff,
     RegisterEntry,
     diff_register,
@@ -147,13 +145,11 @@ def _register(conn: Connection, sources: set[str]) -> tuple[dict[str, RegisterEn
         existing[contact_id, source] = line
         by_contact.setdefault(contact_id, set()).add(source)
     register: dict[str, RegisterEntry] = {}
-    for row in store.load_register(conn):
-        register[row.email] = RegisterEntry(
-            id=row.id,
-            email=row.email,
-            values={name: getattr(row, name) for name in ROSTER_FIELDS},
-            missing=row.missing_since is not None,
-            sources=frozenset(by_contact.get(row.id, ())),
+    nobody: frozenset[str] = frozenset()
+    for id_, email, *values, missing in store.load_register(conn):
+        found = by_contact.get(id_)
+        register[email] = RegisterEntry(
+            id_, email, tuple(values), bool(missing), frozenset(found) if found else nobody
         )
     return register, existing
 
@@ -170,43 +166,40 @@ def _write(
     created = store.insert_contacts(
         conn,
         [
-            contact.values()
-            | {
-                "email": contact.email,
-                "status": ContactStatus.ACTIVE.value,
-                "soft_streak": 0,
-                "created_at": now,
-                "updated_at": now,
-            }
-            for contact in diff.created
+            (
+                c.email, c.first_name, c.last_name, c.organisation, c.org_type.value,
+                c.municipality, c.region.value, c.language.value, c.role.value,
+            )
+            for c in diff.created
         ],
-    )
-    # Seen contacts are no longer missing: missing_since is cleared with the other fields.
+        now,
+    )  # fmt: skip
+    # Seen contacts are no longer missing: update_contacts clears missing_since.
     store.update_contacts(
-        conn, [{"id": u.id, **u.values, "missing_since": None} for u in diff.updated], now
+        conn,
+        [(u.id, *u.values) for u in diff.updated],
+        now,
     )
-    insert: list[dict[str, Any]] = []
-    update: list[dict[str, Any]] = []
+    insert: list[tuple[int, str, int]] = []
+    update: list[tuple[int, str, int]] = []
     delete: list[tuple[int, str]] = []
     seen = [(created[c.email], c) for c in diff.created]
     seen += [(u.id, u.contact) for u in diff.updated + diff.unchanged]
     for contact_id, contact in seen:
         for source, line in contact.sources.items():
-            row = {
-                "contact_id": contact_id,
-                "source": source,
-                "line": line,
-                "import_id": import_id,
-                "imported_at": now,
-            }
+            row = (contact_id, source, line)
             (update if (contact_id, source) in existing else insert).append(row)
-        # Named before by a file of this import that no longer has them: provenance moves on.
-        delete.extend(
-            (contact_id, source)
-            for source in sources - contact.sources.keys()
-            if (contact_id, source) in existing
-        )
-    store.write_sources(conn, insert=insert, update=update, delete=delete)
+        if len(contact.sources) < len(sources):
+            # Named before by a file of this import that no longer has them: provenance
+            # moves on.
+            delete.extend(
+                (contact_id, source)
+                for source in sources - contact.sources.keys()
+                if (contact_id, source) in existing
+            )
+    store.write_sources(
+        conn, import_id=import_id, at=now, insert=insert, update=update, delete=delete
+    )
     store.mark_missing(conn, [m.id for m in diff.missing], now)
 
 
