@@ -19,7 +19,8 @@ from mailer.providers.base import Batch
 from mailer.schedule_spec import Deadline, Rule, When
 from mailer.store import schedules as store
 from mailer.store.ledger import deliveries
-from tests.test_send_support import add_contacts, people
+from tests.fakes.sendgrid_server import FakeSendGrid
+from tests.test_send_support import add_contacts, people, sendgrid_settings
 
 FIXTURE_LETTER = Path(__file__).resolve().parent / "fixtures" / "letters" / "minimal.yaml"
 COORDINATORS = [
@@ -325,3 +326,23 @@ def test_a_send_that_fails_is_recorded_and_reported(ctx: Context, tmp_path: Path
     # the next day's retry tries again (the ledger makes that safe), here with the outbox
     assert send(ctx, RETRY, provider) == "sent"
     assert len(ledger(ctx)) == 4
+
+
+def test_failed_deliveries_are_reported_and_retried_the_next_day(
+    ctx: Context, tmp_path: Path, fake_sendgrid: FakeSendGrid
+) -> None:
+    ctx = setup(ctx, tmp_path)
+    add_contacts(ctx.engine, people(10))
+    approve(ctx, PLANNED - timedelta(days=1))
+    ctx = Context(sendgrid_settings(ctx.settings, fake_sendgrid), ctx.engine)
+    fake_sendgrid.inject("400", field="subject", message="The subject is required.")
+    provider = FakeProvider()
+    assert send(ctx, PLANNED, provider) == "failed"
+    states = [state for _, _, state in ledger(ctx)]
+    assert "failed" in states and "accepted" in states
+    assert len(provider.messages) == 2
+    detail = runs(ctx)[0]["detail"]
+    assert f"*-*: {states.count('accepted')} accepted, {states.count('failed')} failed" in detail
+    assert send(ctx, RETRY, provider) == "sent"
+    assert {state for _, _, state in ledger(ctx)} == {"accepted"}
+    assert len(provider.messages) == 2

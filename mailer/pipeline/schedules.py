@@ -18,7 +18,9 @@ from mailer.config import load_settings
 from mailer.errors import EditionNotApprovedError
 from mailer.models import Language, Region
 from mailer.pipeline.context import Context
+from mailer.pipeline.editions import approval_status, require_approved
 from mailer.pipeline.schedule_notices import Problem, notify_coordinators
+from mailer.pipeline.send import send_edition
 from mailer.providers.base import Provider
 from mailer.schedule_spec import Rule
 from mailer.schedule_times import (
@@ -36,7 +38,8 @@ log = logging.getLogger("mailer.schedules")
 
 
 def parse_target(target: str) -> tuple[Region | None, Language | None]:
-    """ "hyks-sv" -> (hyks, sv); "*" is every region or language (send_edition's None)."""
+    """A job target as send filters: "hyks-sv" -> (hyks, sv); "*" means every region or every
+    language (send_edition's None)."""
     region, _, language = target.partition("-")
     return (
         None if region == "*" else Region(region),
@@ -58,8 +61,6 @@ def _context(ctx: Context | None) -> Iterator[Context]:
 
 def _problem(ctx: Context, edition: str, deadline: datetime) -> Problem | None:
     """Why the edition may not go out now, or None when it is approved, unchanged and in time."""
-    from mailer.pipeline.editions import approval_status, require_approved
-
     status = approval_status(ctx, edition)
     if not status.exists or status.state == "missing":
         return Problem("missing", "no content file")
@@ -162,29 +163,38 @@ def _send(
     targets: list[str],
     provider: Provider | None,
 ) -> str:
-    from mailer.pipeline.send import send_edition
-
     summary = []
+    unfinished = 0
     try:
         for target in targets:
             region, language = parse_target(target)
             report = send_edition(ctx, edition, region=region, language=language)
-            summary.append(f"{target}: {report.accepted} accepted, {report.failed} failed")
+            unfinished += report.failed + report.ambiguous + report.queued
+            summary.append(
+                f"{target}: {report.accepted} accepted, {report.failed} failed, "
+                f"{report.ambiguous} ambiguous, {report.queued} queued"
+            )
     except Exception as err:
         # Nobody watches a scheduled job: whatever stops the send (provider, database, a bug),
         # the coordinators hear of it, and the next retry (or `mailer send`) resumes the ledger.
         log.exception("scheduled send of %s failed", edition)
-        notify_coordinators(
-            ctx,
-            provider,
-            kind="failed",
-            edition=edition,
-            schedule=schedule,
-            targets=targets,
-            problem=Problem("failed", str(err)),
-        )
-        return _finish(ctx, run_id, "failed", "; ".join([*summary, str(err)]))
-    return _finish(ctx, run_id, "sent", "; ".join(summary))
+        summary.append(str(err))
+    else:
+        if not unfinished:
+            return _finish(ctx, run_id, "sent", "; ".join(summary))
+    # Failed or unfinished deliveries: not "sent", so the next daily retry resumes the ledger
+    # (which never mails anyone twice) until the deadline.
+    detail = "; ".join(summary)
+    notify_coordinators(
+        ctx,
+        provider,
+        kind="failed",
+        edition=edition,
+        schedule=schedule,
+        targets=targets,
+        problem=Problem("failed", detail),
+    )
+    return _finish(ctx, run_id, "failed", detail)
 
 
 def fire_reminder(
