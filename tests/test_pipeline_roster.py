@@ -106,9 +106,19 @@ def test_reimport_updates_roster_fields_and_never_resets_delivery_state(
 def test_contact_absent_from_a_newer_import_of_its_file_is_missing_not_deleted(
     ctx: Context, tmp_path: Path
 ) -> None:
-    import_rosters(ctx, [roster(tmp_path, "a.csv", AINO, BO, CAY)])
+    initial = import_rosters(ctx, [roster(tmp_path, "a.csv", AINO, BO, CAY)])
     first = import_rosters(ctx, [roster(tmp_path, "a.csv", AINO, CAY)])
     assert first.missing == 1
+    # provenance: the people seen now carry this import; the missing one keeps when it was seen
+    seen_at = {
+        email: [(s["line"], s["imported_at"]) for s in contact_details(ctx, email).sources]
+        for email in ("aino@espoo.example", "bo@vasa.example", "cay@oulu.example")
+    }
+    assert seen_at == {
+        "aino@espoo.example": [(2, first.imported_at)],
+        "bo@vasa.example": [(3, initial.imported_at)],
+        "cay@oulu.example": [(3, first.imported_at)],
+    }
     assert [(m.email, m.sources, m.newly_missing) for m in first.missing_contacts] == [
         ("bo@vasa.example", ["a.csv"], True)
     ]

@@ -187,8 +187,11 @@ def _write(
     seen += [(u.id, u.contact) for u in diff.updated + diff.unchanged]
     for contact_id, contact in seen:
         for source, line in contact.sources.items():
-            row = (contact_id, source, line)
-            (update if (contact_id, source) in existing else insert).append(row)
+            before = existing.get((contact_id, source))
+            if before is None:
+                insert.append((contact_id, source, line))
+            elif before != line:
+                update.append((contact_id, source, line))
         if len(contact.sources) < len(sources):
             # Named before by a file of this import that no longer has them: provenance
             # moves on.
@@ -201,6 +204,9 @@ def _write(
         conn, import_id=import_id, at=now, insert=insert, update=update, delete=delete
     )
     store.mark_missing(conn, [m.id for m in diff.missing], now)
+    # Everyone seen now (missing_since is NULL after the two calls above) gets this import's
+    # id and time on their provenance rows: one set-based statement instead of 100,000.
+    store.touch_sources(conn, sources, import_id=import_id, at=now)
 
 
 def import_rosters(ctx: Context, paths: Sequence[Path], *, dry_run: bool = False) -> ImportReport:

@@ -34,6 +34,7 @@ __all__ = [
     "roster_imports",
     "sources_of",
     "start_import",
+    "touch_sources",
     "update_contacts",
     "write_sources",
 ]
@@ -282,8 +283,8 @@ def write_sources(
     update: Sequence[tuple[int, str, int]],
     delete: Sequence[tuple[int, str]],
 ) -> None:
-    """Provenance: insert new and update existing (contact_id, source, line) rows with this
-    import's id and time; delete (contact_id, source) pairs that are no longer true."""
+    """Provenance: insert new (contact_id, source, line) rows, update the line of existing
+    ones, delete (contact_id, source) pairs that are no longer true."""
     when = _db_time(conn, at)
     _executemany(
         conn,
@@ -299,6 +300,24 @@ def write_sources(
     )
     _executemany(
         conn, "DELETE FROM contact_sources WHERE contact_id = ? AND source = ?", list(delete)
+    )
+
+
+def touch_sources(
+    conn: Connection, sources: Collection[str], *, import_id: int, at: datetime
+) -> None:
+    """Stamp this import on the provenance rows of the given files for every contact that is
+    not missing (the import has just cleared or set missing_since), in one statement."""
+    if not sources:
+        return
+    present = sa.select(contacts.c.id).where(contacts.c.missing_since.is_(None))
+    conn.execute(
+        sa.update(contact_sources)
+        .where(
+            contact_sources.c.source.in_(sorted(sources)),
+            contact_sources.c.contact_id.in_(present),
+        )
+        .values(import_id=import_id, imported_at=at)
     )
 
 
