@@ -194,7 +194,7 @@ def test_stopping_a_scheduler_never_advances_a_due_job(ctx: Context, tmp_path: P
 def test_list_shows_next_runs_in_helsinki_with_retries_marked(ctx: Context, tmp_path: Path) -> None:
     ctx = with_schedules(ctx, tmp_path / "schedules", monthly=MONTHLY)
     sync_schedules(ctx)
-    views = {view.id: view for view in list_jobs(ctx, count=4)}
+    views = {view.id: view for view in list_jobs(ctx, count=4, retries=True)}
     send = views["monthly.send.all"]
     assert [f.role for f in send.upcoming] == ["send", "retry", "retry", "send"]
     for fire in send.upcoming:
@@ -203,6 +203,10 @@ def test_list_shows_next_runs_in_helsinki_with_retries_marked(ctx: Context, tmp_
         assert fire.at.utcoffset() in (timedelta(hours=2), timedelta(hours=3))
         assert fire.edition == fire.planned.strftime("%Y-%m")
     assert send.upcoming[0].planned.weekday() == 1 and send.upcoming[0].planned.day <= 7
+    sends_only = {view.id: view for view in list_jobs(ctx, count=2)}["monthly.send.all"]
+    assert [f.role for f in sends_only.upcoming] == ["send", "send"]
+    assert sends_only.upcoming[0] == send.upcoming[0]
+    assert sends_only.upcoming[1] == send.upcoming[3]
     reminder = views["monthly.reminder.all"].upcoming[0]
     assert (reminder.planned.date() - reminder.at.date()).days == 5
 

@@ -41,10 +41,13 @@ def sync(as_json: bool = JSON) -> None:
 def list_(
     as_json: bool = JSON,
     count: int = typer.Option(3, "--count", min=1, max=24, help="Fire times shown per job."),
+    retries: bool = typer.Option(
+        False, "--retries", help="Also show the daily retries until each deadline."
+    ),
 ) -> None:
-    """Each job with its next run times (Europe/Helsinki; retries until the deadline marked)."""
+    """Each job with its next run times in Europe/Helsinki, and each send's deadline."""
     with open_context() as ctx, exit_on_error():
-        views = list_jobs(ctx, count=count)
+        views = list_jobs(ctx, count=count, retries=retries)
     if as_json:
         print_json([view.model_dump(mode="json") for view in views])
         return
@@ -54,7 +57,9 @@ def list_(
     table = Table("job", "rule", "targets", "next runs")
     for view in views:
         runs = "\n".join(
-            f"{fire.at:%a %d.%m.%Y %H:%M %Z}  {fire.role} {fire.edition}" for fire in view.upcoming
+            f"{fire.at:%a %d.%m.%Y %H:%M %Z}  {fire.role} {fire.edition}"
+            + (f" (deadline {fire.deadline:%d.%m. %H:%M})" if fire.role == "send" else "")
+            for fire in view.upcoming
         )
         table.add_row(view.id, view.rule, ", ".join(view.targets), runs or "-")
     console.print(table)
@@ -70,6 +75,9 @@ def runs(
         rows = recent_runs(ctx, limit=limit)
     if as_json:
         print_json(rows)
+        return
+    if not rows:
+        console.print("no schedule runs yet", highlight=False)
         return
     table = Table("scheduled for", "job", "kind", "edition", "outcome", "detail")
     for row in rows:

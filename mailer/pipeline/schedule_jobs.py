@@ -23,7 +23,7 @@ from pydantic import BaseModel
 
 from mailer.errors import ScheduleError
 from mailer.pipeline.context import Context
-from mailer.schedule_spec import Rule, Schedule, parse_schedule
+from mailer.schedule_spec import MAX_DAYS, Rule, Schedule, parse_schedule
 from mailer.schedule_times import (
     FireKind,
     deadline_for,
@@ -269,8 +269,9 @@ class JobView(BaseModel):
     upcoming: list[UpcomingFire]
 
 
-def list_jobs(ctx: Context, *, count: int = 3) -> list[JobView]:
-    """Each stored job with its next `count` fire times (retries marked), in the schedule's zone."""
+def list_jobs(ctx: Context, *, count: int = 3, retries: bool = False) -> list[JobView]:
+    """Each stored job with its next `count` fire times in the schedule's zone: planned sends and
+    reminders, plus the daily retries until the deadline with `retries=True`."""
     views = []
     with open_job_store(ctx) as store:
         jobs = store.get_jobs(jobstore="default")
@@ -279,12 +280,17 @@ def list_jobs(ctx: Context, *, count: int = 3) -> list[JobView]:
         if not isinstance(trigger, RuleTrigger):
             continue
         rule = Rule.model_validate(trigger.rule)
-        upcoming = []
+        upcoming: list[UpcomingFire] = []
         if job.next_run_time is not None:
             first = job.next_run_time - timedelta(microseconds=1)
-            for at in fire_times(rule, trigger.kind, first, count):
+            # at most 22 fires a month (a send and 21 retries): enough to find `count` sends
+            for at in fire_times(rule, trigger.kind, first, count * (MAX_DAYS + 1)):
+                if len(upcoming) == count:
+                    break
                 planned = planned_for_fire(rule, trigger.kind, at)
                 role = trigger.kind if trigger.kind == "reminder" or at == planned else "retry"
+                if role == "retry" and not retries:
+                    continue
                 upcoming.append(
                     UpcomingFire(
                         at=at.astimezone(rule.zone),
