@@ -222,7 +222,15 @@ _UPDATE_CONTACT = (
 )
 
 
+_VALUES_PER_INSERT = 1000  # rows per multi-row INSERT on PostgreSQL
+
+
 def _executemany(conn: Connection, sql: str, rows: Sequence[tuple[Any, ...]]) -> None:
+    """Run `sql` (with ? placeholders) for every row, at the driver's speed.
+
+    sqlite3's executemany is a C loop. psycopg sends one statement per row (pipelined), and
+    the server round trips dominate, so on PostgreSQL an INSERT becomes multi-row
+    `VALUES (...), (...)` statements of up to 1000 rows."""
     if not rows:
         return
     style = conn.dialect.paramstyle
@@ -230,6 +238,13 @@ def _executemany(conn: Connection, sql: str, rows: Sequence[tuple[Any, ...]]) ->
         sql = sql.replace("?", "%s")
     elif style != "qmark":
         raise StorageError(f"unsupported DB-API paramstyle {style!r}")
+    head, values, group = sql.partition(" VALUES ")
+    if conn.dialect.name == "postgresql" and values:
+        for start in range(0, len(rows), _VALUES_PER_INSERT):
+            batch = rows[start : start + _VALUES_PER_INSERT]
+            statement = f"{head} VALUES {', '.join([group] * len(batch))}"
+            conn.exec_driver_sql(statement, tuple(v for row in batch for v in row))
+        return
     conn.exec_driver_sql(sql, list(rows))
 
 
