@@ -74,6 +74,18 @@ def test_list_shows_each_job_with_next_runs_in_helsinki_time(env: Path) -> None:
     assert code == 0 and "monthly.send.all" in out and "monthly.reminder.all" in out
 
 
+def test_check_validates_the_yaml_and_shows_what_sync_would_schedule(env: Path) -> None:
+    code, out = _run("check", "--json")
+    assert code == 0, out
+    assert {view["id"] for view in json.loads(out)} == {"monthly.send.all", "monthly.reminder.all"}
+    code, out = _run("list", "--json")
+    assert json.loads(out) == []  # check wrote nothing
+    (env / "monthly.yaml").write_text("name: monthly\nwhen: {day: 3}\nlanguages: [en]\n", "utf-8")
+    code, out = _run("check")
+    assert code == 2
+    assert "monthly.yaml:3: languages.0" in out.replace("\n", "")
+
+
 def test_a_broken_schedule_file_is_named_with_its_line_and_exits_2(env: Path) -> None:
     (env / "extra.yaml").write_text("name: extra\nwhen:\n  weekday: tuesday\n  nth: 9\n", "utf-8")
     code, out = _run("sync")

@@ -23,11 +23,11 @@ from mailer.pipeline.schedule_jobs import (
     JOB_TABLE,
     RuleTrigger,
     SafeBackgroundScheduler,
-    list_jobs,
     open_job_store,
     scheduler_options,
     sync_schedules,
 )
+from mailer.pipeline.schedule_views import list_jobs, preview_schedules
 from mailer.schedule_spec import Deadline, Rule, When
 from mailer.scheduler import LOCK_NAME, SchedulerRunner
 from mailer.store import schedules as store
@@ -209,6 +209,27 @@ def test_list_shows_next_runs_in_helsinki_with_retries_marked(ctx: Context, tmp_
     assert sends_only.upcoming[1] == send.upcoming[3]
     reminder = views["monthly.reminder.all"].upcoming[0]
     assert (reminder.planned.date() - reminder.at.date()).days == 5
+
+
+def test_check_previews_the_repository_schedule_from_a_fixed_now() -> None:
+    settings = Settings(schedules_dir=Path(__file__).resolve().parent.parent / "schedules")
+    views = {
+        v.id: v for v in preview_schedules(Context(settings), now=datetime(2026, 8, 15, tzinfo=UTC))
+    }
+    assert set(views) == {"monthly.send.all", "monthly.reminder.all"}
+    sends = views["monthly.send.all"].upcoming
+    assert [f.at.isoformat() for f in sends] == [
+        "2026-09-01T09:00:00+03:00",
+        "2026-10-06T09:00:00+03:00",
+        "2026-11-03T09:00:00+02:00",
+    ]
+    assert sends[0].deadline.isoformat() == "2026-09-04T09:00:00+03:00"
+    assert [f.edition for f in sends] == ["2026-09", "2026-10", "2026-11"]
+    reminders = views["monthly.reminder.all"].upcoming
+    assert [f.at.isoformat() for f in reminders][:2] == [
+        "2026-08-27T09:00:00+03:00",
+        "2026-10-01T09:00:00+03:00",
+    ]
 
 
 # --- the lock ------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""`mailer schedule ...`: sync, list, run, runs."""
+"""`mailer schedule ...`: check, sync, list, runs, run."""
 
 from __future__ import annotations
 
@@ -9,10 +9,13 @@ import typer
 from rich.table import Table
 
 from mailer.cli.common import console, err_console, exit_on_error, open_context, print_json
-from mailer.pipeline.schedule_jobs import list_jobs, sync_schedules
+from mailer.pipeline.schedule_jobs import sync_schedules
+from mailer.pipeline.schedule_views import JobView, list_jobs, preview_schedules
 from mailer.pipeline.schedules import recent_runs
 
-app = typer.Typer(help="Schedules: sync, list, run the scheduler.", no_args_is_help=True)
+app = typer.Typer(
+    help="Schedules: check, sync, list, runs; run the scheduler.", no_args_is_help=True
+)
 
 JSON = typer.Option(False, "--json", help="Machine-readable output.")
 
@@ -37,22 +40,13 @@ def sync(as_json: bool = JSON) -> None:
         console.print("job store already matches the schedules", highlight=False)
 
 
-@app.command("list")
-def list_(
-    as_json: bool = JSON,
-    count: int = typer.Option(3, "--count", min=1, max=24, help="Fire times shown per job."),
-    retries: bool = typer.Option(
-        False, "--retries", help="Also show the daily retries until each deadline."
-    ),
-) -> None:
-    """Each job with its next run times in Europe/Helsinki, and each send's deadline."""
-    with open_context() as ctx, exit_on_error():
-        views = list_jobs(ctx, count=count, retries=retries)
+COUNT = typer.Option(3, "--count", min=1, max=24, help="Fire times shown per job.")
+RETRIES = typer.Option(False, "--retries", help="Also show the daily retries until each deadline.")
+
+
+def _show(views: list[JobView], as_json: bool) -> None:
     if as_json:
         print_json([view.model_dump(mode="json") for view in views])
-        return
-    if not views:
-        console.print("no scheduled jobs: run `mailer schedule sync`", highlight=False)
         return
     table = Table("job", "rule", "targets", "next runs")
     for view in views:
@@ -63,6 +57,25 @@ def list_(
         )
         table.add_row(view.id, view.rule, ", ".join(view.targets), runs or "-")
     console.print(table)
+
+
+@app.command("list")
+def list_(as_json: bool = JSON, count: int = COUNT, retries: bool = RETRIES) -> None:
+    """Each job in the job store with its next run times (Europe/Helsinki) and deadlines."""
+    with open_context() as ctx, exit_on_error():
+        views = list_jobs(ctx, count=count, retries=retries)
+    if not views and not as_json:
+        console.print("no scheduled jobs: run `mailer schedule sync`", highlight=False)
+        return
+    _show(views, as_json)
+
+
+@app.command("check")
+def check(as_json: bool = JSON, count: int = COUNT, retries: bool = RETRIES) -> None:
+    """Validate schedules/*.yaml and show what a sync would schedule (no database needed)."""
+    with open_context() as ctx, exit_on_error():
+        views = preview_schedules(ctx, now=ctx.now(), count=count, retries=retries)
+    _show(views, as_json)
 
 
 @app.command("runs")

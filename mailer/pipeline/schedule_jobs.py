@@ -1,4 +1,4 @@
-"""The APScheduler job store as a mirror of schedules/*.yaml: load, sync (add/change/remove), list.
+"""The APScheduler job store as a mirror of schedules/*.yaml: load and sync (add/change/remove).
 
 Jobs live in the project's database (APScheduler's SQLAlchemyJobStore, table `apscheduler_jobs`),
 have explicit ids, and name their function by import path with plain JSON-able kwargs, so a job
@@ -23,23 +23,15 @@ from pydantic import BaseModel
 
 from mailer.errors import ScheduleError
 from mailer.pipeline.context import Context
-from mailer.schedule_spec import MAX_DAYS, Rule, Schedule, parse_schedule
-from mailer.schedule_times import (
-    FireKind,
-    deadline_for,
-    edition_for,
-    fire_times,
-    planned_for_fire,
-)
+from mailer.schedule_spec import Rule, Schedule, parse_schedule
+from mailer.schedule_times import FireKind, fire_times
 
 __all__ = [
     "JOB_FUNCS",
-    "JobView",
     "RuleTrigger",
     "SafeBackgroundScheduler",
     "SyncReport",
     "desired_jobs",
-    "list_jobs",
     "load_schedules",
     "open_job_store",
     "scheduler_options",
@@ -249,68 +241,3 @@ def sync_schedules(ctx: Context, scheduler: BaseScheduler | None = None) -> Sync
         return sync_jobs(scheduler, schedules)
     with open_job_store(ctx) as store:
         return sync_jobs(store, schedules)
-
-
-class UpcomingFire(BaseModel):
-    at: datetime  # in the schedule's zone
-    role: str  # send / retry / reminder
-    edition: str
-    planned: datetime
-    deadline: datetime
-
-
-class JobView(BaseModel):
-    id: str
-    schedule: str
-    kind: str
-    targets: list[str]
-    rule: str
-    next_run: datetime | None
-    upcoming: list[UpcomingFire]
-
-
-def list_jobs(ctx: Context, *, count: int = 3, retries: bool = False) -> list[JobView]:
-    """Each stored job with its next `count` fire times in the schedule's zone: planned sends and
-    reminders, plus the daily retries until the deadline with `retries=True`."""
-    views = []
-    with open_job_store(ctx) as store:
-        jobs = store.get_jobs(jobstore="default")
-    for job in jobs:
-        trigger = job.trigger
-        if not isinstance(trigger, RuleTrigger):
-            continue
-        rule = Rule.model_validate(trigger.rule)
-        upcoming: list[UpcomingFire] = []
-        if job.next_run_time is not None:
-            first = job.next_run_time - timedelta(microseconds=1)
-            # at most 22 fires a month (a send and 21 retries): enough to find `count` sends
-            for at in fire_times(rule, trigger.kind, first, count * (MAX_DAYS + 1)):
-                if len(upcoming) == count:
-                    break
-                planned = planned_for_fire(rule, trigger.kind, at)
-                role = trigger.kind if trigger.kind == "reminder" or at == planned else "retry"
-                if role == "retry" and not retries:
-                    continue
-                upcoming.append(
-                    UpcomingFire(
-                        at=at.astimezone(rule.zone),
-                        role=role,
-                        edition=edition_for(planned, rule.zone),
-                        planned=planned.astimezone(rule.zone),
-                        deadline=deadline_for(rule, planned).astimezone(rule.zone),
-                    )
-                )
-        views.append(
-            JobView(
-                id=job.id,
-                schedule=job.kwargs.get("schedule", ""),
-                kind=trigger.kind,
-                targets=list(job.kwargs.get("targets", [])),
-                rule=str(trigger),
-                next_run=job.next_run_time.astimezone(rule.zone) if job.next_run_time else None,
-                upcoming=upcoming,
-            )
-        )
-    return sorted(
-        views, key=lambda v: (v.next_run.timestamp() if v.next_run else float("inf"), v.id)
-    )
