@@ -152,10 +152,14 @@ def finish_run(conn: Connection, run_id: int, outcome: str, detail: str | None =
 def send_outcomes(conn: Connection, job_id: str, edition: str) -> set[str]:
     """Outcomes of this job's earlier send fires for the edition: "sent" stops the retries,
     "held" means the coordinators were told already."""
-    stmt = sa.select(schedule_runs.c.outcome).distinct().where(
-        schedule_runs.c.job_id == job_id,
-        schedule_runs.c.kind == "send",
-        schedule_runs.c.edition == edition,
+    stmt = (
+        sa.select(schedule_runs.c.outcome)
+        .distinct()
+        .where(
+            schedule_runs.c.job_id == job_id,
+            schedule_runs.c.kind == "send",
+            schedule_runs.c.edition == edition,
+        )
     )
     return {str(outcome) for outcome in conn.execute(stmt).scalars()}
 
