@@ -329,3 +329,19 @@ def test_fast_unsubscribe_tokens_equal_the_tokens_module() -> None:
     for contact_id in [*range(200), 10**6, 2**31 - 1, 2**40]:
         assert tokens(contact_id) == make_unsubscribe_token(SECRET, contact_id)
         assert read_unsubscribe_token(SECRET, tokens(contact_id)) == contact_id
+
+
+def test_planned_rows_carry_uuid4_ids_and_an_aware_queued_at(ctx: Context) -> None:
+    import uuid
+
+    add_contacts(ctx.engine, people(30))
+    before = ctx.now()
+    deliver(ctx, MONTH, compiled_edition(), None)  # plan only
+    rows = ledger_rows(ctx)
+    assert len({r.delivery_id for r in rows}) == 30
+    for row in rows:
+        parsed = uuid.UUID(row.delivery_id)
+        assert (parsed.version, str(parsed)) == (4, row.delivery_id)
+        assert row.state == "queued" and row.attempts == 0
+        assert before <= row.queued_at <= ctx.now()
+        assert row.queued_at.utcoffset() is not None
