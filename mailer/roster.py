@@ -10,6 +10,7 @@ Merging duplicates and diffing against the register live in `mailer.roster_merge
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -261,11 +262,12 @@ class _RowCheck:
 
 
 def _text_field(check: _RowCheck, values: dict[str, str], name: str, limit: int) -> str:
-    raw = values.get(name, "")
-    if _has_control(raw.strip()):  # trailing CR/LF: a line end, not data
-        check.fail(name, f"{name.replace('_', ' ')} contains control characters")
-        return ""
-    value = _clean(raw)
+    value = values.get(name, "").strip()  # a trailing CR/LF is a line end, not data
+    if "  " in value or not value.isprintable():  # the common clean value skips both scans
+        if _has_control(value):
+            check.fail(name, f"{name.replace('_', ' ')} contains control characters")
+            return ""
+        value = _clean(value)
     if len(value) > limit:
         check.fail(name, f"{name.replace('_', ' ')} is longer than {limit} characters")
     return value
@@ -327,61 +329,83 @@ def _find_municipality(text: str) -> Municipality | None:
     return found
 
 
-def _place(
-    check: _RowCheck, values: dict[str, str], warnings: list[RosterProblem]
-) -> tuple[Municipality | None, Region | None, bool]:
-    """(municipality, region, region_explicit). An explicit region wins over the one the
-    municipality gives, and the conflict is reported; Åland and unknown municipalities get no
-    guessed region (DOMAIN.md)."""
-    muni_text = _clean(values.get("municipality", ""))
-    region_text = _clean(values.get("region", ""))
+_Notice = tuple[str, str]  # (field, reason)
+
+
+@lru_cache(maxsize=4096)
+def _resolve_place(
+    muni_text: str, region_text: str
+) -> tuple[Municipality | None, Region | None, bool, _Notice | None, _Notice | None]:
+    """(municipality, region, region_explicit, problem, warning) for a municipality and region
+    as written; cached because rosters repeat the same few hundred places on every row.
+
+    An explicit region wins over the one the municipality gives, and the conflict is reported;
+    Åland and unknown municipalities get no guessed region (DOMAIN.md)."""
     explicit: Region | None = None
     if region_text:
         explicit = parse_region(region_text)
         if explicit is None:
-            check.fail(
-                "region", f"unknown region {region_text!r} (expected hyks, kys, tays, tyks or oys)"
-            )
-            return None, None, False
+            reason = f"unknown region {region_text!r} (expected hyks, kys, tays, tyks or oys)"
+            return None, None, False, ("region", reason), None
     municipality = _find_municipality(muni_text) if muni_text else None
+    warning: _Notice | None = None
     if muni_text and municipality is None:
         if explicit is None:
-            check.fail("municipality", f"unknown municipality {muni_text!r} and no region given")
-            return None, None, False
-        warnings.append(
-            RosterProblem(
-                check.file, check.line, check.columns.get("municipality"),
-                f"unknown municipality {muni_text!r}: kept region {explicit.value}, "
-                "municipality left empty",
-            )
-        )  # fmt: skip
-    if municipality is not None and explicit is None and municipality.region is None:
-        check.fail(
+            reason = f"unknown municipality {muni_text!r} and no region given"
+            return None, None, False, ("municipality", reason), None
+        warning = (
             "municipality",
-            f"{municipality.name_fi} is in Åland, which is in no VIP region: give the region",
+            f"unknown municipality {muni_text!r}: kept region {explicit.value}, "
+            "municipality left empty",
         )
-        return municipality, None, False
-    if explicit is None and municipality is None:
-        check.fail("municipality", "municipality is missing (or give the region)")
-        return None, None, False
-    if (
-        explicit is not None
-        and municipality is not None
-        and municipality.region not in (None, explicit)
-    ):
-        assert municipality.region is not None
-        warnings.append(
-            RosterProblem(
-                check.file, check.line, check.columns.get("region"),
-                f"region {explicit.value} given, but {municipality.name_fi} is in "
-                f"{municipality.region.value}: kept {explicit.value}",
+    if municipality is None:
+        if explicit is None:
+            return (
+                None,
+                None,
+                False,
+                ("municipality", "municipality is missing (or give the region)"),
+                None,
             )
-        )  # fmt: skip
-    return (
-        municipality,
-        explicit or (municipality.region if municipality else None),
-        explicit is not None,
+        return None, explicit, True, None, warning
+    if explicit is None:
+        if municipality.region is None:
+            reason = (
+                f"{municipality.name_fi} is in Åland, which is in no VIP region: give the region"
+            )
+            return municipality, None, False, ("municipality", reason), None
+        return municipality, municipality.region, False, None, None
+    if municipality.region not in (None, explicit):
+        assert municipality.region is not None
+        warning = (
+            "region",
+            f"region {explicit.value} given, but {municipality.name_fi} is in "
+            f"{municipality.region.value}: kept {explicit.value}",
+        )
+    return municipality, explicit, True, None, warning
+
+
+def _place(
+    check: _RowCheck, values: dict[str, str], warnings: list[RosterProblem]
+) -> tuple[Municipality | None, Region | None, bool]:
+    municipality, region, explicit, problem, warning = _resolve_place(
+        _clean(values.get("municipality", "")), _clean(values.get("region", ""))
     )
+    if problem is not None:
+        check.fail(*problem)
+    if warning is not None:
+        name, reason = warning
+        warnings.append(RosterProblem(check.file, check.line, check.columns.get(name), reason))
+    return municipality, region, explicit
+
+
+# RosterRow.explicit for (region, language, role, org_type) stated or not: 16 shared sets.
+_EXPLICIT = {
+    flags: frozenset(
+        n for n, f in zip(("region", "language", "role", "org_type"), flags, strict=True) if f
+    )
+    for flags in itertools.product((False, True), repeat=4)
+}
 
 
 def validate_record(
@@ -427,15 +451,9 @@ def validate_record(
     if check.problems or email is None or region is None:
         return check.problems or [RosterProblem(file, record.line, None, "row is not usable")]
     warnings.extend(row_warnings)
-    explicit: set[str] = set()
-    if region_explicit:
-        explicit.add("region")
-    if language is not None:
-        explicit.add("language")
-    if role is not None:
-        explicit.add("role")
-    if org_type is not None:
-        explicit.add("org_type")
+    explicit = _EXPLICIT[
+        region_explicit, language is not None, role is not None, org_type is not None
+    ]
     if language is None:
         language = default_language(municipality) if municipality else Language.FI
     return RosterRow(
@@ -450,7 +468,7 @@ def validate_record(
         region=region,
         language=language,
         role=role or Role.SUPPORT,
-        explicit=frozenset(explicit),
+        explicit=explicit,
     )
 
 

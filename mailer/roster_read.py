@@ -205,9 +205,11 @@ def _width(header: list[str]) -> int:
 
 
 def _record(line: int, end: int, cells: list[str], by_index: dict[int, str], width: int) -> Record:
-    values = {name: cells[i] if i < len(cells) else "" for i, name in by_index.items()}
-    extra = sum(1 for cell in cells[width:] if cell.strip())
-    return Record(line=line, end_line=end, values=values, extra=extra)
+    if len(cells) < width:  # Excel drops trailing empty cells
+        cells = cells + [""] * (width - len(cells))
+    values = {name: cells[i] for i, name in by_index.items()}
+    extra = sum(1 for cell in cells[width:] if cell.strip()) if len(cells) > width else 0
+    return Record(line, end, values, extra)
 
 
 def _sniff_delimiter(text: str) -> str:

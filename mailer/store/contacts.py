@@ -222,15 +222,13 @@ _UPDATE_CONTACT = (
 )
 
 
-_VALUES_PER_INSERT = 1000  # rows per multi-row INSERT on PostgreSQL
-
-
 def _executemany(conn: Connection, sql: str, rows: Sequence[tuple[Any, ...]]) -> None:
     """Run `sql` (with ? placeholders) for every row, at the driver's speed.
 
-    sqlite3's executemany is a C loop. psycopg sends one statement per row (pipelined), and
-    the server round trips dominate, so on PostgreSQL an INSERT becomes multi-row
-    `VALUES (...), (...)` statements of up to 1000 rows."""
+    sqlite3's executemany is a C loop. psycopg sends one statement per row (pipelined) and the
+    round trips dominate, so on PostgreSQL an `INSERT INTO t (cols) VALUES (...)` becomes a
+    COPY t (cols) FROM STDIN in the same transaction: PostgreSQL's bulk-load path (see the
+    PostgreSQL manual, "Populating a Database")."""
     if not rows:
         return
     style = conn.dialect.paramstyle
@@ -238,12 +236,13 @@ def _executemany(conn: Connection, sql: str, rows: Sequence[tuple[Any, ...]]) ->
         sql = sql.replace("?", "%s")
     elif style != "qmark":
         raise StorageError(f"unsupported DB-API paramstyle {style!r}")
-    head, values, group = sql.partition(" VALUES ")
-    if conn.dialect.name == "postgresql" and values:
-        for start in range(0, len(rows), _VALUES_PER_INSERT):
-            batch = rows[start : start + _VALUES_PER_INSERT]
-            statement = f"{head} VALUES {', '.join([group] * len(batch))}"
-            conn.exec_driver_sql(statement, tuple(v for row in batch for v in row))
+    head, values, _ = sql.partition(" VALUES ")
+    if conn.dialect.name == "postgresql" and values and head.startswith("INSERT INTO "):
+        target = head.removeprefix("INSERT INTO ")  # "table (col, col, ...)"
+        driver: Any = conn.connection.dbapi_connection
+        with driver.cursor() as cursor, cursor.copy(f"COPY {target} FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
         return
     conn.exec_driver_sql(sql, list(rows))
 
