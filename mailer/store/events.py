@@ -65,6 +65,8 @@ events = sa.Table(
 
 # SQLite allows 32766 bound parameters per statement; PostgreSQL 65535. Stay far below both.
 _CHUNK = 900
+# one expanding parameter for `IN (...)`: compiled once, no per-element literal coercion
+_IDS: sa.BindParameter[Any] = sa.bindparam("ids", expanding=True)
 T = TypeVar("T")
 
 
@@ -114,9 +116,9 @@ _SQLITE_INSERT = (
 
 def _insert_sqlite(conn: Connection, rows: Sequence[dict[str, Any]]) -> set[str]:
     existing: set[str] = set()
+    query = sa.select(events.c.sg_event_id).where(events.c.sg_event_id.in_(_IDS))
     for chunk in _chunks([r["sg_event_id"] for r in rows]):
-        query = sa.select(events.c.sg_event_id).where(events.c.sg_event_id.in_(chunk))
-        existing.update(conn.execute(query).scalars())
+        existing.update(conn.execute(query, {"ids": chunk}).scalars())
     new = [r for r in rows if r["sg_event_id"] not in existing]
     if not new:
         return set()
@@ -138,10 +140,18 @@ def _driver_params(
         if (proc := table.c[name].type.dialect_impl(dialect).bind_processor(dialect)) is not None
     ]
     out: list[tuple[Any, ...]] = []
+    # values repeated from the row before (the receive time, mostly) are processed once
+    last_in: list[Any] = [object()] * len(names)
+    last_out: list[Any] = [None] * len(names)
     for row in rows:
         values = [row[name] for name in names]
         for i, proc in procs:
-            values[i] = proc(values[i])
+            value = values[i]
+            if value is last_in[i]:
+                values[i] = last_out[i]
+            else:
+                last_in[i] = value
+                values[i] = last_out[i] = proc(value)
         out.append(tuple(values))
     return out
 
@@ -158,11 +168,11 @@ def link_events(conn: Connection, evs: Sequence[DeliveryEvent]) -> list[Link]:
 
     by_delivery_id: dict[str, Link] = {}
     wanted = {e.delivery_id for e in evs if e.delivery_id}
+    query = sa.select(
+        deliveries.c.delivery_id, deliveries.c.id, deliveries.c.contact_id, deliveries.c.edition
+    ).where(deliveries.c.delivery_id.in_(_IDS))
     for chunk in _chunks(wanted):
-        query = sa.select(
-            deliveries.c.delivery_id, deliveries.c.id, deliveries.c.contact_id, deliveries.c.edition
-        ).where(deliveries.c.delivery_id.in_(chunk))
-        for did, pk, contact_id, edition in conn.execute(query):
+        for did, pk, contact_id, edition in conn.execute(query, {"ids": chunk}):
             by_delivery_id[did] = Link(pk, contact_id, edition)
     for i, e in enumerate(evs):
         if e.delivery_id and e.delivery_id in by_delivery_id:
@@ -253,14 +263,14 @@ def load_histories(
     wanted = {t.value for t in types}
     c = events.c
     raw = sa.case((c.event_type.in_(_RAW_NEEDED), c.raw), else_=sa.null()).label("raw")
+    query = sa.select(
+        c.contact_id, c.sg_event_id, c.event_type, c.raw_type, c.email, c.occurred_at,
+        c.sg_message_id, c.edition, c.reason, c.status, c.bounce_type, c.classification, raw,
+    ).where(c.contact_id.in_(_IDS))  # fmt: skip
     for chunk in _chunks(contact_ids):
-        query = sa.select(
-            c.contact_id, c.sg_event_id, c.event_type, c.raw_type, c.email, c.occurred_at,
-            c.sg_message_id, c.edition, c.reason, c.status, c.bounce_type, c.classification, raw,
-        ).where(c.contact_id.in_(chunk))  # fmt: skip
         # the types are filtered here, not in SQL: given `event_type IN (...)` too, SQLite's
         # planner picks the event_type index and walks every delivered event ever stored
-        for row in conn.execute(query):
+        for row in conn.execute(query, {"ids": chunk}):
             if row.event_type not in wanted:
                 continue
             # stored rows were validated on the way in: construct without validating again
