@@ -17,6 +17,7 @@ import argparse
 import os
 import random
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -198,12 +199,57 @@ def run_backend(url: str, label: str, path: Path, rows: int, sample: int) -> Non
     engine.dispose()
 
 
+def postgres_run(server: str, path: Path, rows: int, sample: int) -> None:
+    admin = sa.create_engine(
+        sa.make_url(server).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT"
+    )
+    name = f"mailer_bench_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    url = sa.make_url(server).set(drivername="postgresql+psycopg", database=name)
+    try:
+        run_backend(url.render_as_string(hide_password=False), "PostgreSQL", path, rows, sample)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+def child(args: argparse.Namespace) -> None:
+    """One backend in a fresh process, so its peak RSS is its own."""
+    path = Path(args.file)
+    if args.child == "sqlite":
+        run_backend(
+            f"sqlite:///{path.parent}/bench.db", "SQLite", path, args.rows, args.naive_sample
+        )
+    elif args.child == "postgres":
+        postgres_run(args.postgres, path, args.rows, args.naive_sample)
+    else:
+        full, parse = email_validation(path)
+        print(
+            f"parse + validate only: {parse:.2f} s ({args.rows / parse:,.0f} rows/s); the full "
+            f"email-validator call alone on every row takes {full:.2f} s "
+            f"({full / args.rows * 1e6:.0f} us/call; fast path: ASCII dot-atom local part + one "
+            "validator call per distinct domain)"
+        )
+        tracemalloc.start()
+        parse_roster(path.name, path.read_bytes())
+        _, heap = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        print(f"parse Python heap peak (tracemalloc): {heap / 2**20:.0f} MB")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--naive-sample", type=int, default=2000)
     parser.add_argument("--postgres", help="also run against this PostgreSQL server URL")
+    parser.add_argument("--child", choices=["sqlite", "postgres", "parse"], help=argparse.SUPPRESS)
+    parser.add_argument("--file", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child:
+        child(args)
+        return
     with tempfile.TemporaryDirectory(prefix="roster-bench-") as tmp:
         path = Path(tmp) / "roster-100k.csv"
         generate(path, args.rows)
@@ -213,41 +259,13 @@ def main() -> None:
         print(
             f"machine: {os.cpu_count()} CPUs, load average {load:.1f} (wall times grow with load)"
         )
-
-        run_backend(f"sqlite:///{tmp}/bench.db", "SQLite", path, args.rows, args.naive_sample)
-        full, parse = email_validation(path)
-        print(
-            f"parse + validate only: {parse:.2f} s ({args.rows / parse:,.0f} rows/s); the full "
-            f"email-validator call alone on every row takes {full:.2f} s (fast path: ASCII "
-            "dot-atom local part + one validator call per distinct domain)"
-        )
-        tracemalloc.start()
-        parse_roster(path.name, path.read_bytes())
-        _, heap = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
-        print(f"parse Python heap peak (tracemalloc): {heap / 2**20:.0f} MB")
-
-        if args.postgres:
-            admin = sa.create_engine(
-                sa.make_url(args.postgres).set(drivername="postgresql+psycopg"),
-                isolation_level="AUTOCOMMIT",
-            )
-            name = f"mailer_bench_{uuid.uuid4().hex[:10]}"
-            with admin.connect() as conn:
-                conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-            url = sa.make_url(args.postgres).set(drivername="postgresql+psycopg", database=name)
-            try:
-                run_backend(
-                    url.render_as_string(hide_password=False),
-                    "PostgreSQL",
-                    path,
-                    args.rows,
-                    args.naive_sample,
-                )
-            finally:
-                with admin.connect() as conn:
-                    conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-                admin.dispose()
+        children = ["sqlite", "parse"] + (["postgres"] if args.postgres else [])
+        for name in children:
+            command = [sys.executable, __file__, "--child", name, "--file", str(path)]
+            command += ["--rows", str(args.rows), "--naive-sample", str(args.naive_sample)]
+            if args.postgres:
+                command += ["--postgres", args.postgres]
+            subprocess.run(command, check=True)
 
 
 if __name__ == "__main__":

@@ -330,6 +330,8 @@ def touch_sources(
         .where(
             contact_sources.c.source.in_(sorted(sources)),
             contact_sources.c.contact_id.in_(present),
+            # rows written by this import already carry it (all of them on a first import)
+            contact_sources.c.import_id.is_distinct_from(import_id),
         )
         .values(import_id=import_id, imported_at=at)
     )
