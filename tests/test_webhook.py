@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from sendgrid import SendGridAPIClient
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
@@ -21,8 +22,10 @@ from mailer.pipeline import Context
 from mailer.store.base import create_db_engine
 from mailer.store.contacts import contacts
 from mailer.store.events import events
+from mailer.store.ledger import deliveries
 from mailer.web.app import create_app
 from mailer.webhook_signature import SIGNATURE_HEADER, TIMESTAMP_HEADER, generate_key_pair
+from tests.fakes.sendgrid_server import FakeSendGrid
 from tests.fakes.webhook_client import (
     PUBLIC_KEY,
     InProcessClient,
@@ -258,3 +261,54 @@ def test_mailer_serve_refuses_an_unsigned_webhook_before_listening(
     result = CliRunner().invoke(cli_app, ["serve", "--port", "1"], env=env)
     assert result.exit_code == 2
     assert "MAILER_SENDGRID_WEBHOOK_PUBLIC_KEY" in result.output
+
+
+def _send_through_fake(fake: FakeSendGrid, recipients: dict[str, str]) -> None:
+    """One mail-send request through the official client: a personalization per recipient with
+    our delivery id in custom_args, as the delivery pipeline sends them."""
+    client = SendGridAPIClient(api_key=fake.api_key, host=fake.url)
+    body = {
+        "from": {"email": "vipu@vip-verkosto.example", "name": "VIP-verkosto"},
+        "subject": "VIPU-kuukausikirje 6/2026",
+        "content": [
+            {"type": "text/plain", "value": "Hei!"},
+            {"type": "text/html", "value": "<p>Hei!</p>"},
+        ],
+        "personalizations": [
+            {"to": [{"email": email}], "custom_args": {"delivery_id": did, "edition": "2026-06"}}
+            for email, did in recipients.items()
+        ],
+    }
+    assert client.client.mail.send.post(request_body=body).status_code == 202
+
+
+def test_events_from_the_fake_sendgrid_link_by_custom_args_and_by_message_id(
+    client: InProcessClient, engine: Engine, fake_sendgrid: FakeSendGrid
+) -> None:
+    people = ["anna.virtanen@espoo.example", "bo.nyman@raasepori.example"]
+    with engine.begin() as conn:
+        ids = {email: seed_contact(conn, email) for email in people}
+        deliveries_ = {email: seed_delivery(conn, ids[email], "2026-06") for email in people}
+    _send_through_fake(fake_sendgrid, {email: deliveries_[email][1] for email in people})
+    bounces = fake_sendgrid.events_for_accepted("bounce", emails=people[:1])
+    assert post_events(client, bounces).json()["status_changes"] == 1
+    # the same kind of event without our custom_args: found through the X-Message-Id prefix
+    (message_id,) = fake_sendgrid.message_ids()
+    with engine.begin() as conn:
+        conn.execute(sa.update(deliveries).values(message_id=message_id))
+    opens = fake_sendgrid.events_for_accepted(
+        "open", emails=people[1:], delivery_id=None, edition=None
+    )
+    assert post_events(client, opens).json()["unlinked"] == 0
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(events.c.raw_type, events.c.delivery_pk, events.c.contact_id)
+        ).all()
+        statuses = dict(conn.execute(sa.select(contacts.c.email, contacts.c.status)).all())
+    assert sorted(rows) == sorted(
+        [
+            ("bounce", deliveries_[people[0]][0], ids[people[0]]),
+            ("open", deliveries_[people[1]][0], ids[people[1]]),
+        ]
+    )
+    assert statuses == {people[0]: "stale", people[1]: "active"}
