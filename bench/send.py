@@ -96,7 +96,10 @@ def naive(ctx: Context, fake_url: str, api_key: str, compiled: dict[Variant, Com
     by_key = {v.key: cv for v, cv in compiled.items()}
     started = time.perf_counter()
     for row in rows:
-        recipient = people.make(row)
+        recipient = people.make(
+            row.delivery_id, row.contact_id, row.email, row.first_name, row.last_name,
+            row.organisation, row.role,
+        )  # fmt: skip
         message = personalise(
             by_key[f"{row.region}-{row.language}"], recipient, unsubscribe_headers(recipient)
         )

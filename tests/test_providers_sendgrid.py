@@ -17,6 +17,7 @@ from mailer.errors import (
     ProviderAuthError,
     TransientProviderError,
 )
+from mailer.models import Role
 from mailer.providers import make_provider
 from mailer.providers.base import Batch
 from mailer.providers.sendgrid import RetryPolicy, SendGridProvider
@@ -201,3 +202,28 @@ def test_make_provider_builds_sendgrid_with_a_client_timeout(fake_sendgrid: Fake
     )
     assert isinstance(provider, SendGridProvider)
     assert provider.timeout == 7.5
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "org", "role"),
+    [
+        ("Anna", "Virtanen", "Espoon kaupunki", "support"),
+        ("Åsa", "Ek & Åberg", "Kunta <Oy>", "welfare"),
+        ('Jean "JJ"', "O'Neil", "A&B; C", "ecec"),  # ecec has no label: the raw value is used
+        ("%%t:first_name%%", "", "&amp;", "support"),
+    ],
+)
+def test_batch_substitutions_equal_the_render_contract(
+    first: str, last: str, org: str, role: str
+) -> None:
+    from mailer.providers.sendgrid import _Substitutions
+    from mailer.render import substitutions
+
+    compiled = compiled_variant(VARIANTS[3])
+    subs = _Substitutions(compiled)
+    assert subs.fast
+    for r in (recipient(1), recipient(2)):
+        person = r.model_copy(
+            update={"first_name": first, "last_name": last, "organisation": org, "role": Role(role)}
+        )
+        assert subs(person) == substitutions(compiled, person)

@@ -348,23 +348,19 @@ def send_test(ctx: Context, month: str, to: str) -> list[SendOutcome]:
     try:
         for variant in sorted(compiled, key=lambda v: v.key):
             comp = compiled[variant]
-            row = _TestRow(to, variant)
-            recipient = people.make(row, delivery_id=f"test-{uuid.uuid4()}")
+            fi = variant.language is Language.FI
+            recipient = people.make(
+                f"test-{uuid.uuid4()}",
+                0,  # a made-up recipient: contact id 0 exists in no register
+                to,
+                "Testi" if fi else "Test",
+                "Vastaanottaja" if fi else "Mottagare",
+                "VIP-verkosto" if fi else "VIP-nätverket",
+                Role.SUPPORT.value,
+            )
             message = personalise(comp, recipient, unsubscribe_headers(recipient))
             message = message.model_copy(update={"subject": f"[TEST {variant.key}] {comp.subject}"})
             outcomes.append(provider.send_message(message))
     finally:
         provider.close()
     return outcomes
-
-
-class _TestRow:
-    """A made-up recipient for test sends (contact id 0 exists in no register)."""
-
-    def __init__(self, email: str, variant: Variant) -> None:
-        self.email = email
-        self.contact_id = 0
-        self.first_name = "Testi" if variant.language is Language.FI else "Test"
-        self.last_name = "Vastaanottaja" if variant.language is Language.FI else "Mottagare"
-        self.organisation = "VIP-verkosto" if variant.language is Language.FI else "VIP-nätverket"
-        self.role = Role.SUPPORT.value
