@@ -15,7 +15,7 @@ PACKAGE = Path(mailer.__file__).parent
 PURE_CORE = {"mailer.roster", "mailer.render", "mailer.plan", "mailer.policy"}
 PURE_CORE |= {"mailer.dates", "mailer.markup", "mailer.catalogue", "mailer.yaml_lines"}
 PURE_CORE |= {"mailer.content", "mailer.letter"}
-PURE_CORE |= {"mailer.roster_read", "mailer.roster_merge"}
+PURE_CORE |= {"mailer.roster_read", "mailer.roster_merge", "mailer.roster_values"}
 PURE_CORE |= {"mailer.schedule_spec", "mailer.schedule_times", "mailer.event_parse"}
 # The core may use our vocabulary and the shipped reference data, nothing with side effects.
 CORE_MAY_IMPORT = {"mailer.models", "mailer.errors", "mailer.regions"}

@@ -21,6 +21,7 @@ from mailer.pipeline.contacts import (
 )
 from mailer.pipeline.roster import import_rosters
 from mailer.store import contacts as store
+from mailer.store import register
 from mailer.store.contacts import change_status, contact_history, contacts, erasures
 from mailer.store.events import events
 from mailer.store.ledger import deliveries
@@ -183,7 +184,7 @@ def test_a_crash_during_the_import_leaves_no_partial_state(
         raise RuntimeError("power cut")
 
     # after the contacts are written, before the import is finished
-    monkeypatch.setattr(store, "mark_missing", crash)
+    monkeypatch.setattr(register, "mark_missing", crash)
     with pytest.raises(RuntimeError, match="power cut"):
         import_rosters(ctx, [roster(tmp_path, "a.csv", BO, CAY)])
     assert [c.email for c in list_contacts(ctx)] == ["aino@espoo.example"]

@@ -25,7 +25,7 @@ from mailer.roster_merge import (
     diff_register,
     merge_rows,
 )
-from mailer.store import contacts as store
+from mailer.store import register as store
 
 __all__ = ["FileSummary", "ImportReport", "MissingReport", "Problem", "import_rosters"]
 

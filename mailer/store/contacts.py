@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from mailer.errors import StorageError
 from mailer.models import ContactStatus
 from mailer.store.base import UTCDateTime, metadata
 
 T = TypeVar("T")
 
 __all__ = [
-    "ROSTER_COLUMNS",
     "change_status",
     "chunks",
     "contact_history",
@@ -24,19 +22,10 @@ __all__ = [
     "contacts",
     "erasures",
     "find_contact",
-    "finish_import",
     "history_of",
-    "insert_contacts",
     "list_contacts",
-    "load_register",
-    "load_sources",
-    "mark_missing",
     "roster_imports",
     "sources_of",
-    "start_import",
-    "touch_sources",
-    "update_contacts",
-    "write_sources",
 ]
 
 contacts = sa.Table(
@@ -163,18 +152,7 @@ def change_status(
     return True
 
 
-# --- queries of the register (roster import, list, show, erase) -----------------------------
-
-ROSTER_COLUMNS = (
-    "first_name",
-    "last_name",
-    "organisation",
-    "org_type",
-    "municipality",
-    "region",
-    "language",
-    "role",
-)
+# --- queries of one contact and of the list (bulk roster writes: mailer.store.register) -----
 
 _CHUNK = 500  # ids per IN (...) list: well under SQLite's and PostgreSQL's parameter limits
 
@@ -182,178 +160,6 @@ _CHUNK = 500  # ids per IN (...) list: well under SQLite's and PostgreSQL's para
 def chunks(items: Sequence[T], size: int = _CHUNK) -> Iterator[Sequence[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
-
-
-def load_register(conn: Connection) -> list[tuple[Any, ...]]:
-    """Every contact as (id, email, *ROSTER_COLUMNS, missing: bool): one query."""
-    query = sa.select(
-        contacts.c.id,
-        contacts.c.email,
-        *(contacts.c[name] for name in ROSTER_COLUMNS),
-        contacts.c.missing_since.is_not(None),
-    )
-    return [tuple(row) for row in conn.execute(query)]
-
-
-def load_sources(conn: Connection, sources: Collection[str]) -> list[tuple[int, str, int]]:
-    """(contact_id, source, line) of every provenance row for the given source files."""
-    if not sources:
-        return []
-    query = sa.select(
-        contact_sources.c.contact_id, contact_sources.c.source, contact_sources.c.line
-    ).where(contact_sources.c.source.in_(sorted(sources)))
-    return [(row[0], row[1], row[2]) for row in conn.execute(query)]
-
-
-# Bulk statements go straight to the driver's executemany: SQLAlchemy's per-row parameter
-# processing costs more than the database work at 100,000 rows (see bench/roster_import.py).
-# The SQL is plain and portable; only the placeholder differs (sqlite3: ?, psycopg: %s).
-
-
-_INSERT_CONTACT = (
-    "INSERT INTO contacts (email, first_name, last_name, organisation, org_type, municipality, "
-    "region, language, role, status, soft_streak, created_at, updated_at) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
-_UPDATE_CONTACT = (
-    "UPDATE contacts SET first_name = ?, last_name = ?, organisation = ?, org_type = ?, "
-    "municipality = ?, region = ?, language = ?, role = ?, missing_since = NULL, "
-    "updated_at = ? WHERE id = ?"
-)
-
-
-def _executemany(conn: Connection, sql: str, rows: Sequence[tuple[Any, ...]]) -> None:
-    """Run `sql` (with ? placeholders) for every row, at the driver's speed.
-
-    sqlite3's executemany is a C loop. psycopg sends one statement per row (pipelined) and the
-    round trips dominate, so on PostgreSQL an `INSERT INTO t (cols) VALUES (...)` becomes a
-    COPY t (cols) FROM STDIN in the same transaction: PostgreSQL's bulk-load path (see the
-    PostgreSQL manual, "Populating a Database")."""
-    if not rows:
-        return
-    style = conn.dialect.paramstyle
-    if style in ("format", "pyformat"):
-        sql = sql.replace("?", "%s")
-    elif style != "qmark":
-        raise StorageError(f"unsupported DB-API paramstyle {style!r}")
-    head, values, _ = sql.partition(" VALUES ")
-    if conn.dialect.name == "postgresql" and values and head.startswith("INSERT INTO "):
-        target = head.removeprefix("INSERT INTO ")  # "table (col, col, ...)"
-        driver: Any = conn.connection.dbapi_connection
-        with driver.cursor() as cursor, cursor.copy(f"COPY {target} FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        return
-    conn.exec_driver_sql(sql, list(rows))
-
-
-def _db_time(conn: Connection, at: datetime) -> Any:
-    """`at` as the driver expects it for a UTCDateTime column (what SQLAlchemy would bind)."""
-    processor = contacts.c.created_at.type.bind_processor(conn.dialect)
-    return processor(at) if processor else at
-
-
-def insert_contacts(
-    conn: Connection, rows: Sequence[tuple[Any, ...]], at: datetime
-) -> dict[str, int]:
-    """Insert new contacts, active; each row is (email, *ROSTER_COLUMNS). Returns email -> id."""
-    if not rows:
-        return {}
-    when = _db_time(conn, at)
-    active = ContactStatus.ACTIVE.value
-    _executemany(conn, _INSERT_CONTACT, [(*row, active, 0, when, when) for row in rows])
-    # One query for the new ids: nothing else in this transaction was created at `at`.
-    created = {row[0] for row in rows}
-    found = conn.execute(
-        sa.select(contacts.c.email, contacts.c.id).where(contacts.c.created_at == at)
-    )
-    return {email: id_ for email, id_ in found if email in created}
-
-
-def update_contacts(conn: Connection, rows: Sequence[tuple[Any, ...]], at: datetime) -> None:
-    """Rewrite the roster fields of seen contacts and clear missing_since; each row is
-    (id, *ROSTER_COLUMNS). Never touches status, status_reason, soft_streak or
-    last_delivered_at: delivery state is not the roster's to change."""
-    when = _db_time(conn, at)
-    _executemany(conn, _UPDATE_CONTACT, [(*row[1:], when, row[0]) for row in rows])
-
-
-def mark_missing(conn: Connection, ids: Sequence[int], at: datetime) -> None:
-    """Set missing_since on the given contacts where it is not set yet (keeps the first date)."""
-    for chunk in chunks(ids):
-        conn.execute(
-            sa.update(contacts)
-            .where(contacts.c.id.in_(chunk), contacts.c.missing_since.is_(None))
-            .values(missing_since=at)
-        )
-
-
-def write_sources(
-    conn: Connection,
-    *,
-    import_id: int,
-    at: datetime,
-    insert: Sequence[tuple[int, str, int]],
-    update: Sequence[tuple[int, str, int]],
-    delete: Sequence[tuple[int, str]],
-) -> None:
-    """Provenance: insert new (contact_id, source, line) rows, update the line of existing
-    ones, delete (contact_id, source) pairs that are no longer true."""
-    when = _db_time(conn, at)
-    _executemany(
-        conn,
-        "INSERT INTO contact_sources (contact_id, source, line, import_id, imported_at) "
-        "VALUES (?, ?, ?, ?, ?)",
-        [(cid, source, line, import_id, when) for cid, source, line in insert],
-    )
-    _executemany(
-        conn,
-        "UPDATE contact_sources SET line = ?, import_id = ?, imported_at = ? "
-        "WHERE contact_id = ? AND source = ?",
-        [(line, import_id, when, cid, source) for cid, source, line in update],
-    )
-    _executemany(
-        conn, "DELETE FROM contact_sources WHERE contact_id = ? AND source = ?", list(delete)
-    )
-
-
-def touch_sources(
-    conn: Connection, sources: Collection[str], *, import_id: int, at: datetime
-) -> None:
-    """Stamp this import on the provenance rows of the given files for every contact that is
-    not missing (the import has just cleared or set missing_since), in one statement."""
-    if not sources:
-        return
-    present = sa.select(contacts.c.id).where(contacts.c.missing_since.is_(None))
-    conn.execute(
-        sa.update(contact_sources)
-        .where(
-            contact_sources.c.source.in_(sorted(sources)),
-            contact_sources.c.contact_id.in_(present),
-            # rows written by this import already carry it (all of them on a first import)
-            contact_sources.c.import_id.is_distinct_from(import_id),
-        )
-        .values(import_id=import_id, imported_at=at)
-    )
-
-
-def start_import(conn: Connection, at: datetime, files: list[str]) -> int:
-    return int(
-        conn.execute(
-            sa.insert(roster_imports)
-            .values(imported_at=at, files=files, summary={})
-            .returning(roster_imports.c.id)
-        ).scalar_one()
-    )
-
-
-def finish_import(conn: Connection, import_id: int, summary: Mapping[str, Any]) -> None:
-    """The summary holds counts only: no email may outlive an erasure in an import log."""
-    conn.execute(
-        sa.update(roster_imports)
-        .where(roster_imports.c.id == import_id)
-        .values(summary=dict(summary))
-    )
 
 
 def find_contact(conn: Connection, email: str) -> sa.RowMapping | None:
