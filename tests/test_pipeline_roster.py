@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from mailer.errors import ContactNotFoundError
+from mailer.errors import ContactNotFoundError, StorageError
 from mailer.models import ContactStatus, Region
 from mailer.pipeline import Context
 from mailer.pipeline.contacts import (
@@ -190,6 +190,19 @@ def test_a_crash_during_the_import_leaves_no_partial_state(
     assert [c.email for c in list_contacts(ctx)] == ["aino@espoo.example"]
     assert count(ctx, store.roster_imports) == 1
     assert contact_row(ctx, "aino@espoo.example")["missing_since"] is None
+
+
+def test_a_conflicting_concurrent_write_rolls_back_with_a_storage_error(
+    ctx: Context, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import_rosters(ctx, [roster(tmp_path, "a.csv", AINO)])
+    # as if another import had created aino after this one read the register
+    monkeypatch.setattr(register, "load_register", lambda _conn: [])
+    with pytest.raises(StorageError, match=r"rolled back|bulk write to contacts failed") as err:
+        import_rosters(ctx, [roster(tmp_path, "b.csv", BO, AINO)])
+    assert "email" in str(err.value)  # the unique address constraint, named
+    assert [c.email for c in list_contacts(ctx)] == ["aino@espoo.example"]
+    assert count(ctx, store.roster_imports) == 1
 
 
 def test_rejected_rows_are_reported_and_the_good_rows_imported(

@@ -14,12 +14,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from pydantic import BaseModel, Field
 from sqlalchemy.engine import Connection
 
+from mailer.errors import StorageError
 from mailer.pipeline.context import Context
 from mailer.roster import RosterFile, RosterProblem, parse_roster
 from mailer.roster_merge import (
+    MergeConflict,
     RegisterDiff,
     RegisterEntry,
     diff_register,
@@ -209,46 +212,65 @@ def _write(
     store.touch_sources(conn, sources, import_id=import_id, at=now)
 
 
+def _report(
+    parsed: list[RosterFile],
+    merged_count: int,
+    conflicts: list[MergeConflict],
+    diff: RegisterDiff,
+    *,
+    now: datetime,
+    dry_run: bool,
+) -> ImportReport:
+    readable = [p for p in parsed if p.readable]
+    return ImportReport(
+        dry_run=dry_run,
+        import_id=None,
+        imported_at=now,
+        files=[_summary(p) for p in parsed],
+        unreadable=[p.file for p in parsed if not p.readable],
+        rows=sum(len(p.rows) + p.rejected for p in readable),
+        accepted=sum(len(p.rows) for p in readable),
+        rejected=sum(p.rejected for p in readable),
+        contacts=merged_count,
+        created=len(diff.created),
+        updated=len(diff.updated),
+        unchanged=len(diff.unchanged),
+        missing=len(diff.missing),
+        problems=_problems([q for p in parsed for q in p.problems]),
+        warnings=_problems([w for p in parsed for w in p.warnings]),
+        conflicts=[c.to_dict() for c in conflicts],
+        missing_contacts=[
+            MissingReport(
+                email=m.email, sources=list(m.sources), newly_missing=not m.already_missing
+            )
+            for m in diff.missing
+        ],
+        changed_fields=dict(Counter(name for u in diff.updated for name in u.changed)),
+    )
+
+
 def import_rosters(ctx: Context, paths: Sequence[Path], *, dry_run: bool = False) -> ImportReport:
     """Import roster files into the register (or, with `dry_run`, only report what would
-    change). Rows are merged over all files in the order given; later files win conflicts."""
+    change). Rows are merged over all files in the order given; later files win conflicts.
+
+    One transaction: on any failure nothing is written. A database error (say, a concurrent
+    import created the same address first) raises StorageError; run the import again."""
     now = ctx.now()
     parsed = _read_files(paths)
-    readable = [p for p in parsed if p.readable]
-    sources = {p.file for p in readable}
-    merged, conflicts = merge_rows(row for p in readable for row in p.rows)
-    import_id: int | None = None
-    with ctx.engine.begin() as conn:
-        register, existing = _register(conn, sources)
-        diff = diff_register(merged, register, sources)
-        report = ImportReport(
-            dry_run=dry_run,
-            import_id=None,
-            imported_at=now,
-            files=[_summary(p) for p in parsed],
-            unreadable=[p.file for p in parsed if not p.readable],
-            rows=sum(len(p.rows) + p.rejected for p in readable),
-            accepted=sum(len(p.rows) for p in readable),
-            rejected=sum(p.rejected for p in readable),
-            contacts=len(merged),
-            created=len(diff.created),
-            updated=len(diff.updated),
-            unchanged=len(diff.unchanged),
-            missing=len(diff.missing),
-            problems=_problems([q for p in parsed for q in p.problems]),
-            warnings=_problems([w for p in parsed for w in p.warnings]),
-            conflicts=[c.to_dict() for c in conflicts],
-            missing_contacts=[
-                MissingReport(
-                    email=m.email, sources=list(m.sources), newly_missing=not m.already_missing
-                )
-                for m in diff.missing
-            ],
-            changed_fields=dict(Counter(name for u in diff.updated for name in u.changed)),
-        )
-        if not dry_run:
-            import_id = store.start_import(conn, now, [p.file for p in parsed])
-            _write(conn, diff, existing=existing, sources=sources, now=now, import_id=import_id)
-            store.finish_import(conn, import_id, report.counts())
-    report.import_id = import_id
+    sources = {p.file for p in parsed if p.readable}
+    merged, conflicts = merge_rows(row for p in parsed if p.readable for row in p.rows)
+    try:
+        with ctx.engine.begin() as conn:
+            register, existing = _register(conn, sources)
+            diff = diff_register(merged, register, sources)
+            report = _report(parsed, len(merged), conflicts, diff, now=now, dry_run=dry_run)
+            if not dry_run:
+                import_id = store.start_import(conn, now, [p.file for p in parsed])
+                _write(conn, diff, existing=existing, sources=sources, now=now, import_id=import_id)
+                store.finish_import(conn, import_id, report.counts())
+                report.import_id = import_id
+    except sa.exc.DBAPIError as err:
+        raise StorageError(
+            f"roster import rolled back, the register is unchanged: {err.orig}"
+        ) from err
     return report

@@ -94,9 +94,12 @@ def _executemany(conn: Connection, sql: str, rows: Sequence[tuple[Any, ...]]) ->
     if conn.dialect.name == "postgresql" and values and head.startswith("INSERT INTO "):
         target = head.removeprefix("INSERT INTO ")  # "table (col, col, ...)"
         driver: Any = conn.connection.dbapi_connection
-        with driver.cursor() as cursor, cursor.copy(f"COPY {target} FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+        try:
+            with driver.cursor() as cursor, cursor.copy(f"COPY {target} FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        except conn.dialect.loaded_dbapi.Error as err:  # the driver's, not wrapped by SQLAlchemy
+            raise StorageError(f"bulk write to {target.split()[0]} failed: {err}") from err
         return
     conn.exec_driver_sql(sql, list(rows))
 
