@@ -283,3 +283,21 @@ def test_sample_rosters_import_clean_with_every_line_accounted() -> None:
         ("csv", "cp1252", "\t"),
         ("xlsx", None, None),
     }
+
+
+def test_a_second_column_for_the_same_field_is_ignored_and_listed(tmp_path: Path) -> None:
+    text = _csv([[*FI_HEADER, "Email"], [*ROW_ESPOO, "other@espoo.example"]])
+    parsed = parse_file(tmp_path, "r.csv", text.encode())
+    assert parsed.ignored_columns == ["Email"]
+    assert [r.email for r in parsed.rows] == ["aino.makela@espoo.example"]
+
+
+def test_xlsx_header_below_empty_rows_keeps_sheet_row_numbers(tmp_path: Path) -> None:
+    data = _xlsx(tmp_path / "r.xlsx", [[None], [None], FI_HEADER, ROW_ESPOO])
+    parsed = parse_roster("r.xlsx", data)
+    assert (parsed.header_line, parsed.blank_lines, [r.line for r in parsed.rows]) == (
+        3,
+        [1, 2],
+        [4],
+    )
+    assert_every_line_accounted(parsed)
