@@ -27,16 +27,7 @@ __all__ = ["normalise_event", "parse_body", "parse_events", "synthetic_event_id"
 
 _KNOWN = {t.value: t for t in EventType if t is not EventType.UNKNOWN}
 _EDITION = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-# widths of the `events` columns (mailer/store/events.py)
-_WIDTH = {
-    "sg_event_id": 100,
-    "raw_type": 64,
-    "email": 320,
-    "sg_message_id": 200,
-    "status": 32,
-    "bounce_type": 32,
-    "classification": 64,
-}
+_MAX_EVENT_ID = 100  # width of events.sg_event_id (mailer/store/events.py)
 
 
 def synthetic_event_id(raw: Mapping[str, Any]) -> str:
@@ -45,22 +36,40 @@ def synthetic_event_id(raw: Mapping[str, Any]) -> str:
     return "synthetic:" + hashlib.sha256(canonical.encode("ascii")).hexdigest()
 
 
-def _text(raw: Mapping[str, Any], key: str, *, numbers: bool = True) -> str | None:
-    value = raw.get(key)
-    if type(value) is not str:  # the common case first: this runs ~10 times per event
-        if value is None or isinstance(value, bool):
-            return None
-        if numbers and isinstance(value, int | float):
+# the text fields read from an event, with the width of the `events` column each one fills
+# (None: a Text column, or checked elsewhere)
+_TEXT_FIELDS = (
+    ("event", 64), ("sg_event_id", None), ("email", 320), ("edition", None), ("reason", None),
+    ("response", None), ("type", 32), ("sg_message_id", 200), ("delivery_id", None),
+    ("status", 32), ("bounce_classification", 64),
+)  # fmt: skip
+
+
+def _texts(raw: Mapping[str, Any]) -> dict[str, str | None]:
+    """Every text field in one pass (this runs per event: no call per field): stripped, empty
+    -> None, numbers as text (but never the address), other JSON types -> None."""
+    out: dict[str, str | None] = {}
+    get = raw.get
+    for key, width in _TEXT_FIELDS:
+        value = get(key)
+        if value.__class__ is not str:
+            if (
+                value is None
+                or isinstance(value, bool)
+                or key == "email"
+                or not isinstance(value, int | float | str)
+            ):
+                out[key] = None
+                continue
             value = str(value)
-        elif isinstance(value, str):
-            pass
+        value = value.strip()
+        if not value:
+            out[key] = None
+        elif width is not None and len(value) > width:
+            out[key] = value[:width]
         else:
-            return None
-    value = value.strip()
-    if not value:
-        return None
-    width = _WIDTH.get(key)
-    return value[:width] if width else value
+            out[key] = value
+    return out
 
 
 def _occurred_at(raw: Mapping[str, Any], received_at: datetime) -> datetime:
@@ -80,29 +89,29 @@ def _occurred_at(raw: Mapping[str, Any], received_at: datetime) -> datetime:
 
 def normalise_event(raw: Mapping[str, Any], *, received_at: datetime) -> DeliveryEvent:
     """One SendGrid event object -> DeliveryEvent (never fails: odd fields become None)."""
-    raw_type = _text(raw, "event") or ""
+    text = _texts(raw)
+    raw_type = text["event"] or ""
     event_type = _KNOWN.get(raw_type.lower(), EventType.UNKNOWN)
-    event_id = _text(raw, "sg_event_id")
-    if event_id is None or len(str(raw.get("sg_event_id")).strip()) > _WIDTH["sg_event_id"]:
+    event_id = text["sg_event_id"]
+    if event_id is None or len(event_id) > _MAX_EVENT_ID:
         event_id = synthetic_event_id(raw)
-    email = _text(raw, "email", numbers=False)
-    edition = _text(raw, "edition")
-    # deferred events carry the remote server's answer in `response`, bounces in `reason`
-    reason = _text(raw, "reason") or _text(raw, "response")
-    bounce_type = _text(raw, "type") if event_type is EventType.BOUNCE else None
+    email = text["email"]
+    edition = text["edition"]
+    bounce_type = text["type"] if event_type is EventType.BOUNCE else None
     return DeliveryEvent(
         sg_event_id=event_id,
         event_type=event_type,
         raw_type=raw_type or "(missing)",
         email=email.lower() if email else None,
         occurred_at=_occurred_at(raw, received_at),
-        sg_message_id=_text(raw, "sg_message_id"),
-        delivery_id=_text(raw, "delivery_id"),
+        sg_message_id=text["sg_message_id"],
+        delivery_id=text["delivery_id"],
         edition=edition if edition and _EDITION.match(edition) else None,
-        reason=reason,
-        status=_text(raw, "status"),
+        # deferred events carry the remote server's answer in `response`, bounces in `reason`
+        reason=text["reason"] or text["response"],
+        status=text["status"],
         bounce_type=bounce_type.lower() if bounce_type else None,
-        classification=_text(raw, "bounce_classification"),
+        classification=text["bounce_classification"],
         raw=dict(raw),
     )
 

@@ -217,15 +217,15 @@ def _by_message_id(conn: Connection, prefixes: set[str]) -> dict[str, dict[str |
 
     found: dict[str, dict[str | None, Link]] = {}
     cols = (deliveries.c.email, deliveries.c.id, deliveries.c.contact_id, deliveries.c.edition)
+    queries = (
+        sa.select(deliveries.c.message_id, *cols).where(deliveries.c.message_id.in_(_IDS)),
+        sa.select(send_batches.c.message_id, *cols)
+        .join(send_batches, send_batches.c.id == deliveries.c.batch_id)
+        .where(send_batches.c.message_id.in_(_IDS)),
+    )
     for chunk in _chunks(prefixes):
-        queries = (
-            sa.select(deliveries.c.message_id, *cols).where(deliveries.c.message_id.in_(chunk)),
-            sa.select(send_batches.c.message_id, *cols)
-            .join(send_batches, send_batches.c.id == deliveries.c.batch_id)
-            .where(send_batches.c.message_id.in_(chunk)),
-        )
         for query in queries:
-            for message_id, email, pk, contact_id, edition in conn.execute(query):
+            for message_id, email, pk, contact_id, edition in conn.execute(query, {"ids": chunk}):
                 address = email.lower() if email else None
                 found.setdefault(message_id, {})[address] = Link(pk, contact_id, edition)
     return found
@@ -237,13 +237,13 @@ def _by_email(conn: Connection, emails: set[str]) -> dict[str, tuple[int, dict[s
     from mailer.store.ledger import deliveries
 
     found: dict[str, tuple[int, dict[str, int]]] = {}
+    query = (
+        sa.select(contacts.c.email, contacts.c.id, deliveries.c.edition, deliveries.c.id)
+        .outerjoin(deliveries, deliveries.c.contact_id == contacts.c.id)
+        .where(contacts.c.email.in_(_IDS))
+    )
     for chunk in _chunks(emails):
-        query = (
-            sa.select(contacts.c.email, contacts.c.id, deliveries.c.edition, deliveries.c.id)
-            .outerjoin(deliveries, deliveries.c.contact_id == contacts.c.id)
-            .where(contacts.c.email.in_(chunk))
-        )
-        for email, contact_id, edition, pk in conn.execute(query):
+        for email, contact_id, edition, pk in conn.execute(query, {"ids": chunk}):
             _, per_edition = found.setdefault(email, (contact_id, {}))
             if edition is not None and pk is not None:
                 per_edition[edition] = pk
@@ -313,29 +313,27 @@ def contact_states(
     from mailer.store.contacts import contact_history, contacts  # a cycle at import time
 
     states: dict[int, ContactState] = {}
+    history = (
+        sa.select(
+            contact_history.c.contact_id,
+            contact_history.c.kind,
+            contact_history.c.new_status,
+            contact_history.c.at,
+        )
+        .where(contact_history.c.contact_id.in_(_IDS), contact_history.c.new_status.is_not(None))
+        .order_by(contact_history.c.at, contact_history.c.id)
+    )
+    query = sa.select(
+        contacts.c.id, contacts.c.status, contacts.c.soft_streak, contacts.c.last_delivered_at
+    ).where(contacts.c.id.in_(_IDS))
     for chunk in _chunks(contact_ids):
         last_kind: dict[int, str] = {}
         since: dict[int, datetime] = {}
-        history = (
-            sa.select(
-                contact_history.c.contact_id,
-                contact_history.c.kind,
-                contact_history.c.new_status,
-                contact_history.c.at,
-            )
-            .where(
-                contact_history.c.contact_id.in_(chunk), contact_history.c.new_status.is_not(None)
-            )
-            .order_by(contact_history.c.at, contact_history.c.id)
-        )
-        for contact_id, kind, new_status, at in conn.execute(history):
+        for contact_id, kind, new_status, at in conn.execute(history, {"ids": chunk}):
             last_kind[contact_id] = kind
             if new_status == "active" and kind not in policy_kinds:
                 since[contact_id] = at
-        query = sa.select(
-            contacts.c.id, contacts.c.status, contacts.c.soft_streak, contacts.c.last_delivered_at
-        ).where(contacts.c.id.in_(chunk))
-        for cid, status, streak, last_delivered in conn.execute(query):
+        for cid, status, streak, last_delivered in conn.execute(query, {"ids": chunk}):
             owned = status == "active" or last_kind.get(cid) in policy_kinds
             states[cid] = ContactState(cid, status, streak, last_delivered, since.get(cid), owned)
     return states
