@@ -46,6 +46,9 @@ def test_import_of_the_samples_prints_json_with_counts_and_exits_0() -> None:
         "updated": 0,
     }
     assert (report["unchanged"], report["missing"], report["problems"]) == (0, 0, [])
+    for f in report["files"]:
+        accounted = 1 + f["blank_lines"] + f["rows"] + f["continuation_lines"]
+        assert (f["lines"], f["rows"]) == (accounted, f["accepted"] + f["rejected"])
 
 
 def test_rejected_rows_are_listed_with_file_line_column_and_exit_1(tmp_path: Path) -> None:
@@ -64,6 +67,7 @@ def test_rejected_rows_are_listed_with_file_line_column_and_exit_1(tmp_path: Pat
         ("r.csv", 3, "Sähköposti"),
         ("r.csv", 4, "Kunta"),
     ]
+    assert all(p["reason"] for p in report["problems"])
     code, out, _ = run("roster", "import", path)
     assert code == 1
     assert "Problems (rows not imported): 2" in out

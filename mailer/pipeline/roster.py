@@ -41,7 +41,9 @@ class Problem(BaseModel):
 
 
 class FileSummary(BaseModel):
-    """One file's accounting: lines == header + blank + accepted/rejected rows' lines."""
+    """One file's accounting, for a readable file:
+    lines == 1 (header) + blank_lines + rows + continuation_lines, where rows == accepted +
+    rejected and continuation_lines are the extra lines of rejected multi-line records."""
 
     file: str
     readable: bool
@@ -51,6 +53,7 @@ class FileSummary(BaseModel):
     lines: int
     header_line: int | None
     blank_lines: int
+    continuation_lines: int
     rows: int
     accepted: int
     rejected: int
@@ -130,6 +133,7 @@ def _summary(parsed: RosterFile) -> FileSummary:
         lines=parsed.lines,
         header_line=parsed.header_line,
         blank_lines=len(parsed.blank_lines),
+        continuation_lines=parsed.continuation_lines,
         rows=len(parsed.rows) + parsed.rejected,
         accepted=len(parsed.rows),
         rejected=parsed.rejected,
