@@ -192,13 +192,28 @@ def lookup(table: Mapping[str, _E], raw: str) -> _E | None:
 _SV_SUFFIX = re.compile(r"^(.+?)s (kommun|stad)$", re.IGNORECASE)
 
 
-@lru_cache(maxsize=2048)
-def _find_municipality(text: str) -> Municipality | None:
-    """By name or code; also the Swedish genitive "Korsholms kommun", "Jakobstads stad" (the
-    official form an organisation writes; `find_municipality` only drops the suffix)."""
+def _find_one(text: str) -> Municipality | None:
     found = find_municipality(text)
     if found is None and (match := _SV_SUFFIX.match(" ".join(text.split()))):
         found = find_municipality(match.group(1))
+    return found
+
+
+_PARTS = re.compile(r"\s*[/|]\s*|\s+-\s+|^(\d{1,3})\s+")
+
+
+@lru_cache(maxsize=2048)
+def _find_municipality(text: str) -> Municipality | None:
+    """By name or code, also in the forms exports write: the Swedish genitive "Korsholms
+    kommun" (`find_municipality` only drops the suffix), both names "Helsinki / Helsingfors",
+    code and name "091 Helsinki". Parts that name different municipalities find none."""
+    found = _find_one(text)
+    if found is None:
+        parts = [p for p in _PARTS.split(text) if p and p.strip()]
+        if len(parts) > 1:
+            matches = {_find_one(part) for part in parts}
+            if len(matches) == 1:
+                found = matches.pop()
     return found
 
 

@@ -79,6 +79,9 @@ PROBLEMS = [
     pytest.param(
         {"Kunta": "999"}, "Kunta", "unknown municipality '999'", id="municipality-code-unknown"
     ),
+    pytest.param(
+        {"Kunta": "091 Espoo"}, "Kunta", "unknown municipality", id="code-and-name-disagree"
+    ),
     pytest.param({"Kunta": "Maarianhamina"}, "Kunta", "Åland", id="aland-without-region"),
     pytest.param({"Kunta": "Jomala"}, "Kunta", "Åland", id="aland-sv-without-region"),
     pytest.param({"Alue": "Lappi"}, "Alue", "unknown region", id="region-unknown"),
@@ -126,6 +129,10 @@ ACCEPTED = [
         id="swedish-name-with-suffix",
     ),
     pytest.param({"Kunta": "91"}, Region.HYKS, Language.FI, "091", id="code-without-zero"),
+    pytest.param(
+        {"Kunta": "Helsinki / Helsingfors"}, Region.HYKS, Language.FI, "091", id="both-names"
+    ),
+    pytest.param({"Kunta": "091 Helsinki"}, Region.HYKS, Language.FI, "091", id="code-and-name"),
     pytest.param(
         {"Kunta": "Vaasa", "Kieli": "ruotsi"},
         Region.TYKS,
