@@ -6,10 +6,10 @@ Finnish, Swedish or English. This module finds the encoding, the delimiter and t
 yields one `Record` per data line; `mailer.roster` validates them.
 
 Line accounting (the issue's "rows + header account for every line"): every physical line of a
-CSV file (a line ends at CR, LF or CRLF) is exactly one of: blank (only spaces and delimiters),
-the header line, or part of a record. A record spanning several lines (a line break inside a
-quoted field, usually an unclosed quote) is reported as a problem by `mailer.roster`. For XLSX a
-line is a sheet row up to the last non-empty one.
+CSV file (a line ends at CR, LF or CRLF) is exactly one of: blank (only spaces and delimiters,
+or Excel's `sep=;` hint line), the header line, or part of a record. A record spanning several
+lines (a line break inside a quoted field, usually an unclosed quote) is reported as a problem by
+`mailer.roster`. For XLSX a line is a sheet row up to the last non-empty one.
 
 A file that cannot be read at all raises `RosterError`; `mailer.roster.parse_roster` turns that
 into a file-level problem, so parsing never raises.
@@ -227,9 +227,14 @@ def _sniff_delimiter(text: str) -> str:
     return best
 
 
+# Excel writes (and honours) a first line "sep=;" naming the delimiter.
+_SEP_HINT = re.compile(r"sep=([;,\t])(?:\r\n|\r|\n|$)")
+
+
 def _read_csv(file: str, data: bytes) -> Table:
     text, encoding = decode(file, data)
-    delimiter = _sniff_delimiter(text)
+    hint = _SEP_HINT.match(text)
+    delimiter = hint.group(1) if hint else _sniff_delimiter(text)
     table = Table(file=file, format="csv", encoding=encoding, delimiter=delimiter)
     # newline="" keeps CR/LF inside quoted fields for the csv module (see the csv docs) and
     # splits lines at CR, LF and CRLF alike, so line_num counts physical lines.
@@ -254,7 +259,7 @@ def _read_csv(file: str, data: bytes) -> Table:
             continue
         line, end = previous + 1, reader.line_num
         previous = end
-        if _is_blank(cells):
+        if _is_blank(cells) or (hint and line == 1):  # the hint line carries no data
             table.blank_lines.extend(range(line, end + 1))
             continue
         if by_index is None:

@@ -301,3 +301,11 @@ def test_xlsx_header_below_empty_rows_keeps_sheet_row_numbers(tmp_path: Path) ->
         [4],
     )
     assert_every_line_accounted(parsed)
+
+
+def test_excel_sep_hint_line_names_the_delimiter_and_counts_as_blank(tmp_path: Path) -> None:
+    text = "sep=,\r\n" + _csv([FI_HEADER, ROW_ESPOO], ",")
+    parsed = parse_file(tmp_path, "r.csv", text.encode("utf-8-sig"))
+    assert (parsed.delimiter, parsed.header_line, parsed.blank_lines) == (",", 2, [1])
+    assert [r.line for r in parsed.rows] == [3]
+    assert_every_line_accounted(parsed)
