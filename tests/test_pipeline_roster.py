@@ -11,13 +11,14 @@ import pytest
 import sqlalchemy as sa
 
 from mailer.errors import ContactNotFoundError, StorageError
-from mailer.models import ContactStatus, Region
+from mailer.models import ContactStatus, Language, Region
 from mailer.pipeline import Context
 from mailer.pipeline.contacts import (
     contact_details,
     erase_contact,
     list_contacts,
     reactivate_contact,
+    register_summary,
 )
 from mailer.pipeline.roster import import_rosters
 from mailer.store import contacts as store
@@ -68,6 +69,11 @@ def test_sample_rosters_build_the_register_and_a_second_import_changes_nothing(
         ("vipu-kontaktpersoner-sv.csv", 2),
     }
     assert {c.region for c in list_contacts(ctx)} == {r.value for r in Region}
+    summary = register_summary(ctx)
+    assert (summary["contacts"], summary["by_status"]) == (101, {"active": 101})
+    variants = summary["active_by_variant"]
+    assert set(variants) == {f"{r.value}-{lang.value}" for r in Region for lang in Language}
+    assert sum(variants.values()) == 101
 
 
 def test_reimport_updates_roster_fields_and_never_resets_delivery_state(
