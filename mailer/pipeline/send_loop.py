@@ -1,15 +1,18 @@
 """The send loop of one variant: claim a batch (committed `sending`), hand it to the provider,
-finish it (committed `accepted`/`failed`). While one batch is on the wire the next one is claimed
-and prepared, so the database work and the provider's answer time overlap; at most two batches of
-a sender are ever in `sending`, and both are covered by the ambiguity rule after a crash."""
+finish it (committed `accepted`/`failed`). While batches are on the wire the next one is claimed
+and prepared, so the database work and the provider's answer time overlap; at most
+PIPELINE_DEPTH + 1 batches of a sender are in `sending` at once (on the wire, or being
+prepared), all covered by the ambiguity rule after a crash."""
 
 from __future__ import annotations
 
 import base64
 import hmac
 import uuid
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +32,9 @@ __all__ = ["LoopCounts", "RecipientFactory", "VariantSender"]
 
 # This many batches in a row failing after all retries means the provider is down: stop.
 MAX_CONSECUTIVE_TRANSIENT = 3
+# Requests on the wire at once per sender: the provider's answer time overlaps our preparing
+# and recording of other batches (SendGrid takes concurrent requests; so does the fake).
+PIPELINE_DEPTH = 2
 
 
 class _Tokens:
@@ -138,15 +144,14 @@ class VariantSender:
 
     def run(self) -> bool:
         """Send every queued row of the variant; False = the provider is down, stop the run."""
-        inflight: tuple[_Claimed, Future[list[SendOutcome]]] | None = None
+        inflight: deque[tuple[_Claimed, Future[list[SendOutcome]]]] = deque()
         nxt: _Claimed | None = None
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="send") as pool:
+        with ThreadPoolExecutor(max_workers=PIPELINE_DEPTH, thread_name_prefix="send") as pool:
             try:
                 while True:
                     nxt = self._claim()
-                    if inflight is not None:
-                        claimed, future = inflight
-                        inflight = None
+                    while inflight and (nxt is None or len(inflight) >= PIPELINE_DEPTH):
+                        claimed, future = inflight.popleft()
                         if not self._settle(claimed, future):
                             return False
                     if nxt is None:
@@ -154,11 +159,15 @@ class VariantSender:
                     batch = Batch(
                         batch_id=nxt.batch_id, compiled=self.compiled, recipients=nxt.recipients
                     )
-                    inflight = (nxt, pool.submit(self.provider.send_batch, batch))
+                    inflight.append((nxt, pool.submit(self.provider.send_batch, batch)))
                     nxt = None
             finally:
                 if nxt is not None:  # claimed, never handed over: provably not sent
                     self._finish_all(nxt.batch_id, "queued", "not sent: the run stopped")
+                while inflight:  # stopping: still record what the provider answers
+                    claimed, future = inflight.popleft()
+                    with suppress(Exception):  # the first error is the one raised
+                        self._settle(claimed, future)
 
     # --- steps ----------------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import binascii
 import json
 import os
+import threading
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from email import policy as email_policy
@@ -70,6 +71,7 @@ class OutboxProvider:
         self.reply_to = settings.reply_to
         self.domain = settings.from_email.rpartition("@")[2] or "localhost"
         self.clock = clock
+        self._index_lock = threading.Lock()
 
     # --- Provider protocol ---------------------------------------------------------------------
 
@@ -104,7 +106,8 @@ class OutboxProvider:
                 )
                 + "\n"
             )
-        _append(folder / "index.jsonl", lines)
+        with self._index_lock:  # batches may be written from two threads at once
+            _append(folder / "index.jsonl", lines)
         return outcomes
 
     def send_message(self, message: OutgoingMessage) -> SendOutcome:

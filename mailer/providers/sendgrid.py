@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import threading
 import time
 import urllib.error
 from collections.abc import Callable
@@ -178,6 +179,7 @@ class SendGridProvider:
         self.timeout = settings.sendgrid_timeout
         self.retry = retry or RetryPolicy()
         self.requests_made = 0
+        self._lock = threading.Lock()
         base: dict[str, Any] = {"from": {"email": settings.from_email, "name": settings.from_name}}
         if settings.reply_to:
             base["reply_to"] = {"email": settings.reply_to}
@@ -279,7 +281,8 @@ class SendGridProvider:
         return result
 
     def _post_once(self, body: dict[str, Any]) -> str | None:
-        self.requests_made += 1
+        with self._lock:  # the send loop keeps more than one request on the wire
+            self.requests_made += 1
         try:
             response = self.client.client.mail.send.post(request_body=body, timeout=self.timeout)
         except http_errors.HTTPError as err:
