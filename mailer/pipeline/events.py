@@ -13,13 +13,12 @@ import json
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
 from sqlalchemy.engine import Connection, Engine
 
-from mailer.config import BouncePolicySettings
 from mailer.errors import (
     PermanentProviderError,
     ProviderAuthError,
@@ -27,55 +26,35 @@ from mailer.errors import (
     TransientProviderError,
 )
 from mailer.event_parse import normalise_event, parse_events
-from mailer.models import ContactStatus, DeliveryEvent, EventType
-from mailer.pipeline.context import Context
-from mailer.policy import Evidence, Thresholds, Verdict, classify, evaluate
-from mailer.store.contacts import change_status
-from mailer.store.events import (
-    contact_states,
-    insert_events,
-    link_events,
-    load_histories,
-    update_counters,
+from mailer.models import DeliveryEvent, EventType
+from mailer.pipeline.bounce_policy import (
+    POLICY_KIND,
+    POLICY_TYPES,
+    StatusChange,
+    apply_policy,
+    thresholds_from,
 )
+from mailer.pipeline.context import Context
+from mailer.policy import Evidence, classify
+from mailer.store.event_links import link_events
+from mailer.store.events import insert_events
 
 __all__ = [
     "POLICY_KIND",
+    "POLICY_TYPES",
     "IngestReport",
     "StatusChange",
     "SyncReport",
+    "apply_policy",
     "ingest_events",
     "ingest_parsed",
     "sync_suppressions",
     "thresholds_from",
 ]
 
-# contact_history.kind of every status change the policy makes; a change of any other kind
-# (admin reactivation, the unsubscribe page) is not the policy's to undo
-POLICY_KIND = "bounce-policy"
-# the event types the policy reads; opens, clicks and `processed` never change a standing
-POLICY_TYPES = frozenset(
-    {
-        EventType.DELIVERED,
-        EventType.DEFERRED,
-        EventType.BOUNCE,
-        EventType.DROPPED,
-        EventType.SPAMREPORT,
-        EventType.UNSUBSCRIBE,
-        EventType.GROUP_UNSUBSCRIBE,
-        EventType.GROUP_RESUBSCRIBE,
-    }
-)
 # SQLite has one writer: serialise this process's ingests so a read-then-write transaction never
 # meets SQLITE_BUSY_SNAPSHOT (PostgreSQL needs no lock: ON CONFLICT DO NOTHING is enough)
 _SQLITE_WRITER = threading.Lock()
-
-
-class StatusChange(BaseModel):
-    contact_id: int
-    old_status: str
-    new_status: str
-    reason: str
 
 
 class IngestReport(BaseModel):
@@ -94,20 +73,6 @@ class IngestReport(BaseModel):
 
     def summary(self) -> dict[str, int]:
         return self.model_dump(exclude={"changes"})
-
-
-def thresholds_from(policy: BouncePolicySettings) -> Thresholds:
-    def lower(values: list[str]) -> frozenset[str]:
-        return frozenset(v.strip().lower() for v in values)
-
-    return Thresholds(
-        soft_editions_to_stale=policy.soft_editions_to_stale,
-        soft_editions_to_suspect=policy.soft_editions_to_suspect,
-        deferral_give_up=timedelta(hours=policy.deferral_give_up_hours),
-        hard_dropped_reasons=lower(policy.hard_dropped_reasons),
-        unsubscribed_dropped_reasons=lower(policy.unsubscribed_dropped_reasons),
-        our_side_classifications=lower(policy.our_side_classifications),
-    )
 
 
 @contextmanager
@@ -197,72 +162,6 @@ def ingest_parsed(
     report.duplicates = report.received - report.stored
     report.status_changes = len(report.changes)
     return report
-
-
-def apply_policy(
-    conn: Connection,
-    contact_ids: set[int],
-    now: datetime,
-    thresholds: Thresholds,
-    *,
-    only_delivered: dict[int, datetime] | None = None,
-) -> list[StatusChange]:
-    """Re-evaluate these contacts on their whole stored history (so arrival order never matters)
-    and write what moved: status (through change_status, with history), soft streak, last
-    delivery. A status someone else set (unsubscribe page, admin) is left alone.
-
-    `only_delivered`: contacts whose only new policy events are deliveries (latest time). For
-    one that is active with no soft streak a delivery cannot change the verdict (it only resets
-    and supersedes), so just its last delivery moves: the bulk of webhook traffic skips loading
-    the history."""
-    if not contact_ids:
-        return []
-    states = contact_states(conn, contact_ids, {POLICY_KIND})
-    counters: list[tuple[int, int, datetime | None, datetime]] = []
-    full = set(contact_ids)
-    for cid, at in (only_delivered or {}).items():
-        state = states.get(cid)
-        if state is not None and state.status == "active" and state.soft_streak == 0:
-            full.discard(cid)
-            if state.last_delivered_at is None or at > state.last_delivered_at:
-                counters.append((cid, 0, at, now))
-    histories = load_histories(conn, full, POLICY_TYPES)
-    changes: list[StatusChange] = []
-    for cid in sorted(full):
-        state = states.get(cid)
-        if state is None:  # erased meanwhile
-            continue
-        result = evaluate(histories.get(cid, []), now, thresholds, since=state.since)
-        if result.unsubscribed:
-            wanted, evidence = ContactStatus.UNSUBSCRIBED, result.unsubscribe_evidence
-        elif result.verdict is Verdict.STALE:
-            wanted, evidence = ContactStatus.STALE, result.evidence
-        else:
-            wanted, evidence = ContactStatus.ACTIVE, ()
-        if state.policy_owned and wanted.value != state.status:
-            reason = result.reason or "the evidence for the earlier status no longer holds"
-            source = f"sendgrid:{evidence[-1].raw_type}" if evidence else "sendgrid"
-            changed = change_status(
-                conn, cid, wanted, at=now, kind=POLICY_KIND, reason=reason, source=source[:64]
-            )
-            if changed:
-                changes.append(
-                    StatusChange(
-                        contact_id=cid,
-                        old_status=state.status,
-                        new_status=wanted.value,
-                        reason=reason,
-                    )
-                )
-        delivered = result.last_delivered_at
-        if state.last_delivered_at and (delivered is None or delivered < state.last_delivered_at):
-            delivered = state.last_delivered_at
-        # change_status to active zeroes the streak in the row: write ours back in any case then
-        reset = bool(changes) and changes[-1].contact_id == cid and wanted is ContactStatus.ACTIVE
-        if reset or result.soft_streak != state.soft_streak or delivered != state.last_delivered_at:
-            counters.append((cid, result.soft_streak, delivered, now))
-    update_counters(conn, counters)
-    return changes
 
 
 # --- `mailer bounces sync`: SendGrid's suppression lists -------------------------------------

@@ -1,5 +1,6 @@
 """Delivery events as received (webhook or suppression sync), each stored once; set-based queries
-to store them, link them to the ledger and load a contact's history for the bounce policy."""
+to store them and load a contact's history for the bounce policy (linking to the ledger:
+mailer/store/event_links.py)."""
 
 from __future__ import annotations
 
@@ -17,12 +18,12 @@ from mailer.models import DeliveryEvent, EventType
 from mailer.store.base import UTCDateTime, metadata
 
 __all__ = [
+    "IN_IDS",
     "ContactState",
-    "Link",
+    "chunks",
     "contact_states",
     "events",
     "insert_events",
-    "link_events",
     "load_histories",
     "update_counters",
 ]
@@ -66,23 +67,14 @@ events = sa.Table(
 # SQLite allows 32766 bound parameters per statement; PostgreSQL 65535. Stay far below both.
 _CHUNK = 900
 # one expanding parameter for `IN (...)`: compiled once, no per-element literal coercion
-_IDS: sa.BindParameter[Any] = sa.bindparam("ids", expanding=True)
+IN_IDS: sa.BindParameter[Any] = sa.bindparam("ids", expanding=True)
 T = TypeVar("T")
 
 
-def _chunks(items: Collection[T]) -> Iterator[list[T]]:
+def chunks(items: Collection[T]) -> Iterator[list[T]]:
     seq = list(items)
     for start in range(0, len(seq), _CHUNK):
         yield seq[start : start + _CHUNK]
-
-
-@dataclass(frozen=True)
-class Link:
-    """Where an event belongs in the ledger (every field None: unlinked)."""
-
-    delivery_pk: int | None = None
-    contact_id: int | None = None
-    edition: str | None = None
 
 
 def insert_events(conn: Connection, rows: Sequence[dict[str, Any]]) -> set[str]:
@@ -116,8 +108,8 @@ _SQLITE_INSERT = (
 
 def _insert_sqlite(conn: Connection, rows: Sequence[dict[str, Any]]) -> set[str]:
     existing: set[str] = set()
-    query = sa.select(events.c.sg_event_id).where(events.c.sg_event_id.in_(_IDS))
-    for chunk in _chunks([r["sg_event_id"] for r in rows]):
+    query = sa.select(events.c.sg_event_id).where(events.c.sg_event_id.in_(IN_IDS))
+    for chunk in chunks([r["sg_event_id"] for r in rows]):
         existing.update(conn.execute(query, {"ids": chunk}).scalars())
     new = [r for r in rows if r["sg_event_id"] not in existing]
     if not new:
@@ -156,100 +148,6 @@ def _driver_params(
     return out
 
 
-def link_events(conn: Connection, evs: Sequence[DeliveryEvent]) -> list[Link]:
-    """The ledger link of each event, in order: our `delivery_id` from custom_args, else the
-    `sg_message_id` prefix (the X-Message-Id of the send request, SendGrid docs "Event Webhook
-    Reference") with the address, else the address alone (that contact's delivery of the event's
-    edition, or their latest delivery). Three bulk lookups per call, never one per event."""
-    # the contacts and ledger modules import this one (erasure touches events): import late
-    from mailer.store.ledger import deliveries
-
-    links: list[Link | None] = [None] * len(evs)
-
-    by_delivery_id: dict[str, Link] = {}
-    wanted = {e.delivery_id for e in evs if e.delivery_id}
-    query = sa.select(
-        deliveries.c.delivery_id, deliveries.c.id, deliveries.c.contact_id, deliveries.c.edition
-    ).where(deliveries.c.delivery_id.in_(_IDS))
-    for chunk in _chunks(wanted):
-        for did, pk, contact_id, edition in conn.execute(query, {"ids": chunk}):
-            by_delivery_id[did] = Link(pk, contact_id, edition)
-    for i, e in enumerate(evs):
-        if e.delivery_id and e.delivery_id in by_delivery_id:
-            links[i] = by_delivery_id[e.delivery_id]
-
-    prefixes = {
-        e.sg_message_id.split(".", 1)[0]
-        for i, e in enumerate(evs)
-        if links[i] is None and e.sg_message_id
-    }
-    if prefixes:
-        by_message = _by_message_id(conn, prefixes)
-        for i, e in enumerate(evs):
-            if links[i] is None and e.sg_message_id:
-                prefix = e.sg_message_id.split(".", 1)[0]
-                candidates = by_message.get(prefix, {})
-                if e.email and e.email in candidates:
-                    links[i] = candidates[e.email]
-                elif len(candidates) == 1:  # a single-recipient request
-                    links[i] = next(iter(candidates.values()))
-
-    emails = {e.email for i, e in enumerate(evs) if links[i] is None and e.email}
-    if emails:
-        by_email = _by_email(conn, emails)
-        for i, e in enumerate(evs):
-            if links[i] is None and e.email and e.email in by_email:
-                contact_id, per_edition = by_email[e.email]
-                if e.edition and e.edition in per_edition:
-                    pk = per_edition[e.edition]
-                    links[i] = Link(pk, contact_id, e.edition)
-                elif per_edition:
-                    edition, pk = max(per_edition.items(), key=lambda kv: kv[1])
-                    links[i] = Link(pk, contact_id, edition)
-                else:
-                    links[i] = Link(None, contact_id, None)
-    return [link or Link() for link in links]
-
-
-def _by_message_id(conn: Connection, prefixes: set[str]) -> dict[str, dict[str | None, Link]]:
-    """prefix -> {recipient address -> link}, from deliveries.message_id and from the batch's."""
-    from mailer.store.ledger import deliveries, send_batches
-
-    found: dict[str, dict[str | None, Link]] = {}
-    cols = (deliveries.c.email, deliveries.c.id, deliveries.c.contact_id, deliveries.c.edition)
-    queries = (
-        sa.select(deliveries.c.message_id, *cols).where(deliveries.c.message_id.in_(_IDS)),
-        sa.select(send_batches.c.message_id, *cols)
-        .join(send_batches, send_batches.c.id == deliveries.c.batch_id)
-        .where(send_batches.c.message_id.in_(_IDS)),
-    )
-    for chunk in _chunks(prefixes):
-        for query in queries:
-            for message_id, email, pk, contact_id, edition in conn.execute(query, {"ids": chunk}):
-                address = email.lower() if email else None
-                found.setdefault(message_id, {})[address] = Link(pk, contact_id, edition)
-    return found
-
-
-def _by_email(conn: Connection, emails: set[str]) -> dict[str, tuple[int, dict[str, int]]]:
-    """address -> (contact id, {edition -> delivery pk})."""
-    from mailer.store.contacts import contacts
-    from mailer.store.ledger import deliveries
-
-    found: dict[str, tuple[int, dict[str, int]]] = {}
-    query = (
-        sa.select(contacts.c.email, contacts.c.id, deliveries.c.edition, deliveries.c.id)
-        .outerjoin(deliveries, deliveries.c.contact_id == contacts.c.id)
-        .where(contacts.c.email.in_(_IDS))
-    )
-    for chunk in _chunks(emails):
-        for email, contact_id, edition, pk in conn.execute(query, {"ids": chunk}):
-            _, per_edition = found.setdefault(email, (contact_id, {}))
-            if edition is not None and pk is not None:
-                per_edition[edition] = pk
-    return found
-
-
 # the policy reads `raw` only for these (asm_group_id): loading it for every event costs time
 _RAW_NEEDED = (EventType.GROUP_UNSUBSCRIBE.value, EventType.GROUP_RESUBSCRIBE.value)
 
@@ -266,8 +164,8 @@ def load_histories(
     query = sa.select(
         c.contact_id, c.sg_event_id, c.event_type, c.raw_type, c.email, c.occurred_at,
         c.sg_message_id, c.edition, c.reason, c.status, c.bounce_type, c.classification, raw,
-    ).where(c.contact_id.in_(_IDS))  # fmt: skip
-    for chunk in _chunks(contact_ids):
+    ).where(c.contact_id.in_(IN_IDS))  # fmt: skip
+    for chunk in chunks(contact_ids):
         # the types are filtered here, not in SQL: given `event_type IN (...)` too, SQLite's
         # planner picks the event_type index and walks every delivered event ever stored
         for row in conn.execute(query, {"ids": chunk}):
@@ -320,13 +218,13 @@ def contact_states(
             contact_history.c.new_status,
             contact_history.c.at,
         )
-        .where(contact_history.c.contact_id.in_(_IDS), contact_history.c.new_status.is_not(None))
+        .where(contact_history.c.contact_id.in_(IN_IDS), contact_history.c.new_status.is_not(None))
         .order_by(contact_history.c.at, contact_history.c.id)
     )
     query = sa.select(
         contacts.c.id, contacts.c.status, contacts.c.soft_streak, contacts.c.last_delivered_at
-    ).where(contacts.c.id.in_(_IDS))
-    for chunk in _chunks(contact_ids):
+    ).where(contacts.c.id.in_(IN_IDS))
+    for chunk in chunks(contact_ids):
         last_kind: dict[int, str] = {}
         since: dict[int, datetime] = {}
         for contact_id, kind, new_status, at in conn.execute(history, {"ids": chunk}):
