@@ -63,6 +63,8 @@ def _texts(raw: Mapping[str, Any]) -> dict[str, str | None]:
                 continue
             value = str(value)
         value = value.strip()
+        if "\x00" in value:  # PostgreSQL text cannot hold NUL: a refusal would be retried forever
+            value = value.replace("\x00", "")
         if not value:
             out[key] = None
         elif width is not None and len(value) > width:
@@ -132,7 +134,7 @@ def parse_events(payload: Any, *, received_at: datetime) -> list[DeliveryEvent]:
 def parse_body(body: bytes, *, received_at: datetime) -> list[DeliveryEvent]:
     """Raw request body -> events; invalid UTF-8 or JSON is a WebhookError saying where."""
     try:
-        payload = json.loads(body)
+        payload = json.loads(body, parse_constant=_no_constant)
     except UnicodeDecodeError as err:
         raise WebhookError(f"body is not UTF-8 (byte {err.start})") from err
     except json.JSONDecodeError as err:
@@ -140,6 +142,11 @@ def parse_body(body: bytes, *, received_at: datetime) -> list[DeliveryEvent]:
             f"body is not valid JSON: {err.msg} at line {err.lineno} column {err.colno}"
         ) from err
     return parse_events(payload, received_at=received_at)
+
+
+def _no_constant(name: str) -> None:
+    # NaN / Infinity are not JSON (RFC 8259 section 6); Python accepts them, PostgreSQL does not
+    raise json.JSONDecodeError(f"{name} is not a JSON number", name, 0)
 
 
 def _kind(value: Any) -> str:

@@ -121,6 +121,7 @@ def test_an_overlong_event_id_is_replaced_by_a_synthetic_one() -> None:
         (b'[{"event": "open"}, null]', r"event \[1\] .* null"),
         (b'[{"event": "open"},', "not valid JSON: .* line 1 column"),
         (b"\xff\xfe[]", "not UTF-8|not valid JSON"),
+        (b'[{"event": "open", "timestamp": NaN}]', "NaN is not a JSON number"),
     ],
 )
 def test_a_body_that_is_not_an_array_of_objects_is_refused_with_the_place(
@@ -137,3 +138,11 @@ def test_an_empty_array_is_valid_and_order_is_kept() -> None:
         received_at=RECEIVED,
     )
     assert [e.sg_event_id for e in parsed] == ["a", "b"]
+
+
+def test_nul_characters_are_dropped_from_text_fields_but_kept_in_raw() -> None:
+    event = normalise_event(
+        _event("bounce", reason="550 bad\x00 user", sg_event_id="n"), received_at=RECEIVED
+    )
+    assert event.reason == "550 bad user"
+    assert event.raw["reason"] == "550 bad\x00 user"

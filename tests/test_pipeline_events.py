@@ -487,3 +487,15 @@ def test_the_stored_standing_always_equals_the_policy_on_all_events(
         )
         assert _contact(engine, cid)[:2] == (expected, result.soft_streak), email
         assert _contact(engine, cid)[2] == result.last_delivered_at, email
+
+
+def test_an_event_with_a_nul_character_is_stored_on_every_backend(
+    cctx: ClockedContext, engine: Engine
+) -> None:
+    # a refusal by the database would make SendGrid retry the POST forever
+    report = ingest_events(
+        cctx, [sg_event("bounce", ANNA, reason="550 no\x00 such user", event_id="nul")]
+    )
+    assert report.stored == 1
+    row = _stored(engine, "nul")
+    assert (row.reason, row.raw["reason"]) == ("550 no such user", "550 no\x00 such user")
