@@ -81,6 +81,26 @@ class RosterRow:
     # fields whose value the file stated (the others are defaults): explicit beats default
     explicit: frozenset[str] = frozenset()
 
+    @property
+    def sources(self) -> dict[str, int]:
+        """file -> line where the contact was seen (one row: its own)."""
+        return {self.file: self.line}
+
+    def values(self) -> tuple[str | None, ...]:
+        """The stored roster fields (first_name, last_name, organisation, org_type,
+        municipality, region, language, role) with enums as text. Spelled out: this runs per
+        contact."""
+        return (
+            self.first_name,
+            self.last_name,
+            self.organisation,
+            self.org_type.value,
+            self.municipality,
+            self.region.value,
+            self.language.value,
+            self.role.value,
+        )
+
 
 @dataclass
 class RosterFile:

@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Set
 from dataclasses import dataclass, field
 
-from mailer.models import Language, OrgType, Region, Role
 from mailer.roster import RosterRow
 
 __all__ = [
@@ -51,32 +50,14 @@ _KEEPABLE = tuple(
 
 
 @dataclass(slots=True)
-class MergedContact:
-    email: str
-    first_name: str
-    last_name: str
-    organisation: str
-    org_type: OrgType
-    municipality: str | None
-    region: Region
-    language: Language
-    role: Role
-    explicit: frozenset[str]
-    sources: dict[str, int]  # file -> line of the row last seen in that file
+class MergedContact(RosterRow):
+    """A contact merged from several rows; `file` and `line` are its first row's."""
 
-    def values(self) -> tuple[str | None, ...]:
-        """ROSTER_FIELDS as stored (enum values as text), in that order. Spelled out: this
-        runs per contact."""
-        return (
-            self.first_name,
-            self.last_name,
-            self.organisation,
-            self.org_type.value,
-            self.municipality,
-            self.region.value,
-            self.language.value,
-            self.role.value,
-        )
+    seen_in: dict[str, int] = field(default_factory=dict)  # file -> last line in that file
+
+    @property
+    def sources(self) -> dict[str, int]:
+        return self.seen_in
 
 
 def _text(value: object) -> str | None:
@@ -109,8 +90,10 @@ def _stated(row: RosterRow, name: str) -> bool:
     return name not in _DEFAULTED or name in row.explicit
 
 
-def _single(row: RosterRow) -> MergedContact:
+def _start(row: RosterRow) -> MergedContact:
     return MergedContact(
+        file=row.file,
+        line=row.line,
         email=row.email,
         first_name=row.first_name,
         last_name=row.last_name,
@@ -121,16 +104,16 @@ def _single(row: RosterRow) -> MergedContact:
         language=row.language,
         role=row.role,
         explicit=row.explicit,
-        sources={row.file: row.line},
+        seen_in={row.file: row.line},
     )
 
 
 def _merge_group(rows: list[RosterRow], conflicts: list[MergeConflict]) -> MergedContact:
-    merged = _single(rows[0])
+    merged = _start(rows[0])
     origin = dict.fromkeys(ROSTER_FIELDS, rows[0])  # the row each kept value came from
     explicit = set(rows[0].explicit)
     for row in rows[1:]:
-        merged.sources[row.file] = row.line
+        merged.seen_in[row.file] = row.line
         for name in ROSTER_FIELDS:
             new, old = getattr(row, name), getattr(merged, name)
             if new == old:
@@ -158,8 +141,10 @@ def _merge_group(rows: list[RosterRow], conflicts: list[MergeConflict]) -> Merge
     return merged
 
 
-def merge_rows(rows: Iterable[RosterRow]) -> tuple[list[MergedContact], list[MergeConflict]]:
-    """One contact per email, in first-seen order, and the conflicts between their rows."""
+def merge_rows(rows: Iterable[RosterRow]) -> tuple[list[RosterRow], list[MergeConflict]]:
+    """One contact per email, in first-seen order, and the conflicts between their rows. A
+    contact seen once is its row (no copy: 100,000 rows mostly are); duplicates become a
+    MergedContact."""
     groups: dict[str, list[RosterRow]] = {}
     for row in rows:
         group = groups.get(row.email)
@@ -168,9 +153,8 @@ def merge_rows(rows: Iterable[RosterRow]) -> tuple[list[MergedContact], list[Mer
         else:
             group.append(row)
     conflicts: list[MergeConflict] = []
-    merged = [
-        _single(group[0]) if len(group) == 1 else _merge_group(group, conflicts)
-        for group in groups.values()
+    merged: list[RosterRow] = [
+        group[0] if len(group) == 1 else _merge_group(group, conflicts) for group in groups.values()
     ]
     return merged, conflicts
 
@@ -189,7 +173,7 @@ class RegisterEntry:
 @dataclass(slots=True)
 class ContactUpdate:
     id: int
-    contact: MergedContact
+    contact: RosterRow
     values: tuple[str | None, ...]  # ROSTER_FIELDS to store, in that order
     changed: tuple[str, ...]  # incl. "missing_since" when the contact is back
 
@@ -204,14 +188,14 @@ class MissingContact:
 
 @dataclass
 class RegisterDiff:
-    created: list[MergedContact] = field(default_factory=list)
+    created: list[RosterRow] = field(default_factory=list)
     updated: list[ContactUpdate] = field(default_factory=list)
     unchanged: list[ContactUpdate] = field(default_factory=list)
     missing: list[MissingContact] = field(default_factory=list)
 
 
 def diff_register(
-    merged: Iterable[MergedContact],
+    merged: Iterable[RosterRow],
     register: Mapping[str, RegisterEntry],
     imported_sources: Set[str],
 ) -> RegisterDiff:
