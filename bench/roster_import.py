@@ -86,6 +86,16 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def speed_probe(calls: int = 5000) -> float:
+    """Microseconds per email-validator call: a fixed CPU-bound workload, printed beside the
+    timings so that runs on a busy shared machine can be told from slow code (about 30 us on
+    an idle CI machine core)."""
+    start = time.perf_counter()
+    for i in range(calls):
+        validate_email(f"probe.{i}@espoo.example", check_deliverability=False)
+    return (time.perf_counter() - start) / calls * 1e6
+
+
 def generate(path: Path, rows: int, seed: int = 2026) -> None:
     rng = random.Random(seed)
     mainland = [m for m in municipalities() if m.region is not None]
@@ -179,6 +189,7 @@ def run_backend(url: str, label: str, path: Path, rows: int, sample: int) -> Non
     ctx = Context(settings, engine)
     baseline = rss_mb()
     print(f"{label}:")
+    print(f"  machine speed probe: {speed_probe():.0f} us per email-validator call just before")
     first = timed_import(ctx, path, "import into empty register", rows)
     peak = rss_mb()
     again = timed_import(ctx, path, "re-import (all unchanged)", rows)
