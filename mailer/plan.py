@@ -18,6 +18,9 @@ from mailer.models import ContactStatus, DeliveryState, Language, Region, Varian
 
 __all__ = ["Candidate", "Plan", "plan_deliveries"]
 
+_ACTIVE = ContactStatus.ACTIVE.value  # enum .value is a property call: hoisted from the loop
+_QUEUED = DeliveryState.QUEUED.value
+
 # Why a contact is not mailed; the keys of `Plan.skipped` (and of SendReport.skipped).
 _SKIP_REASON = {
     ContactStatus.STALE.value: "stale",
@@ -70,18 +73,20 @@ def plan_deliveries(
     plan = Plan()
     seen: set[int] = set()
     variants: dict[tuple[str, str], Variant | None] = {}
+    only_region = region.value if region is not None else None
+    only_language = language.value if language is not None else None
     for cand in candidates:
         if cand.id in seen:
             continue  # nothing twice, even if the caller passes a contact twice
         seen.add(cand.id)
-        if (region is not None and cand.region != region.value) or (
-            language is not None and cand.language != language.value
+        if (only_region is not None and cand.region != only_region) or (
+            only_language is not None and cand.language != only_language
         ):
             continue  # outside this run's scope: neither planned nor skipped
         state = existing.get(cand.id)
-        if cand.status != ContactStatus.ACTIVE.value:
+        if cand.status != _ACTIVE:
             plan.skipped[_SKIP_REASON.get(cand.status, cand.status)] += 1
-            if state == DeliveryState.QUEUED.value:
+            if state == _QUEUED:
                 plan.withdraw.append(cand.id)
             continue
         if state is not None:

@@ -134,17 +134,10 @@ def _plan(
             ledger.insert_planned(
                 conn,
                 [
-                    (
-                        next(fresh),
-                        month,
-                        cid,
-                        email[cid],
-                        variant.region.value,
-                        variant.language.value,
-                        "queued",
-                        0,
+                    (next(fresh), month, cid, email[cid], reg, lang, "queued", 0)
+                    for (reg, lang), ids in (
+                        ((v.region.value, v.language.value), ids) for v, ids in plan.new.items()
                     )
-                    for variant, ids in plan.new.items()
                     for cid in ids
                 ],
                 queued_at=ctx.now(),

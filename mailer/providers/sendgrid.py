@@ -150,20 +150,21 @@ class _Substitutions:
     def __call__(self, r: Recipient) -> dict[str, str]:
         if not self.fast:
             return substitutions(self.compiled, r)
-        role = r.role.value
+        role = str(r.role)  # a StrEnum: its str is the value, without the property call
         label = self.labels.get(role, role)
         esc = self._escape
+        first, last, url = r.first_name, r.last_name, r.unsubscribe_url
         return {
-            "%%t:first_name%%": r.first_name,
-            "%%t:last_name%%": r.last_name,
+            "%%t:first_name%%": first,
+            "%%t:last_name%%": last,
             "%%t:organisation%%": r.organisation,
             "%%t:role%%": label,
-            "%%t:unsubscribe_url%%": r.unsubscribe_url,
-            "%%h:first_name%%": esc(r.first_name),
-            "%%h:last_name%%": esc(r.last_name),
+            "%%t:unsubscribe_url%%": url,
+            "%%h:first_name%%": esc(first),
+            "%%h:last_name%%": escape(last, quote=True),  # mostly unique: not worth memoising
             "%%h:organisation%%": esc(r.organisation),
             "%%h:role%%": esc(label),
-            "%%h:unsubscribe_url%%": esc(r.unsubscribe_url),
+            "%%h:unsubscribe_url%%": escape(url, quote=True),
         }
 
 
