@@ -25,11 +25,12 @@ from pydantic import SecretStr  # noqa: E402
 from sendgrid.helpers.mail import CustomArg, Header, Mail, To  # noqa: E402
 
 from mailer.config import Settings  # noqa: E402
-from mailer.models import CompiledVariant, Variant  # noqa: E402
+from mailer.models import CompiledVariant, Language, Region, Variant  # noqa: E402
 from mailer.pipeline import Context  # noqa: E402
 from mailer.pipeline.send import deliver  # noqa: E402
 from mailer.pipeline.send_loop import RecipientFactory  # noqa: E402
 from mailer.providers.base import unsubscribe_headers  # noqa: E402
+from mailer.providers.outbox import OutboxProvider  # noqa: E402
 from mailer.providers.sendgrid import SendGridProvider  # noqa: E402
 from mailer.render import personalise  # noqa: E402
 from mailer.store import ledger  # noqa: E402
@@ -128,6 +129,9 @@ def main() -> None:
     parser.add_argument("--million", action="store_true", help="1,000,000 recipients")
     parser.add_argument("--recipients", type=int, default=None)
     parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
+    parser.add_argument(
+        "--outbox", action="store_true", help="also time the outbox provider on one variant"
+    )
     args = parser.parse_args()
     n = args.recipients or (1_000_000 if args.million else 100_000)
     with tempfile.TemporaryDirectory() as tmp, start_subprocess() as fake:
@@ -177,7 +181,33 @@ def main() -> None:
             f"{naive_s:.1f} s = {rate:,.0f} recipients/s; {n:,} would take {n / rate:,.0f} s "
             f"and {n:,} requests -> batched is {(n / rate) / elapsed:.0f}x faster"
         )
+        if args.outbox:
+            outbox(ctx, compiled, n)
         engine.dispose()
+
+
+def outbox(ctx: Context, compiled: dict[Variant, CompiledVariant], n: int) -> None:
+    """The embedded default provider: one .eml per letter. One variant (hyks-sv, a tenth of the
+    contacts) of a second edition, written for real, extrapolated to all."""
+    month = "2026-12"
+    second = {v: cv.model_copy(update={"edition": month}) for v, cv in compiled.items()}
+    started = time.perf_counter()
+    report = deliver(
+        ctx,
+        month,
+        second,
+        OutboxProvider(ctx.settings),
+        region=Region.HYKS,
+        language=Language.SV,
+    )
+    elapsed = time.perf_counter() - started
+    folder = ctx.settings.outbox_dir / month
+    size = sum(p.stat().st_size for p in folder.glob("*.eml")) / report.accepted
+    rate = report.accepted / elapsed
+    print(
+        f"outbox: {report.accepted:,} .eml files ({size / 1000:.0f} kB each) in {elapsed:.1f} s "
+        f"= {rate:,.0f} letters/s; {n:,} would take {n / rate:,.0f} s"
+    )
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ prepared), all covered by the ambiguity rule after a crash."""
 
 from __future__ import annotations
 
-import base64
+import binascii
 import hmac
 import uuid
 from collections import deque
@@ -37,30 +37,35 @@ MAX_CONSECUTIVE_TRANSIENT = 3
 PIPELINE_DEPTH = 2
 
 
+_URLSAFE = bytes.maketrans(b"+/", b"-_")
+
+
+def _b64(data: bytes) -> bytes:
+    """base64url without padding, as itsdangerous writes it."""
+    return binascii.b2a_base64(data, newline=False).translate(_URLSAFE).rstrip(b"=")
+
+
 class _Tokens:
     """`make_unsubscribe_token`, fast. itsdangerous re-derives the HMAC key and runs JSON, zlib and
     base64 on every call (~60 us); for a million letters we derive the key once and sign the
-    JSON of the int directly (~3 us). At start the fast path is compared with the real function
+    JSON of the int directly (~2 us). At start the fast path is compared with the real function
     and not used on any difference (e.g. a changed itsdangerous format)."""
 
     def __init__(self, secret: str) -> None:
         self.secret = secret
         signer = _serializer(secret).make_signer()
-        self._mac = hmac.new(signer.derive_key(), digestmod=signer.algorithm.digest_method)  # type: ignore[attr-defined]
+        self._key = signer.derive_key()
+        # hashlib's name ("sha1") lets hmac.digest take OpenSSL's one-shot C path
+        self._digest = signer.algorithm.digest_method().name  # type: ignore[attr-defined]
         self._sep = signer.sep
         self.fast = all(
             self._fast(cid) == make_unsubscribe_token(secret, cid) for cid in (0, 1, 42, 987654321)
         )
 
-    @staticmethod
-    def _b64(data: bytes) -> bytes:
-        return base64.urlsafe_b64encode(data).rstrip(b"=")
-
     def _fast(self, contact_id: int) -> str:
-        payload = self._b64(str(contact_id).encode())  # the JSON of an int is its digits
-        mac = self._mac.copy()
-        mac.update(payload)
-        return (payload + self._sep + self._b64(mac.digest())).decode()
+        payload = _b64(str(contact_id).encode())  # the JSON of an int is its digits
+        signature = _b64(hmac.digest(self._key, payload, self._digest))
+        return (payload + self._sep + signature).decode()
 
     def __call__(self, contact_id: int) -> str:
         if self.fast:
