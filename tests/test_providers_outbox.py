@@ -142,3 +142,45 @@ def test_send_message_writes_a_test_letter_apart(tmp_path: Path) -> None:
 
 def test_make_provider_defaults_to_the_outbox(tmp_path: Path) -> None:
     assert isinstance(make_provider(Settings(var_dir=tmp_path)), OutboxProvider)
+
+
+def test_spliced_letters_parse_the_same_as_the_generators(tmp_path: Path) -> None:
+    from mailer.providers.base import unsubscribe_headers
+    from mailer.providers.outbox import _Skeleton
+    from mailer.render import personalise
+
+    provider = outbox(tmp_path)
+    compiled = compiled_variant(VARIANTS[4])
+    message = personalise(compiled, recipient(7), unsubscribe_headers(recipient(7)))
+    common = provider._common_headers(compiled.subject, NOW)
+    message_id = "<m@vip-verkosto.example>"
+    fast = _Skeleton(common).assemble(provider._own_headers(message, message_id), message)
+    slow = provider._build(message, common, message_id)
+    assert fast is not None
+    a, b = (email.message_from_bytes(x, policy=policy.default) for x in (fast, slow))
+    assert [(k, str(v)) for k, v in a.items() if k != "Content-Type"] == [
+        (k, str(v)) for k, v in b.items() if k != "Content-Type"
+    ]
+    assert [p.get_content() for p in a.iter_parts()] == [p.get_content() for p in b.iter_parts()]
+    assert [p["Content-Type"] for p in a.iter_parts()] == [
+        p["Content-Type"] for p in b.iter_parts()
+    ]
+    assert a.defects == [] and all(p.defects == [] for p in a.iter_parts())
+
+
+def test_a_letter_containing_the_boundary_falls_back_to_the_generator(tmp_path: Path) -> None:
+    from mailer.providers.outbox import _Skeleton
+
+    provider = outbox(tmp_path)
+    skeleton = _Skeleton(provider._common_headers("S", NOW))
+    message = OutgoingMessage(
+        delivery_id="d",
+        edition=MONTH,
+        variant=VARIANTS[0],
+        to_email="a@b.example",
+        to_name="A",
+        subject="S",
+        html="<p>x</p>",
+        text=f"quoting --{skeleton.boundary.decode()} here",
+    )
+    assert skeleton.assemble(b"", message) is None
