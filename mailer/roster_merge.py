@@ -184,6 +184,7 @@ class MissingContact:
     email: str
     sources: tuple[str, ...]  # the imported files that named the contact before
     already_missing: bool
+    still_in: tuple[str, ...] = ()  # other files (not imported now) that still name them
 
 
 @dataclass
@@ -192,6 +193,8 @@ class RegisterDiff:
     updated: list[ContactUpdate] = field(default_factory=list)
     unchanged: list[ContactUpdate] = field(default_factory=list)
     missing: list[MissingContact] = field(default_factory=list)
+    # gone from an imported file but still named by a file not imported now: not missing
+    left: list[MissingContact] = field(default_factory=list)
 
 
 def diff_register(
@@ -199,11 +202,12 @@ def diff_register(
     register: Mapping[str, RegisterEntry],
     imported_sources: Set[str],
 ) -> RegisterDiff:
-    """Compare the merged import with the register.
+    """Compare the merged import with the register (`RegisterEntry.sources`: all its files).
 
     A defaulted language, role or type never overwrites a stored value (a coordinator may have
     set it from another file); a stated one does. Missing = the register saw the contact in one
-    of the files imported now, and no file of this import has it."""
+    of the files imported now, no file of this import has it, and no other file names it.
+    Gone from an imported file but named by another one = `left` (the provenance moves on)."""
     diff = RegisterDiff()
     seen: set[str] = set()
     for contact in merged:
@@ -230,8 +234,9 @@ def diff_register(
         if email in seen:
             continue
         vanished = entry.sources & imported_sources
-        if vanished:
-            diff.missing.append(
-                MissingContact(entry.id, email, tuple(sorted(vanished)), entry.missing)
-            )
+        if not vanished:
+            continue
+        others = tuple(sorted(entry.sources - imported_sources))
+        found = MissingContact(entry.id, email, tuple(sorted(vanished)), entry.missing, others)
+        (diff.left if others else diff.missing).append(found)
     return diff

@@ -148,6 +148,24 @@ def test_contact_absent_from_a_newer_import_of_its_file_is_missing_not_deleted(
     assert count(ctx, contacts) == 3
 
 
+def test_leaving_one_file_while_another_still_names_you_is_not_missing(
+    ctx: Context, tmp_path: Path
+) -> None:
+    import_rosters(ctx, [roster(tmp_path, "a.csv", AINO, BO), roster(tmp_path, "b.csv", BO)])
+    report = import_rosters(ctx, [roster(tmp_path, "a.csv", AINO)])
+    assert report.missing == 0
+    assert [(m.email, m.sources, m.still_in) for m in report.left_file] == [
+        ("bo@vasa.example", ["a.csv"], ["b.csv"])
+    ]
+    bo = contact_details(ctx, "bo@vasa.example")
+    assert (bo.missing_since, [s["source"] for s in bo.sources]) == (None, ["b.csv"])
+    # no flip-flop: a.csv no longer vouches for bo, so its next import says nothing of bo
+    again = import_rosters(ctx, [roster(tmp_path, "a.csv", AINO)])
+    assert (again.missing, again.left_file) == (0, [])
+    gone = import_rosters(ctx, [roster(tmp_path, "b.csv", CAY)])
+    assert [(m.email, m.sources) for m in gone.missing_contacts] == [("bo@vasa.example", ["b.csv"])]
+
+
 def test_moving_to_another_file_moves_the_provenance_and_is_not_missing(
     ctx: Context, tmp_path: Path
 ) -> None:

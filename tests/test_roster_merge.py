@@ -123,6 +123,9 @@ def test_diff_sorts_contacts_into_created_updated_unchanged_and_missing(tmp_path
     )
     register = {r.email: _entry(i, r, sources=frozenset({"a.csv"})) for i, r in enumerate(old, 1)}
     register["dan@espoo.example"] = _entry(4, old[3], sources=frozenset({"other.csv"}))
+    register["bo@espoo.example"] = _entry(2, old[1], sources=frozenset({"a.csv", "other.csv"}))
+    register["cay@espoo.example"] = _entry(3, old[2], sources=frozenset({"a.csv"}))
+    register["fay@espoo.example"] = _entry(5, old[2], sources=frozenset({"a.csv", "b.csv"}))
     new = rows_of(
         tmp_path,
         "a.csv",
@@ -135,8 +138,12 @@ def test_diff_sorts_contacts_into_created_updated_unchanged_and_missing(tmp_path
     assert [c.email for c in diff.created] == ["eve@espoo.example"]
     assert [(u.id, u.changed) for u in diff.updated] == [(2, ("organisation",))]
     assert [u.id for u in diff.unchanged] == [1]
-    # cay was in a.csv before and is gone; dan came from a file not imported now
+    # cay was in a.csv before and is gone; dan came from a file not imported now; fay left
+    # a.csv but b.csv (not imported now) still names her
     assert [(m.email, m.sources) for m in diff.missing] == [("cay@espoo.example", ("a.csv",))]
+    assert [(m.email, m.sources, m.still_in) for m in diff.left] == [
+        ("fay@espoo.example", ("a.csv",), ("b.csv",))
+    ]
 
 
 def test_a_defaulted_language_never_overwrites_the_register_but_a_stated_one_does(

@@ -112,6 +112,14 @@ def _show_report(report: ImportReport) -> None:
                 f"{other['file']}:{other['line']}",
             )
         console.print(table)
+    if report.left_file:
+        title = f"Left a file, still named by another: {len(report.left_file)}"
+        table = Table(title=title, title_justify="left")
+        for name in ("email", "left", "still in"):
+            table.add_column(name)
+        for m in report.left_file[:SHOWN_PROBLEMS]:
+            plain_row(table, m.email, ", ".join(m.sources), ", ".join(m.still_in))
+        console.print(table)
     if report.missing_contacts:
         table = Table(title=f"Missing from roster: {report.missing}", title_justify="left")
         for name in ("email", "previously in", "new"):

@@ -62,8 +62,9 @@ class FileSummary(BaseModel):
 
 class MissingReport(BaseModel):
     email: str
-    sources: list[str]
+    sources: list[str]  # the imported files that named the contact before
     newly_missing: bool
+    still_in: list[str] = Field(default_factory=list)  # for `left`: files that still name them
 
 
 class ImportReport(BaseModel):
@@ -84,12 +85,15 @@ class ImportReport(BaseModel):
     warnings: list[Problem]  # accepted rows with a notice (region conflict, ...)
     conflicts: list[dict[str, Any]]  # merge conflicts with both sources
     missing_contacts: list[MissingReport]
+    # gone from an imported file but still named by a file not imported now: not missing
+    left_file: list[MissingReport]
     changed_fields: dict[str, int]  # field -> how many updated contacts changed it
 
     def counts(self) -> dict[str, int]:
         keys = ("rows", "accepted", "rejected", "contacts", "created", "updated", "unchanged")
         return {key: getattr(self, key) for key in keys} | {
             "missing": self.missing,
+            "left_file": len(self.left_file),
             "unreadable": len(self.unreadable),
             "conflicts": len(self.conflicts),
             "warnings": len(self.warnings),
@@ -145,11 +149,13 @@ Pairs = dict[tuple[int, str], int]  # (contact_id, source) -> line
 
 
 def _register(conn: Connection, sources: set[str]) -> tuple[dict[str, RegisterEntry], Pairs]:
-    """The register keyed by email (one query) and the provenance rows of the imported files."""
+    """The register keyed by email with every contact's files (two queries), and the
+    provenance rows of the imported files."""
     existing: Pairs = {}
     by_contact: dict[int, set[str]] = {}
-    for contact_id, source, line in store.load_sources(conn, sources):
-        existing[contact_id, source] = line
+    for contact_id, source, line in store.load_sources(conn):
+        if source in sources:
+            existing[contact_id, source] = line
         by_contact.setdefault(contact_id, set()).add(source)
     register: dict[str, RegisterEntry] = {}
     nobody: frozenset[str] = frozenset()
@@ -207,6 +213,8 @@ def _write(
                 for source in sources - contact.sources.keys()
                 if (contact_id, source) in existing
             )
+    # Gone from an imported file but named by another: that file no longer vouches for them.
+    delete.extend((m.id, source) for m in diff.left for source in m.sources)
     store.write_sources(
         conn, import_id=import_id, at=now, insert=insert, update=update, delete=delete
     )
@@ -248,6 +256,15 @@ def _report(
                 email=m.email, sources=list(m.sources), newly_missing=not m.already_missing
             )
             for m in diff.missing
+        ],
+        left_file=[
+            MissingReport(
+                email=m.email,
+                sources=list(m.sources),
+                newly_missing=False,
+                still_in=list(m.still_in),
+            )
+            for m in diff.left
         ],
         changed_fields=dict(Counter(name for u in diff.updated for name in u.changed)),
     )

@@ -54,13 +54,15 @@ def load_register(conn: Connection) -> list[tuple[Any, ...]]:
     return [tuple(row) for row in conn.execute(query)]
 
 
-def load_sources(conn: Connection, sources: Collection[str]) -> list[tuple[int, str, int]]:
-    """(contact_id, source, line) of every provenance row for the given source files."""
-    if not sources:
-        return []
+def load_sources(
+    conn: Connection, sources: Collection[str] | None = None
+) -> list[tuple[int, str, int]]:
+    """(contact_id, source, line) of every provenance row, or of the given source files."""
     query = sa.select(
         contact_sources.c.contact_id, contact_sources.c.source, contact_sources.c.line
-    ).where(contact_sources.c.source.in_(sorted(sources)))
+    )
+    if sources is not None:
+        query = query.where(contact_sources.c.source.in_(sorted(sources)))
     return [(row[0], row[1], row[2]) for row in conn.execute(query)]
 
 
