@@ -221,8 +221,8 @@ def validate_record(
 ) -> RosterRow | list[RosterProblem]:
     """One record -> an accepted row, or the list of its problems (never empty)."""
     check = (check or _RowCheck(file, record.line, columns)).start(record.line)
-    if record.extra < 0:
-        check.fail(None, "unreadable CSV record")
+    if record.error is not None:
+        check.fail(None, f"unreadable CSV record: {record.error}")
         return check.problems
     if record.end_line > record.line:
         check.fail(

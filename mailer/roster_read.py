@@ -101,6 +101,7 @@ class Record:
     end_line: int  # == line unless a quoted field spans lines
     values: dict[str, str]
     extra: int = 0  # non-empty cells beyond the header's columns
+    error: str | None = None  # the csv module could not read the record (values are empty)
 
 
 @dataclass
@@ -252,9 +253,8 @@ def _read_csv(file: str, data: bytes) -> Table:
                 raise RosterError(file, f"line {previous + 1}: unreadable CSV: {err}") from err
             if by_index is None:
                 raise RosterError(file, f"line {previous + 1}: unreadable header: {err}") from err
-            # The record is unusable but its lines are accounted for: an empty record with
-            # `extra=-1` tells the validator to report it as unreadable.
-            table.records.append(Record(previous + 1, reader.line_num, {}, extra=-1))
+            # The record is unusable but its lines are accounted for, and reported.
+            table.records.append(Record(previous + 1, reader.line_num, {}, error=str(err)))
             previous = reader.line_num
             continue
         line, end = previous + 1, reader.line_num

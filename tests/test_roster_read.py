@@ -309,3 +309,15 @@ def test_excel_sep_hint_line_names_the_delimiter_and_counts_as_blank(tmp_path: P
     assert (parsed.delimiter, parsed.header_line, parsed.blank_lines) == (",", 2, [1])
     assert [r.line for r in parsed.rows] == [3]
     assert_every_line_accounted(parsed)
+
+
+def test_a_record_the_csv_module_cannot_read_is_rejected_and_the_rest_imported(
+    tmp_path: Path,
+) -> None:
+    huge = "x" * 200_000  # beyond the csv module's field size limit
+    text = _csv([FI_HEADER, [*ROW_ESPOO[:3], huge, "Espoo"], ROW_VAASA])
+    parsed = parse_file(tmp_path, "r.csv", text.encode())
+    assert [r.line for r in parsed.rows] == [3]
+    assert [(p.line, p.column) for p in parsed.problems] == [(2, None)]
+    assert "field limit" in parsed.problems[0].reason
+    assert_every_line_accounted(parsed)
