@@ -146,3 +146,19 @@ def test_json_and_csv_together_are_refused() -> None:
     code, _, err = run("roster", "list", "--json", "--csv")
     assert code == 2
     assert "--json" in err
+
+
+def test_merge_conflicts_are_shown_with_both_sources(tmp_path: Path) -> None:
+    a = roster(tmp_path, "a.csv", "Aino;Mäkelä;aino@espoo.example;Espoon kaupunki;Espoo;;;")
+    b = roster(tmp_path, "b.csv", "Aino;Virta;AINO@espoo.example;Espoon kaupunki;Espoo;;;")
+    code, out, _ = run("roster", "import", a, b)
+    assert code == 0
+    assert "Merge conflicts: 1" in out
+    assert "b.csv:2" in out and "a.csv:2" in out and "Virta" in out
+    code, out, _ = run("roster", "import", a, b, "--json", "--dry-run")
+    (conflict,) = json.loads(out)["conflicts"]
+    assert (conflict["field"], conflict["kept"], conflict["other"]) == (
+        "last_name",
+        "Virta",
+        "Mäkelä",
+    )
