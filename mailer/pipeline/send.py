@@ -32,7 +32,7 @@ from mailer.pipeline.send_loop import LoopCounts, RecipientFactory, VariantSende
 from mailer.plan import Candidate, plan_deliveries
 from mailer.providers import Provider, make_provider, unsubscribe_headers
 from mailer.render import personalise
-from mailer.store import ledger
+from mailer.store import ledger, ledger_plan
 from mailer.store.editions import editions
 
 __all__ = ["SendReport", "deliver", "send_edition", "send_test"]
@@ -117,11 +117,11 @@ def _plan(
     lang = language.value if language else None
     while True:
         with ctx.engine.begin() as conn:
-            rows = ledger.plan_candidate_chunk(conn, after=last, region=r, language=lang)
+            rows = ledger_plan.plan_candidate_chunk(conn, after=last, region=r, language=lang)
             if not rows:
                 break
             last = rows[-1][0]
-            existing = ledger.planned_states(conn, month, rows[0][0], last)
+            existing = ledger_plan.planned_states(conn, month, rows[0][0], last)
             plan = plan_deliveries(
                 [Candidate(*row[:4]) for row in rows], existing, region=region, language=language
             )
@@ -131,7 +131,7 @@ def _plan(
                 continue
             email = {row[0]: row[4] for row in rows}
             fresh = _delivery_ids(plan.new_count)
-            ledger.insert_planned(
+            ledger_plan.insert_planned(
                 conn,
                 [
                     (next(fresh), month, cid, email[cid], reg, lang, "queued", 0)
@@ -143,7 +143,7 @@ def _plan(
                 queued_at=ctx.now(),
             )
             if plan.withdraw:
-                withdrawn += ledger.withdraw_queued(conn, month, plan.withdraw)
+                withdrawn += ledger_plan.withdraw_queued(conn, month, plan.withdraw)
     return new, withdrawn, skipped
 
 
@@ -238,7 +238,7 @@ def deliver(
         report.seconds = time.perf_counter() - started
         return report
     with ctx.engine.begin() as conn:
-        ledger.requeue_failed(conn, month, *scope)
+        ledger_plan.requeue_failed(conn, month, *scope)
     _resolve_ambiguous(ctx, month, scope, provider, report=report, me=me, resend=resend_ambiguous)
     report.accepted += report.resolved_by_evidence
     with ctx.engine.connect() as conn:

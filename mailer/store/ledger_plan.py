@@ -1,0 +1,125 @@
+"""Ledger queries of planning: which contacts are in scope, which already have a row for the
+edition, and bulk-inserting the new rows (see mailer.store.ledger for the tables and states)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from mailer.store.contacts import contacts
+from mailer.store.ledger import deliveries
+
+__all__ = [
+    "PLANNED_COLUMNS",
+    "insert_planned",
+    "plan_candidate_chunk",
+    "planned_states",
+    "requeue_failed",
+    "withdraw_queued",
+]
+
+_d = deliveries.c
+_c = contacts.c
+
+
+def plan_candidate_chunk(
+    conn: Connection,
+    *,
+    after: int,
+    region: str | None,
+    language: str | None,
+    chunk: int = 10_000,
+) -> list[Any]:
+    """The next `chunk` contacts in scope with id > `after`, as (id, region, language, status,
+    email) rows in id order. Keyset pagination: memory stays flat for a million contacts and no
+    cursor has to stay open between the planner's transactions."""
+    stmt = (
+        sa.select(_c.id, _c.region, _c.language, _c.status, _c.email)
+        .where(_c.id > after)
+        .order_by(_c.id)
+        .limit(chunk)
+    )
+    if region is not None:
+        stmt = stmt.where(_c.region == region)
+    if language is not None:
+        stmt = stmt.where(_c.language == language)
+    return list(conn.execute(stmt).all())
+
+
+def planned_states(conn: Connection, edition: str, lo: int, hi: int) -> dict[int, str]:
+    """contact id -> ledger state, for the edition's rows of contacts lo..hi."""
+    stmt = sa.select(_d.contact_id, _d.state).where(
+        _d.edition == edition, _d.contact_id.between(lo, hi)
+    )
+    return {int(cid): str(state) for cid, state in conn.execute(stmt)}
+
+
+PLANNED_COLUMNS = (
+    "delivery_id",
+    "edition",
+    "contact_id",
+    "email",
+    "region",
+    "language",
+    "state",
+    "attempts",
+    "queued_at",
+)
+
+
+def insert_planned(
+    conn: Connection, rows: Sequence[tuple[Any, ...]], *, queued_at: datetime
+) -> None:
+    """Bulk-insert planned rows, tuples of PLANNED_COLUMNS without `queued_at` (the same for the
+    whole chunk). A row that exists already (unique edition + contact, e.g. a concurrent
+    planner) is left alone, so planning twice is harmless.
+
+    Straight to the driver's executemany: SQLAlchemy's per-row parameter processing costs more
+    than SQLite's insert itself at a million rows. The shared timestamp goes through the
+    column type's own bind processor once, so it is stored exactly as SQLAlchemy would."""
+    if not rows:
+        return
+    dialect = conn.dialect
+    processor = deliveries.c.queued_at.type.bind_processor(dialect)
+    stamp = processor(queued_at) if processor else queued_at
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    columns = ", ".join(PLANNED_COLUMNS)
+    marks = ", ".join([mark] * len(PLANNED_COLUMNS))
+    conflict = "ON CONFLICT (edition, contact_id) DO NOTHING"
+    # constant column names and driver placeholders only: no value is ever formatted in
+    sql = f"INSERT INTO deliveries ({columns}) VALUES ({marks}) {conflict}"  # noqa: S608
+    conn.exec_driver_sql(sql, [(*row, stamp) for row in rows])
+
+
+def withdraw_queued(conn: Connection, edition: str, contact_ids: Sequence[int]) -> int:
+    """Remove queued (never sent) rows of contacts that may no longer be mailed."""
+    removed = 0
+    for start in range(0, len(contact_ids), 500):
+        part = contact_ids[start : start + 500]
+        result = conn.execute(
+            sa.delete(deliveries).where(
+                _d.edition == edition, _d.state == "queued", _d.contact_id.in_(part)
+            )
+        )
+        removed += result.rowcount
+    # Erased contacts leave rows without a contact: a queued one can never be sent.
+    result = conn.execute(
+        sa.delete(deliveries).where(
+            _d.edition == edition, _d.state == "queued", _d.contact_id.is_(None)
+        )
+    )
+    return removed + result.rowcount
+
+
+def requeue_failed(conn: Connection, edition: str, region: str | None, language: str | None) -> int:
+    """Failed rows get another chance in a new run (a re-run sends what is not yet accepted)."""
+    stmt = sa.update(deliveries).where(_d.edition == edition, _d.state == "failed")
+    if region is not None:
+        stmt = stmt.where(_d.region == region)
+    if language is not None:
+        stmt = stmt.where(_d.language == language)
+    return conn.execute(stmt.values(state="queued", batch_id=None)).rowcount
