@@ -20,6 +20,7 @@ __all__ = ["Candidate", "Plan", "plan_deliveries"]
 
 _ACTIVE = ContactStatus.ACTIVE.value  # enum .value is a property call: hoisted from the loop
 _QUEUED = DeliveryState.QUEUED.value
+_SETTLED = frozenset({DeliveryState.ACCEPTED.value, DeliveryState.SENDING.value})
 
 # Why a contact is not mailed; the keys of `Plan.skipped` (and of SendReport.skipped).
 _SKIP_REASON = {
@@ -84,6 +85,11 @@ def plan_deliveries(
         ):
             continue  # outside this run's scope: neither planned nor skipped
         state = existing.get(cand.id)
+        if cand.status != _ACTIVE and state in _SETTLED:
+            # Their letter of this edition already went out (or is going) before they became
+            # stale or unsubscribed: not a skip, or a re-run would count them again each time.
+            plan.already_planned += 1
+            continue
         if cand.status != _ACTIVE:
             plan.skipped[_SKIP_REASON.get(cand.status, cand.status)] += 1
             if state == _QUEUED:

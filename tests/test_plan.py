@@ -25,8 +25,8 @@ def c(cid: int, region: str = "hyks", language: str = "fi", status: str = "activ
         # planned earlier, then unsubscribed: its queued row is withdrawn
         (c(5, status="unsubscribed"), {5: "queued"}, {}, [5], {"unsubscribed": 1}, 0),
         # ... but a row already sent (or being sent) stays: it is history
-        (c(6, status="stale"), {6: "accepted"}, {}, [], {"stale": 1}, 0),
-        (c(7, status="stale"), {7: "sending"}, {}, [], {"stale": 1}, 0),
+        (c(6, status="stale"), {6: "accepted"}, {}, [], {}, 1),
+        (c(7, status="stale"), {7: "sending"}, {}, [], {}, 1),
         # any existing row means "already planned", whatever its state
         (c(8), {8: "accepted"}, {}, [], {}, 1),
         (c(9), {9: "failed"}, {}, [], {}, 1),

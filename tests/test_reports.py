@@ -48,6 +48,16 @@ def test_suspects_are_soft_streaks_and_unanswered_soft_bounces_only(ctx: Context
     assert scene.unsubscribed not in listed  # unsubscribed is not a delivery problem
 
 
+def test_the_suspect_threshold_is_the_bounce_policys_setting(ctx: Context) -> None:
+    scene = build_scene(ctx.engine)
+    policy = ctx.settings.policy.model_copy(update={"soft_editions_to_suspect": 2})
+    strict = Context(ctx.settings.model_copy(update={"policy": policy}), ctx.engine)
+    hyks = _section(bounce_report(strict), Region.HYKS)
+    # one edition of soft failures is not yet suspect when the policy asks for two
+    assert scene.suspect_streak not in {c.contact_id for c in hyks.suspect}
+    assert scene.suspect_soft not in {c.contact_id for c in hyks.suspect}
+
+
 def test_organisations_without_an_active_contact_per_region(ctx: Context) -> None:
     build_scene(ctx.engine)
     report = bounce_report(ctx)

@@ -321,17 +321,6 @@ def test_report_names_every_contract_field() -> None:
     )
 
 
-def test_fast_unsubscribe_tokens_equal_the_tokens_module() -> None:
-    from mailer.pipeline.send_loop import _Tokens
-    from mailer.tokens import make_unsubscribe_token
-
-    tokens = _Tokens(SECRET)
-    assert tokens.fast
-    for contact_id in [*range(200), 10**6, 2**31 - 1, 2**40]:
-        assert tokens(contact_id) == make_unsubscribe_token(SECRET, contact_id)
-        assert read_unsubscribe_token(SECRET, tokens(contact_id)) == contact_id
-
-
 def test_planned_rows_carry_uuid4_ids_and_an_aware_queued_at(ctx: Context) -> None:
     import uuid
 

@@ -20,6 +20,7 @@ from mailer.cli.common import (
     open_context,
     print_json,
 )
+from mailer.exports import neutralise
 from mailer.models import ContactStatus, Language, Region
 from mailer.pipeline.contacts import ContactListing, list_contacts
 from mailer.pipeline.roster import ImportReport, Problem, import_rosters
@@ -44,18 +45,12 @@ CSV_COLUMNS = (
 )
 # A spreadsheet runs a cell starting with = + - @ (or a tab / CR hiding one) as a formula:
 # OWASP "CSV Injection". Roster values come from outside, so such cells get an apostrophe.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def plain_row(table: Table, *cells: str) -> None:
     """Add a row of values from rosters or the register as plain text: a `[...]` in a name or
     an address is data, not rich markup."""
     table.add_row(*(escape(cell) for cell in cells))
-
-
-def safe_cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
 def _problem_table(title: str, problems: list[Problem]) -> Table:
@@ -168,7 +163,7 @@ def _write_csv(contacts: list[ContactListing]) -> None:
     writer.writerow(CSV_COLUMNS)
     for contact in contacts:
         data = contact.model_dump(mode="json")
-        writer.writerow([safe_cell(data[name]) for name in CSV_COLUMNS])
+        writer.writerow([neutralise(data[name]) for name in CSV_COLUMNS])
 
 
 @app.command("list")

@@ -127,6 +127,7 @@ def bounce_report(
         events_by_contact = _group_evidence(q.evidence_events(conn, region=key))
         delivered = q.delivered_at_by_contact(conn, region=key)
     watch = [r for r in rows if r["status"] != ContactStatus.UNSUBSCRIBED.value]
+    suspect_after = ctx.settings.policy.soft_editions_to_suspect
     sections = {r: _empty_section(r) for r in ([region] if region else list(Region))}
     for row in watch:
         cid = int(row["id"])
@@ -135,7 +136,7 @@ def bounce_report(
             default=None,
         )
         evidence = [e for e in events_by_contact.get(cid, []) if since is None or e[0] >= since]
-        verdict = _verdict(row, evidence, last_good)
+        verdict = _verdict(row, evidence, last_good, suspect_after)
         if verdict is None or row["region"] not in sections:
             continue
         changed = row["status_changed_at"]
@@ -186,13 +187,17 @@ def _verdict(
     row: RowMapping,
     evidence: list[tuple[datetime, Evidence, bool]],
     last_good: datetime | None,
+    suspect_after: int,
 ) -> Literal["stale", "suspect"] | None:
     if row["status"] == ContactStatus.STALE.value:
         return "stale"
     if row["status"] != ContactStatus.ACTIVE.value:
         return None
-    if row["soft_streak"] >= 1:
+    # The same threshold as the bounce policy's (settings.policy), so the two never disagree.
+    if row["soft_streak"] >= suspect_after:
         return "suspect"
+    if suspect_after > 1:
+        return None
     # Soft evidence that no later delivery has answered: the address may be failing.
     unresolved = [at for at, _, soft in evidence if soft and (last_good is None or at > last_good)]
     return "suspect" if unresolved else None

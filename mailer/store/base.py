@@ -73,6 +73,9 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # 64 MB page cache (default 2 MB): a million-row ledger's indexes outgrow the default and
+    # every claim then goes to disk (bench/send.py: 1M recipients 175 s -> 101 s).
+    cursor.execute("PRAGMA cache_size=-65536")
     cursor.close()
 
 

@@ -83,7 +83,11 @@ contact_history = sa.Table(
     metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column(
-        "contact_id", sa.Integer, sa.ForeignKey("contacts.id", ondelete="CASCADE"), nullable=False
+        "contact_id",
+        sa.Integer,
+        sa.ForeignKey("contacts.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,  # the policy and the reports read one contact's history per request
     ),
     sa.Column("at", UTCDateTime, nullable=False),
     sa.Column("kind", sa.String(32), nullable=False),

@@ -141,6 +141,10 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_contact_history")),
     )
+    with op.batch_alter_table("contact_history", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_contact_history_contact_id"), ["contact_id"], unique=False
+        )
     op.create_table(
         "contact_sources",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -261,6 +265,8 @@ def downgrade() -> None:
 
     op.drop_table("deliveries")
     op.drop_table("contact_sources")
+    with op.batch_alter_table("contact_history", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_contact_history_contact_id"))
     op.drop_table("contact_history")
     with op.batch_alter_table("send_batches", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_send_batches_edition"))
