@@ -14,6 +14,7 @@ __all__ = [
     "ContentError",
     "DeliveryOutcomeUnknownError",
     "EditionNotApprovedError",
+    "LocatedError",
     "MailerError",
     "PermanentProviderError",
     "ProviderAuthError",
@@ -60,8 +61,8 @@ class ContactNotFoundError(MailerError, LookupError):
         super().__init__(f"no contact with email {email!r}")
 
 
-class ContentError(MailerError, ValueError):
-    """Edition content is invalid: names the file, line and field."""
+class LocatedError(MailerError, ValueError):
+    """A coordinator-edited file is invalid: names the file, the line (when known) and the field."""
 
     def __init__(self, file: str, line: int | None, field: str, message: str) -> None:
         self.file = file
@@ -69,6 +70,10 @@ class ContentError(MailerError, ValueError):
         self.field = field
         where = f"{file}:{line}" if line is not None else file
         super().__init__(f"{where}: {field}: {message}")
+
+
+class ContentError(LocatedError):
+    """Edition content is invalid."""
 
 
 class TemplateError(MailerError, ValueError):
@@ -140,15 +145,8 @@ class WebhookSignatureError(WebhookError):
     """A webhook signature is missing, forged or too old (answered with 403)."""
 
 
-class ScheduleError(MailerError, ValueError):
-    """A schedule definition is invalid: names the file, line and field."""
-
-    def __init__(self, file: str, line: int | None, field: str, message: str) -> None:
-        self.file = file
-        self.line = line
-        self.field = field
-        where = f"{file}:{line}" if line is not None else file
-        super().__init__(f"{where}: {field}: {message}")
+class ScheduleError(LocatedError):
+    """A schedule definition is invalid."""
 
 
 class SchedulerLockedError(MailerError, RuntimeError):

@@ -14,11 +14,19 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from pydantic import SecretStr
 
 from mailer.config import Settings
-from mailer.webhook_signature import signed_headers
+from mailer.webhook_signature import generate_key_pair, signed_headers
 
-__all__ = ["WebService", "free_port", "mailer_env", "post_events", "run_mailer"]
+__all__ = [
+    "WebService",
+    "free_port",
+    "mailer_env",
+    "post_events",
+    "production_like",
+    "run_mailer",
+]
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,6 +35,24 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def production_like(settings: Settings, fake: Any, **update: Any) -> tuple[Settings, int, Any]:
+    """`settings` as production runs: SendGrid (the fake), a signed webhook and a public URL on a
+    free loopback port for `mailer serve`. Returns (settings, port, webhook signing key)."""
+    private_key, public_key = generate_key_pair()
+    port = free_port()
+    prod = settings.model_copy(
+        update={
+            "provider": "sendgrid",
+            "sendgrid_api_key": SecretStr(fake.api_key),
+            "sendgrid_host": fake.url,
+            "public_url": f"http://127.0.0.1:{port}",
+            "sendgrid_webhook_public_key": public_key,
+            **update,
+        }
+    )
+    return prod, port, private_key
 
 
 def mailer_env(settings: Settings, **extra: str) -> dict[str, str]:

@@ -24,9 +24,8 @@ from mailer.pipeline.reports import bounce_report, edition_report
 from mailer.pipeline.roster import import_rosters
 from mailer.store.contacts import contacts
 from mailer.store.events import events as events_table
-from mailer.webhook_signature import generate_key_pair
 from tests.fakes.sendgrid_server import FakeSendGrid
-from tests.services import WebService, free_port, mailer_env, post_events, run_mailer
+from tests.services import WebService, mailer_env, post_events, production_like, run_mailer
 
 ADMIN_PASSWORD = "e2e-admin-password"
 
@@ -37,17 +36,8 @@ pytestmark = pytest.mark.slow
 def e2e(
     settings: Settings, engine: Engine, fake_sendgrid: FakeSendGrid
 ) -> Iterator[tuple[Context, WebService, object]]:
-    private_key, public_key = generate_key_pair()
-    port = free_port()
-    prod = settings.model_copy(
-        update={
-            "provider": "sendgrid",
-            "sendgrid_api_key": SecretStr(fake_sendgrid.api_key),
-            "sendgrid_host": fake_sendgrid.url,
-            "public_url": f"http://127.0.0.1:{port}",
-            "sendgrid_webhook_public_key": public_key,
-            "admin_password": SecretStr(ADMIN_PASSWORD),
-        }
+    prod, port, private_key = production_like(
+        settings, fake_sendgrid, admin_password=SecretStr(ADMIN_PASSWORD)
     )
     web = WebService(mailer_env(prod), port=port).start()
     try:

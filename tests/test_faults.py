@@ -12,13 +12,11 @@ import sys
 import threading
 import time
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 import sqlalchemy as sa
-from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 
 from mailer.config import Settings
@@ -29,9 +27,8 @@ from mailer.pipeline.roster import import_rosters
 from mailer.store.contacts import contact_history, contacts
 from mailer.store.events import events as events_table
 from mailer.store.ledger import deliveries
-from mailer.webhook_signature import generate_key_pair
 from tests.fakes.sendgrid_server import FakeSendGrid
-from tests.services import ROOT, WebService, free_port, mailer_env, post_events, run_mailer
+from tests.services import ROOT, WebService, mailer_env, post_events, production_like, run_mailer
 
 pytestmark = pytest.mark.slow
 
@@ -97,20 +94,10 @@ class Poster:
 
 
 def test_killing_sender_and_web_service_loses_and_doubles_nothing(
-    settings: Settings, engine: Engine, fake_sendgrid: FakeSendGrid, tmp_path: Path
+    settings: Settings, engine: Engine, fake_sendgrid: FakeSendGrid
 ) -> None:
     rng = random.Random(SEED)
-    private_key, public_key = generate_key_pair()
-    port = free_port()
-    prod = settings.model_copy(
-        update={
-            "provider": "sendgrid",
-            "sendgrid_api_key": SecretStr(fake_sendgrid.api_key),
-            "sendgrid_host": fake_sendgrid.url,
-            "public_url": f"http://127.0.0.1:{port}",
-            "sendgrid_webhook_public_key": public_key,
-        }
-    )
+    prod, port, private_key = production_like(settings, fake_sendgrid)
     ctx = Context(prod, engine)
     month = newest_edition(prod.letters_dir)
     rosters = sorted(p for p in prod.recipients_dir.iterdir() if p.suffix in (".csv", ".xlsx"))
