@@ -10,7 +10,7 @@ import hashlib
 import re
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import jinja2
 from pydantic import BaseModel, Field
@@ -115,6 +115,13 @@ def _environment(settings: Settings) -> jinja2.Environment:
     return make_environment(jinja2.FileSystemLoader(settings.templates_dir / "letter"))
 
 
+def _view(ctx: Context, edition: Edition, variant: Variant, catalogue: Catalogue) -> dict[str, Any]:
+    """What one variant shows, with this installation's zone and sender address."""
+    return build_view(
+        edition, variant, catalogue, zone=ctx.zone, sender_address=ctx.settings.sender_address
+    )
+
+
 def _compile(
     ctx: Context, month: str, edition: Edition, catalogues: dict[Language, Catalogue]
 ) -> dict[Variant, CompiledVariant]:
@@ -122,15 +129,12 @@ def _compile(
     compiled: dict[Variant, CompiledVariant] = {}
     for variant in all_variants():
         catalogue = catalogues[variant.language]
-        view = build_view(
-            edition,
-            variant,
-            catalogue,
-            zone=ctx.zone,
-            sender_address=ctx.settings.sender_address,
-        )
         compiled[variant] = compile_variant(
-            env, edition=month, variant=variant, view=view, role_labels=role_labels(catalogue)
+            env,
+            edition=month,
+            variant=variant,
+            view=_view(ctx, edition, variant, catalogue),
+            role_labels=role_labels(catalogue),
         )
     return compiled
 
@@ -176,13 +180,7 @@ def check_edition(ctx: Context, month: str) -> CheckReport:
         env = _environment(ctx.settings)
         for variant in all_variants():
             catalogue = catalogues[variant.language]
-            view = build_view(
-                edition,
-                variant,
-                catalogue,
-                zone=ctx.zone,
-                sender_address=ctx.settings.sender_address,
-            )
+            view = _view(ctx, edition, variant, catalogue)
             where = {"region": variant.region.value, "language": variant.language.value}
             try:
                 compiled = compile_variant(

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection
 
 from mailer.errors import StorageError
 from mailer.models import ContactStatus
+from mailer.roster_merge import ROSTER_FIELDS
 from mailer.store.contacts import chunks, contact_sources, contacts, roster_imports
 
 __all__ = [
@@ -31,16 +32,8 @@ __all__ = [
     "write_sources",
 ]
 
-ROSTER_COLUMNS = (
-    "first_name",
-    "last_name",
-    "organisation",
-    "org_type",
-    "municipality",
-    "region",
-    "language",
-    "role",
-)
+# The register columns a roster sets: the core decides them, storage only writes them.
+ROSTER_COLUMNS = ROSTER_FIELDS
 
 
 def load_register(conn: Connection) -> list[tuple[Any, ...]]:
