@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -159,6 +160,32 @@ def test_an_unreachable_api_is_retried_then_transient() -> None:
     with pytest.raises(TransientProviderError, match="could not reach SendGrid"):
         provider.send_batch(batch())
     assert provider.requests_made == 3 and len(sleeps) == 2
+
+
+def test_debug_logging_shows_neither_the_api_key_nor_any_address(
+    fake_sendgrid: FakeSendGrid, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)  # an operator turning every logger up to DEBUG
+    sent = batch(3)
+    provider_for(fake_sendgrid).send_batch(sent)
+    assert len(fake_sendgrid.requests) == 1
+    text = caplog.text
+    assert fake_sendgrid.api_key not in text
+    for r in sent.recipients:
+        assert r.email not in text and r.unsubscribe_url not in text
+
+
+def test_non_ascii_values_arrive_as_written(fake_sendgrid: FakeSendGrid) -> None:
+    one = recipient(1).model_copy(
+        update={"first_name": "Åsa-Märta", "last_name": "Öhman", "organisation": "Närpes stad"}
+    )
+    sent = batch(1).model_copy(update={"recipients": (one,)})
+    provider_for(fake_sendgrid).send_batch(sent)
+    (request,) = fake_sendgrid.requests
+    assert request.body is not None
+    (pers,) = request.body["personalizations"]
+    assert pers["to"] == [{"email": one.email, "name": "Åsa-Märta Öhman"}]
+    assert pers["substitutions"]["%%t:organisation%%"] == "Närpes stad"
 
 
 def test_400_names_the_field_and_is_not_retried(fake_sendgrid: FakeSendGrid) -> None:

@@ -321,7 +321,7 @@ def test_report_names_every_contract_field() -> None:
     )
 
 
-def test_planned_rows_carry_uuid4_ids_and_an_aware_queued_at(ctx: Context) -> None:
+def test_planned_rows_carry_time_ordered_uuid7_ids_and_an_aware_queued_at(ctx: Context) -> None:
     import uuid
 
     add_contacts(ctx.engine, people(30))
@@ -331,7 +331,14 @@ def test_planned_rows_carry_uuid4_ids_and_an_aware_queued_at(ctx: Context) -> No
     assert len({r.delivery_id for r in rows}) == 30
     for row in rows:
         parsed = uuid.UUID(row.delivery_id)
-        assert (parsed.version, str(parsed)) == (4, row.delivery_id)
+        assert (parsed.version, parsed.variant, str(parsed)) == (
+            7,
+            uuid.RFC_4122,
+            row.delivery_id,
+        )
+        # RFC 9562 5.7: the first 48 bits are the Unix time in milliseconds
+        stamp_ms = parsed.int >> 80
+        assert before.timestamp() * 1000 - 1 <= stamp_ms <= ctx.now().timestamp() * 1000
         assert row.state == "queued" and row.attempts == 0
         assert before <= row.queued_at <= ctx.now()
         assert row.queued_at.utcoffset() is not None

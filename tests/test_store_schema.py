@@ -56,3 +56,55 @@ def test_aware_utc_now_is_used_for_defaults() -> None:
     from mailer.store.base import utcnow
 
     assert utcnow().tzinfo is UTC
+
+
+def test_the_ledger_index_migration_goes_down_and_up_with_rows_in_place(engine: Engine) -> None:
+    from alembic import command
+
+    from mailer.store import ledger
+    from mailer.store.base import _alembic_config
+    from tests.test_send_support import add_contacts, people
+
+    ids = add_contacts(engine, people(3))
+    now = datetime(2026, 11, 3, 8, 0, tzinfo=UTC)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.insert(ledger.deliveries),
+            [
+                {
+                    "delivery_id": f"00000000-0000-7000-8000-00000000000{i}",
+                    "edition": "2026-11",
+                    "contact_id": cid,
+                    "email": f"p{i}@koulu.example",
+                    "region": "hyks",
+                    "language": "fi",
+                    "state": "queued",
+                    "queued_at": now,
+                }
+                for i, cid in enumerate(ids)
+            ],
+        )
+
+    def index_names() -> set[str]:
+        return {str(ix["name"]) for ix in sa.inspect(engine).get_indexes("deliveries")}
+
+    try:
+        command.downgrade(_alembic_config(engine), "0001")
+        assert {"ix_deliveries_state", "ix_deliveries_edition_state"} <= index_names()
+        assert "ix_deliveries_queued" not in index_names()
+    finally:
+        migrate(engine)
+    assert {"ix_deliveries_queued", "ix_deliveries_sending"} <= index_names()
+    assert "ix_deliveries_state" not in index_names()
+    with engine.begin() as conn:
+        claimed = ledger.claim_batch(
+            conn,
+            batch_id="5f0c3c1e-2b7a-4f4e-9d6a-000000000001",
+            edition="2026-11",
+            region="hyks",
+            language="fi",
+            limit=10,
+            worker="test",
+            now=now,
+        )
+    assert claimed == 3

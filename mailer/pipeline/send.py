@@ -94,13 +94,21 @@ def _alive(claimed_by: str | None, sending_at: datetime | None, now: datetime, m
 
 
 def _delivery_ids(n: int) -> Iterator[str]:
-    """n random version-4 UUID strings (RFC 9562 section 5.4) from one read of the OS random
-    source: uuid.uuid4() reads it once per id, which shows at a million ids."""
-    pool = os.urandom(16 * n).hex()
-    for at in range(0, 32 * n, 32):
-        h = pool[at : at + 32]
-        # version nibble 4; variant bits 10xx
-        yield f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
+    """n version-7 UUID strings (RFC 9562 section 5.7): the current Unix time in milliseconds,
+    then 74 random bits, all from one read of the OS random source.
+
+    Time-ordered on purpose: the ledger's unique index on delivery_id then grows at its right
+    edge, as the rowid does, instead of taking each new id at a random place in a B-tree of a
+    million entries (at a million recipients random v4 ids made planning take half again as
+    long, most of it rewriting index pages). The ids stay unguessable (74 random bits) and
+    nothing reads meaning into them."""
+    stamp = f"{time.time_ns() // 1_000_000:012x}"
+    head = f"{stamp[:8]}-{stamp[8:]}-7"
+    pool = os.urandom(10 * n).hex()  # 20 hex digits per id; 19 are used
+    for at in range(0, 20 * n, 20):
+        h = pool[at : at + 20]
+        # version nibble 7 (in `head`); variant bits 10xx
+        yield f"{head}{h[:3]}-{'89ab'[int(h[3], 16) & 3]}{h[4:7]}-{h[7:19]}"
 
 
 # --- planning ------------------------------------------------------------------------------------

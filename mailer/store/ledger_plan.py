@@ -84,7 +84,7 @@ def insert_planned(
     if not rows:
         return
     dialect = conn.dialect
-    processor = deliveries.c.queued_at.type.bind_processor(dialect)
+    processor = deliveries.c.queued_at.type.dialect_impl(dialect).bind_processor(dialect)
     stamp = processor(queued_at) if processor else queued_at
     mark = "?" if dialect.paramstyle == "qmark" else "%s"
     columns = ", ".join(PLANNED_COLUMNS)
