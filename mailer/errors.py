@@ -113,7 +113,22 @@ class ProviderError(MailerError, RuntimeError):
 
 
 class PermanentProviderError(ProviderError):
-    """Never retried: the request itself is wrong (400, 413)."""
+    """Never retried: the request itself is wrong (400, 413).
+
+    `refused` holds the delivery ids of the recipients the provider named as the cause (e.g.
+    SendGrid's `personalizations.3.to.0.email`), when every error named one: a refused request
+    sent nothing, so the batch's other recipients may go out in another request."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        body: str | None = None,
+        refused: tuple[str, ...] = (),
+    ) -> None:
+        super().__init__(message, status=status, body=body)
+        self.refused = refused
 
 
 class ProviderAuthError(PermanentProviderError):

@@ -196,7 +196,16 @@ def test_400_names_the_field_and_is_not_retried(fake_sendgrid: FakeSendGrid) -> 
     with pytest.raises(PermanentProviderError, match=r"personalizations\.1\.to\.0\.email") as err:
         provider_for(fake_sendgrid).send_batch(bad)
     assert err.value.status == 400
+    assert err.value.refused == (bad.recipients[1].delivery_id,)  # only the one it named
     assert len(fake_sendgrid.attempts) == 1
+
+
+def test_a_400_about_the_shared_part_blames_no_recipient(fake_sendgrid: FakeSendGrid) -> None:
+    sent = batch(2)
+    sent = sent.model_copy(update={"compiled": sent.compiled.model_copy(update={"text": ""})})
+    with pytest.raises(PermanentProviderError, match=r"content") as err:
+        provider_for(fake_sendgrid).send_batch(sent)
+    assert err.value.refused == ()
 
 
 @pytest.mark.parametrize(("status", "use_restricted"), [(401, False), (403, True)])

@@ -27,6 +27,7 @@ from tests.fakes.sendgrid_server import FakeSendGrid
 from tests.test_send_support import (
     MONTH,
     NOW,
+    VARIANTS,
     add_contacts,
     compiled_edition,
     people,
@@ -199,21 +200,51 @@ def test_exactly_once_under_injected_faults(ctx: Context) -> None:
     assert set(sent.values()) == {1}
 
 
-def test_a_400_fails_its_batch_with_the_field_error_and_the_rest_goes_out(
+def test_a_400_naming_a_recipient_fails_only_that_recipient_and_the_rest_goes_out(
     ctx: Context, fake_sendgrid: FakeSendGrid
 ) -> None:
-    add_contacts(ctx.engine, [*people(20), person(200, email="not-an-address")])
+    # two bad addresses in the same variant: the fake names one per answer, so two rounds
+    bad = [person(200, email="not-an-address"), person(210, email="also-not-an-address")]
+    add_contacts(ctx.engine, [*people(20), *bad])
     sg_ctx, provider = sendgrid(ctx, fake_sendgrid)
     report = deliver(sg_ctx, MONTH, compiled_edition(), provider)
-    bad_variant = person(200)["region"], person(200)["language"]
-    in_bad_batch = sum(1 for r in ledger_rows(ctx) if (r.region, r.language) == bad_variant)
-    assert report.failed == in_bad_batch
-    assert report.accepted == 21 - in_bad_batch
-    assert len(report.errors) == 1
-    assert re.search(r"personalizations\.\d+\.to\.0\.email: .*not-an-address", report.errors[0])
-    failed = [r for r in ledger_rows(ctx) if r.state == "failed"]
-    assert len(failed) == in_bad_batch
+    assert (report.accepted, report.failed, report.queued, report.ambiguous) == (20, 2, 0, 0)
+    assert len(report.errors) == 2
+    for address in ("not-an-address", "also-not-an-address"):
+        assert any(
+            re.search(rf"personalizations\.\d+\.to\.0\.email: .*{address}", e)
+            for e in report.errors
+        )
+    rows = ledger_rows(ctx)
+    failed = [r for r in rows if r.state == "failed"]
+    assert sorted(r.email for r in failed) == ["also-not-an-address", "not-an-address"]
     assert all(re.search(r"to\.0\.email", r.last_error or "") for r in failed)
+    # the refused requests sent nothing; everyone else got exactly one letter
+    sent = accepted_delivery_ids(fake_sendgrid)
+    assert set(sent) == {r.delivery_id for r in rows if r.state == "accepted"}
+    assert set(sent.values()) == {1}
+    # a re-run tries the two again (they fail again) and sends nobody twice
+    again = deliver(sg_ctx, MONTH, compiled_edition(), provider)
+    assert (again.accepted, again.failed, again.already_accepted) == (0, 2, 20)
+    assert set(accepted_delivery_ids(fake_sendgrid).values()) == {1}
+
+
+def test_a_400_about_the_shared_content_fails_the_whole_batch(
+    ctx: Context, fake_sendgrid: FakeSendGrid
+) -> None:
+    add_contacts(ctx.engine, people(20))
+    sg_ctx, provider = sendgrid(ctx, fake_sendgrid)
+    broken = compiled_edition()
+    first = VARIANTS[0]
+    broken[first] = broken[first].model_copy(update={"text": ""})  # SendGrid: content.0.value
+    report = deliver(sg_ctx, MONTH, broken, provider)
+    key = (first.region.value, first.language.value)
+    in_first = sum(1 for r in ledger_rows(ctx) if (r.region, r.language) == key)
+    assert in_first > 0
+    assert (report.failed, report.accepted) == (in_first, 20 - in_first)
+    (error,) = report.errors
+    assert "content" in error and "personalizations" not in error
+    assert accepted_delivery_ids(fake_sendgrid).total() == 20 - in_first
 
 
 def test_a_401_stops_the_send_and_leaves_everything_queued(

@@ -108,6 +108,7 @@ class VariantSender:
         self.counts, self.worker, self.tick = counts, worker, tick
         self.people = RecipientFactory(ctx)
         self.transient_in_a_row = 0
+        self.requeued = False  # rows went back to the queue after the last claim found none
 
     def run(self) -> bool:
         """Send every queued row of the variant; False = the provider is down, stop the run."""
@@ -122,6 +123,9 @@ class VariantSender:
                         if not self._settle(claimed, future):
                             return False
                     if nxt is None:
+                        if self.requeued:  # a refused request gave rows back: claim again
+                            self.requeued = False
+                            continue
                         return True
                     batch = Batch(
                         batch_id=nxt.batch_id, compiled=self.compiled, recipients=nxt.recipients
@@ -188,8 +192,10 @@ class VariantSender:
             self._finish_all(claimed.batch_id, "queued", str(err))
             raise
         except PermanentProviderError as err:
-            self.counts.failed += self._finish_all(claimed.batch_id, "failed", str(err))
             self.counts.errors.append(f"{where}: {err}")
+            if self._isolate(claimed, err):
+                return True
+            self.counts.failed += self._finish_all(claimed.batch_id, "failed", str(err))
         except DeliveryOutcomeUnknownError as err:  # rows stay `sending`: ambiguous
             with self.ctx.engine.begin() as conn:
                 ledger.release_batch(conn, claimed.batch_id, str(err))
@@ -208,6 +214,36 @@ class VariantSender:
             self.transient_in_a_row = 0
             self._record(claimed.batch_id, outcomes)
         self.tick(claimed.size)
+        return True
+
+    def _isolate(self, claimed: _Claimed, err: PermanentProviderError) -> bool:
+        """A request refused because of some of its recipients (the provider named them): those
+        fail with the provider's error, the others go back to the queue for another request
+        (a refused request sent nothing, so this cannot send anyone twice). Each round fails at
+        least one recipient, so a batch with several bad addresses still ends."""
+        mine = {r.delivery_id for r in claimed.recipients}
+        if not err.refused or not set(err.refused) <= mine:
+            return False
+        now = self.ctx.now()
+        with self.ctx.engine.begin() as conn:
+            ledger.finish_rows(
+                conn,
+                claimed.batch_id,
+                [
+                    {"delivery_id": d, "state": "failed", "error": str(err), "at": now}
+                    for d in err.refused
+                ],
+            )
+            ledger.finish_batch(
+                conn,
+                claimed.batch_id,
+                state="queued",
+                now=now,
+                error="re-queued: another recipient of its request was refused",
+            )
+        self.counts.failed += len(err.refused)
+        self.requeued = True
+        self.tick(len(err.refused))  # the re-queued ones tick when their next request settles
         return True
 
     def _record(self, batch_id: str, outcomes: list[SendOutcome]) -> None:

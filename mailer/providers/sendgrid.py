@@ -20,6 +20,7 @@ from __future__ import annotations
 import http.client
 import json
 import logging
+import re
 import threading
 import time
 import urllib.error
@@ -135,6 +136,30 @@ def _field_errors(body: bytes | str | None) -> str:
         message = err.get("message") or "?"
         parts.append(f"{field}: {message}" if field else str(message))
     return "; ".join(parts) or text[:500]
+
+
+_PERSONALIZATION_FIELD = re.compile(r"personalizations\.(\d+)\.")
+
+
+def _named_personalizations(body: str | None, count: int) -> set[int]:
+    """Indexes of the personalizations a 400 blames, if *every* error blames one of the `count`
+    personalizations (a field like `personalizations.3.to.0.email`); else nothing: an error in
+    the shared part of the request (subject, content, ...) is every recipient's problem."""
+    try:
+        errors = json.loads(body or "").get("errors") or []
+    except (ValueError, AttributeError):
+        return set()
+    named: set[int] = set()
+    for err in errors:
+        found = (
+            _PERSONALIZATION_FIELD.match(str(err.get("field") or ""))
+            if isinstance(err, dict)
+            else None
+        )
+        if found is None or int(found.group(1)) >= count:
+            return set()
+        named.add(int(found.group(1)))
+    return named
 
 
 def _classify(err: http_errors.HTTPError) -> Exception:
@@ -288,7 +313,24 @@ class SendGridProvider:
     # --- Provider protocol ----------------------------------------------------------------------
 
     def send_batch(self, batch: Batch) -> list[SendOutcome]:
-        message_id = self.post(self.batch_body(batch))
+        try:
+            message_id = self.post(self.batch_body(batch))
+        except ProviderAuthError:
+            raise
+        except PermanentProviderError as err:
+            named = (
+                _named_personalizations(err.body, len(batch.recipients))
+                if err.status == 400
+                else set()
+            )
+            if not named:
+                raise
+            raise PermanentProviderError(
+                str(err),
+                status=err.status,
+                body=err.body,
+                refused=tuple(batch.recipients[i].delivery_id for i in sorted(named)),
+            ) from err
         return [
             SendOutcome(delivery_id=r.delivery_id, accepted=True, message_id=message_id)
             for r in batch.recipients
