@@ -263,3 +263,34 @@ def test_batch_substitutions_equal_the_render_contract(
             update={"first_name": first, "last_name": last, "organisation": org, "role": Role(role)}
         )
         assert subs(person) == substitutions(compiled, person)
+
+
+@pytest.mark.parametrize(
+    ("fields", "blamed"),
+    [
+        (["personalizations.3.to.0.email"], {3}),
+        (["personalizations.0.to.0.email", "personalizations.7.headers"], {0, 7}),
+        (["personalizations.2"], {2}),
+        # one error outside the personalizations: the request as a whole is wrong
+        (["personalizations.1.to.0.email", "content.0.value"], set()),
+        (["subject"], set()),
+        ([None], set()),
+        # an index the batch does not have is not believed
+        (["personalizations.10.to.0.email"], set()),
+    ],
+)
+def test_which_recipients_a_400_blames(fields: list[str | None], blamed: set[int]) -> None:
+    import json
+
+    from mailer.providers.sendgrid import _named_personalizations
+
+    body = json.dumps({"errors": [{"message": "bad", "field": f} for f in fields]})
+    assert _named_personalizations(body, 10) == blamed
+
+
+def test_a_400_body_that_is_not_sendgrids_error_shape_blames_no_one() -> None:
+    from mailer.providers.sendgrid import _named_personalizations
+
+    assert _named_personalizations("<html>Bad Request</html>", 10) == set()
+    assert _named_personalizations('["personalizations.1"]', 10) == set()
+    assert _named_personalizations(None, 10) == set()

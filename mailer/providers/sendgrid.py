@@ -9,10 +9,11 @@ Bodies are plain dicts: building 1000 personalizations with the helper classes c
 whole HTTP round trip.
 
 Errors (https://www.twilio.com/docs/sendgrid/api-reference/how-to-use-the-sendgrid-v3-api/errors):
-400/413 and other 4xx are permanent; 401/403 stop the send (ProviderAuthError); 429 waits until
-X-RateLimit-Reset; 5xx and failures to deliver the request are retried with exponential backoff
-and jitter, bounded in attempts and time. A request that went out but got no answer is never
-retried (DeliveryOutcomeUnknownError): it may have been accepted.
+400/413 and other 4xx are permanent (a 400 whose every error names a personalization says which
+recipients were refused, so the caller can send the others); 401/403 stop the send
+(ProviderAuthError); 429 waits until X-RateLimit-Reset; 5xx and failures to deliver the request
+are retried with exponential backoff and jitter, bounded in attempts and time. A request that went
+out but got no answer is never retried (DeliveryOutcomeUnknownError): it may have been accepted.
 """
 
 from __future__ import annotations
@@ -138,7 +139,7 @@ def _field_errors(body: bytes | str | None) -> str:
     return "; ".join(parts) or text[:500]
 
 
-_PERSONALIZATION_FIELD = re.compile(r"personalizations\.(\d+)\.")
+_PERSONALIZATION_FIELD = re.compile(r"personalizations\.(\d+)(?:\.|$)")
 
 
 def _named_personalizations(body: str | None, count: int) -> set[int]:
