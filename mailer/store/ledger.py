@@ -81,37 +81,24 @@ deliveries = sa.Table(
 # Partial indexes (SQLite and PostgreSQL both have them): a row sits in each only while it is
 # in that state, so a row's trip queued -> sending -> accepted moves it through two small
 # indexes instead of re-sorting full-table ones on every state change. At a million rows that
-# halved the cost of claiming and finishing batches. Queries that should use one must repeat
-# its condition literally (IS_QUEUED, IS_SENDING): a bound parameter cannot prove it.
+# cut the time of claiming and finishing batches by a third. Queries that should use one must
+# repeat its condition literally (IS_QUEUED, IS_SENDING): a bound parameter cannot prove it.
 IS_QUEUED = deliveries.c.state == sa.literal_column("'queued'")
 IS_SENDING = deliveries.c.state == sa.literal_column("'sending'")
-# The claim walks this in order: one variant's queued rows, lowest id first.
-sa.Index(
-    "ix_deliveries_queued",
-    deliveries.c.edition,
-    deliveries.c.region,
-    deliveries.c.language,
-    deliveries.c.id,
-    sqlite_where=IS_QUEUED,
-    postgresql_where=IS_QUEUED,
-)
-# Batches still on the wire (or left there by a crash): the ambiguity rule's starting point.
-sa.Index(
-    "ix_deliveries_sending",
-    deliveries.c.edition,
-    deliveries.c.batch_id,
-    sqlite_where=IS_SENDING,
-    postgresql_where=IS_SENDING,
-)
-# A batch's rows; rows never claimed have no batch and need no entry.
-sa.Index(
-    "ix_deliveries_batch_id",
-    deliveries.c.batch_id,
-    sqlite_where=deliveries.c.batch_id.is_not(None),
-    postgresql_where=deliveries.c.batch_id.is_not(None),
-)
+
+
+def _partial_index(name: str, where: Any, *columns: sa.Column[Any]) -> sa.Index:
+    return sa.Index(name, *columns, sqlite_where=where, postgresql_where=where)
+
 
 _d = deliveries.c
+# The claim walks this in order: one variant's queued rows, lowest id first.
+_partial_index("ix_deliveries_queued", IS_QUEUED, _d.edition, _d.region, _d.language, _d.id)
+# Batches still on the wire (or left there by a crash): the ambiguity rule's starting point.
+_partial_index("ix_deliveries_sending", IS_SENDING, _d.edition, _d.batch_id)
+# A batch's rows; rows never claimed have no batch and need no entry.
+_partial_index("ix_deliveries_batch_id", _d.batch_id.is_not(None), _d.batch_id)
+
 _c = contacts.c
 _b = send_batches.c
 
