@@ -136,7 +136,7 @@ def main() -> None:
         "--sqlite-cache-mb",
         type=int,
         default=0,
-        help="PRAGMA cache_size for SQLite connections (0: the 64 MB that mailer/store/base.py sets)",
+        help="PRAGMA cache_size for SQLite connections (0: the 64 MB set in mailer/store/base.py)",
     )
     args = parser.parse_args()
     n = args.recipients or (1_000_000 if args.million else 100_000)
