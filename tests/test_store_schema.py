@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -108,3 +109,46 @@ def test_the_ledger_index_migration_goes_down_and_up_with_rows_in_place(engine: 
             now=now,
         )
     assert claimed == 3
+
+
+def _plan_of(conn: sa.Connection, query: sa.Select[Any]) -> str:
+    """The plan the backend uses for `query` with bound parameters, as the code runs it. On
+    PostgreSQL the generic plan of a prepared statement (psycopg prepares a statement once it has
+    run five times, and the server may then stop looking at the values)."""
+    if conn.dialect.name == "sqlite":
+        compiled = query.compile(conn)
+        params = tuple(compiled.params[name] for name in compiled.positiontup or ())
+        rows = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled.string}", params)
+        return " ".join(str(row[-1]) for row in rows)
+    dollar = query.compile(dialect=type(conn.dialect)(paramstyle="numeric_dollar"))
+    values = ", ".join(
+        f"'{v}'" if isinstance(v, str) else str(v)  # test constants only
+        for v in (dollar.params[name] for name in dollar.positiontup or ())
+    )
+    conn.exec_driver_sql("SET enable_seqscan = off")  # tiny tables: make indexes the only way
+    conn.exec_driver_sql("SET plan_cache_mode = force_generic_plan")
+    conn.exec_driver_sql(f"PREPARE hot AS {dollar.string}")
+    try:
+        rows = conn.exec_driver_sql(f"EXPLAIN EXECUTE hot({values})")
+        return " ".join(str(row[0]) for row in rows)
+    finally:
+        conn.exec_driver_sql("DEALLOCATE hot")
+
+
+def test_the_ledger_hot_queries_walk_the_partial_indexes(engine: Engine) -> None:
+    """A partial index is used only when the query itself proves its condition; a bound
+    `state = $1` cannot in PostgreSQL's generic plan, and the claim would scan the edition."""
+    from mailer.store import ledger
+
+    d = ledger.deliveries.c
+    queries = {
+        "ix_deliveries_queued": ledger.next_queued("2026-11", "hyks", "fi", 1000),
+        "ix_deliveries_sending": sa.select(d.batch_id).where(
+            d.edition == "2026-11", ledger.IS_SENDING
+        ),
+        "ix_deliveries_batch_id": sa.select(d.id).where(d.batch_id == "b", d.state == "sending"),
+    }
+    with engine.connect() as conn:
+        for index, query in queries.items():
+            plan = _plan_of(conn, query)
+            assert f"{index} " in f"{plan} ", (index, plan)

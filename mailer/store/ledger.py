@@ -29,6 +29,7 @@ __all__ = [
     "evidence_for_batches",
     "finish_batch",
     "finish_rows",
+    "next_queued",
     "release_batch",
     "send_batches",
     "sending_batches",
@@ -81,8 +82,9 @@ deliveries = sa.Table(
 # Partial indexes (SQLite and PostgreSQL both have them): a row sits in each only while it is
 # in that state, so a row's trip queued -> sending -> accepted moves it through two small
 # indexes instead of re-sorting full-table ones on every state change. At a million rows that
-# cut the time of claiming and finishing batches by a third. Queries that should use one must
-# repeat its condition literally (IS_QUEUED, IS_SENDING): a bound parameter cannot prove it.
+# cut the time of claiming and finishing batches by a third. Queries that should use one repeat
+# its condition literally (IS_QUEUED, IS_SENDING): a bound `state = $1` cannot prove it in the
+# generic plan PostgreSQL may settle on for a statement psycopg has prepared.
 IS_QUEUED = deliveries.c.state == sa.literal_column("'queued'")
 IS_SENDING = deliveries.c.state == sa.literal_column("'sending'")
 
@@ -125,6 +127,24 @@ def state_counts(
 # --- claiming and finishing batches ------------------------------------------------------------
 
 
+def next_queued(edition: str, region: str, language: str, limit: int) -> sa.Select[tuple[int]]:
+    """The ids of the next `limit` queued rows of one variant whose contact may still be mailed,
+    lowest first: a walk along ix_deliveries_queued (the claim's hot query)."""
+    return (
+        sa.select(_d.id)
+        .join(contacts, _c.id == _d.contact_id)
+        .where(
+            _d.edition == edition,
+            IS_QUEUED,
+            _d.region == region,
+            _d.language == language,
+            _c.status == "active",
+        )
+        .order_by(_d.id)
+        .limit(limit)
+    )
+
+
 def claim_batch(
     conn: Connection,
     *,
@@ -156,19 +176,7 @@ def claim_batch(
             sending_at=now,
         )
     )
-    pick = (
-        sa.select(_d.id)
-        .join(contacts, _c.id == _d.contact_id)
-        .where(
-            _d.edition == edition,
-            IS_QUEUED,
-            _d.region == region,
-            _d.language == language,
-            _c.status == "active",
-        )
-        .order_by(_d.id)
-        .limit(limit)
-    )
+    pick = next_queued(edition, region, language, limit)
     target: Any = pick.scalar_subquery()
     if conn.dialect.name == "postgresql":
         # Lock first, then update the locked ids: PostgreSQL may re-run a LIMIT subquery inside
