@@ -19,13 +19,13 @@ from pathlib import Path
 
 import jinja2
 
-from mailer.catalogue import parse_catalogue, role_labels
 from mailer.config import Settings
-from mailer.letter import all_variants, build_view
-from mailer.models import Recipient, Role
+from mailer.core.edition.catalogue import parse_catalogue, role_labels
+from mailer.core.edition.letter import all_variants, build_view
+from mailer.core.edition.render import make_environment, personalise, render_letter, substitutions
+from mailer.core.models import Recipient, Role
 from mailer.pipeline import Context
-from mailer.pipeline.editions import compile_edition, load_edition
-from mailer.render import make_environment, personalise, render_letter, substitutions
+from mailer.pipeline.editions.check import compile_edition, load_edition
 
 ROOT = Path(__file__).resolve().parent.parent
 MONTH = "2026-11"

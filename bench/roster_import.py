@@ -32,10 +32,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from mailer.config import Settings  # noqa: E402
+from mailer.core.regions import municipalities  # noqa: E402
+from mailer.core.roster.rows import parse_roster  # noqa: E402
 from mailer.pipeline import Context  # noqa: E402
 from mailer.pipeline.roster import import_rosters  # noqa: E402
-from mailer.regions import municipalities  # noqa: E402
-from mailer.roster import parse_roster  # noqa: E402
 from mailer.store.base import create_db_engine, migrate, utcnow  # noqa: E402
 from mailer.store.contacts import contact_sources, contacts  # noqa: E402
 

@@ -25,14 +25,14 @@ from pydantic import SecretStr  # noqa: E402
 from sendgrid.helpers.mail import CustomArg, Header, Mail, To  # noqa: E402
 
 from mailer.config import Settings  # noqa: E402
-from mailer.models import CompiledVariant, Language, Region, Variant  # noqa: E402
+from mailer.core.edition.render import personalise  # noqa: E402
+from mailer.core.models import CompiledVariant, Language, Region, Variant  # noqa: E402
 from mailer.pipeline import Context  # noqa: E402
-from mailer.pipeline.send import deliver  # noqa: E402
-from mailer.pipeline.send_loop import RecipientFactory  # noqa: E402
+from mailer.pipeline.send.deliver import deliver  # noqa: E402
+from mailer.pipeline.send.loop import RecipientFactory  # noqa: E402
 from mailer.providers.base import unsubscribe_headers  # noqa: E402
 from mailer.providers.outbox import OutboxProvider  # noqa: E402
-from mailer.providers.sendgrid import SendGridProvider  # noqa: E402
-from mailer.render import personalise  # noqa: E402
+from mailer.providers.sendgrid.send import SendGridProvider  # noqa: E402
 from mailer.store import ledger  # noqa: E402
 from mailer.store.base import create_db_engine  # noqa: E402
 from mailer.store.contacts import contacts  # noqa: E402
@@ -59,7 +59,7 @@ def populate(engine: sa.Engine, n: int) -> None:
 def real_edition(settings: Settings) -> dict[Variant, CompiledVariant]:
     """The repository's real letter (realistic sizes); hand-built variants if it cannot compile."""
     try:
-        from mailer.pipeline.editions import compile_edition
+        from mailer.pipeline.editions.check import compile_edition
 
         return compile_edition(Context(settings), MONTH)
     except Exception as err:  # a bench falls back and says so

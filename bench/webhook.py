@@ -37,14 +37,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from mailer.config import Settings  # noqa: E402
-from mailer.event_parse import parse_events  # noqa: E402
 from mailer.pipeline import Context  # noqa: E402
 from mailer.pipeline.events import POLICY_TYPES, apply_policy, ingest_events, thresholds_from  # noqa: E402
+from mailer.providers.sendgrid.events import parse_events  # noqa: E402
+from mailer.providers.sendgrid.signature import generate_key_pair, signed_headers  # noqa: E402
 from mailer.store.base import create_db_engine  # noqa: E402
 from mailer.store.contacts import contacts  # noqa: E402
 from mailer.store.events import events  # noqa: E402
 from mailer.store.ledger import deliveries  # noqa: E402
-from mailer.webhook_signature import generate_key_pair, signed_headers  # noqa: E402
 
 EDITIONS = ["2026-03", "2026-04", "2026-05", "2026-06"]
 BASE = datetime(2026, 3, 5, 7, 0, tzinfo=UTC)

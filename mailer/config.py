@@ -18,7 +18,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from mailer.errors import ConfigError
+from mailer.core.errors import ConfigError
 
 __all__ = ["BouncePolicySettings", "Settings", "load_settings"]
 

@@ -17,7 +17,7 @@ import httpx
 from pydantic import SecretStr
 
 from mailer.config import Settings
-from mailer.webhook_signature import generate_key_pair, signed_headers
+from mailer.providers.sendgrid.signature import generate_key_pair, signed_headers
 
 __all__ = [
     "WebService",

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from mailer.errors import ConfigError
-from mailer.models import ContactStatus
+from mailer.core.errors import ConfigError
+from mailer.core.models import ContactStatus
 from mailer.pipeline import Context
 from mailer.store.contacts import change_status
 from mailer.web.admin import PAGE_SIZE

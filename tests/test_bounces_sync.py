@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from mailer.cli import app as cli_app
 from mailer.config import Settings
-from mailer.errors import ProviderAuthError
+from mailer.core.errors import ProviderAuthError
 from mailer.pipeline import Context
 from mailer.pipeline.events import sync_suppressions
 from mailer.store.contacts import contacts

@@ -14,8 +14,8 @@ import pytest
 import uvicorn
 from pydantic import SecretStr
 
+from mailer.core.tokens import make_unsubscribe_token
 from mailer.pipeline import Context
-from mailer.tokens import make_unsubscribe_token
 from mailer.web.app import create_app
 from tests.reports_data import add_contact, build_scene, history_rows, status_of
 

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from mailer.cli import app
-from mailer.models import ContactStatus
+from mailer.core.models import ContactStatus
 from mailer.store import contacts as store
 from mailer.store.base import create_db_engine, utcnow
 

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from mailer.cli import app
 from mailer.pipeline import Context
-from mailer.pipeline.editions import approve_edition
+from mailer.pipeline.editions.check import approve_edition
 from mailer.store import ledger
 from tests.fakes.sendgrid_server import FakeSendGrid
 from tests.test_send_support import add_contacts, people, person

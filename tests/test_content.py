@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from mailer.content import Edition, parse_edition, validate_edition
-from mailer.errors import ContentError
-from mailer.models import Language, Region
+from mailer.core.edition.content import Edition, parse_edition, validate_edition
+from mailer.core.errors import ContentError
+from mailer.core.models import Language, Region
 
 ROOT = Path(__file__).resolve().parent.parent
 LETTERS = Path(__file__).resolve().parent / "fixtures" / "letters"

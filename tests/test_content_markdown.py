@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mailer.markup import link_targets, markdown_to_html, markdown_to_text
+from mailer.core.edition.markup import link_targets, markdown_to_html, markdown_to_text
 
 
 @pytest.mark.parametrize(

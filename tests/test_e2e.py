@@ -17,9 +17,9 @@ from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 
 from mailer.config import Settings
-from mailer.demo import newest_edition
+from mailer.demo.run import newest_edition
 from mailer.pipeline import Context
-from mailer.pipeline.editions import approve_edition
+from mailer.pipeline.editions.check import approve_edition
 from mailer.pipeline.reports import bounce_report, edition_report
 from mailer.pipeline.roster import import_rosters
 from mailer.store.contacts import contacts

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from mailer.errors import ContentError, EditionNotApprovedError
+from mailer.core.errors import ContentError, EditionNotApprovedError
 from mailer.pipeline import Context
-from mailer.pipeline.editions import (
+from mailer.pipeline.editions.check import (
     approval_status,
     approve_edition,
     content_hash,

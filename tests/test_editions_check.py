@@ -9,7 +9,7 @@ import pytest
 
 from mailer.config import Settings
 from mailer.pipeline import Context
-from mailer.pipeline.editions import check_edition
+from mailer.pipeline.editions.check import check_edition
 
 ROOT = Path(__file__).resolve().parent.parent
 LETTERS = Path(__file__).resolve().parent / "fixtures" / "letters"

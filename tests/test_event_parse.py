@@ -7,9 +7,14 @@ from datetime import UTC, datetime
 
 import pytest
 
-from mailer.errors import WebhookError
-from mailer.event_parse import normalise_event, parse_body, parse_events, synthetic_event_id
-from mailer.models import EventType
+from mailer.core.errors import WebhookError
+from mailer.core.models import EventType
+from mailer.providers.sendgrid.events import (
+    normalise_event,
+    parse_body,
+    parse_events,
+    synthetic_event_id,
+)
 
 RECEIVED = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
 TS = 1_781_000_000

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from mailer.exports import BOUNCE_COLUMNS, bounce_report_csv, csv_text, neutralise
-from mailer.models import Region
+from mailer.core.models import Region
+from mailer.core.reports.csv_export import BOUNCE_COLUMNS, bounce_report_csv, csv_text, neutralise
 from mailer.pipeline.reports import BounceReport, ContactEntry, Evidence, RegionBounces
 
 

@@ -20,9 +20,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from mailer.config import Settings
-from mailer.demo import newest_edition
+from mailer.demo.run import newest_edition
 from mailer.pipeline import Context
-from mailer.pipeline.editions import approve_edition
+from mailer.pipeline.editions.check import approve_edition
 from mailer.pipeline.roster import import_rosters
 from mailer.store.contacts import contact_history, contacts
 from mailer.store.events import events as events_table

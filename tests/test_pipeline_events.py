@@ -11,11 +11,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from mailer.config import Settings
-from mailer.errors import WebhookError
-from mailer.event_parse import parse_events
-from mailer.models import ContactStatus
+from mailer.core.bounces.policy import Verdict, evaluate
+from mailer.core.errors import WebhookError
+from mailer.core.models import ContactStatus
 from mailer.pipeline.events import POLICY_KIND, ingest_events, thresholds_from
-from mailer.policy import Verdict, evaluate
+from mailer.providers.sendgrid.events import parse_events
 from mailer.store.contacts import change_status, contact_history, contacts
 from mailer.store.events import events
 from tests.fakes.webhook_client import (

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from mailer.errors import ContactNotFoundError, StorageError
-from mailer.models import ContactStatus, Language, Region
+from mailer.core.errors import ContactNotFoundError, StorageError
+from mailer.core.models import ContactStatus, Language, Region
 from mailer.pipeline import Context
 from mailer.pipeline.contacts import (
     contact_details,

@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from mailer.models import OutgoingMessage, SendOutcome
+from mailer.core.models import OutgoingMessage, SendOutcome
+from mailer.core.schedule.spec import Deadline, Rule, When
 from mailer.pipeline import Context
-from mailer.pipeline.editions import approve_edition
-from mailer.pipeline.schedules import fire_reminder, fire_send, parse_target, record_missed
+from mailer.pipeline.editions.check import approve_edition
+from mailer.pipeline.schedules.runs import fire_reminder, fire_send, parse_target, record_missed
 from mailer.providers.base import Batch
-from mailer.schedule_spec import Deadline, Rule, When
 from mailer.store import schedules as store
 from mailer.store.ledger import deliveries
 from tests.fakes.sendgrid_server import FakeSendGrid

@@ -1,11 +1,12 @@
-"""mailer.plan: who gets which variant, nothing twice, skipped contacts counted by reason."""
+"""mailer.core.delivery.plan: who gets which variant, nothing twice, skipped contacts counted by
+reason."""
 
 from __future__ import annotations
 
 import pytest
 
-from mailer.models import Language, Region, Variant
-from mailer.plan import Candidate, Plan, plan_deliveries
+from mailer.core.delivery.plan import Candidate, Plan, plan_deliveries
+from mailer.core.models import Language, Region, Variant
 
 HYKS_FI = Variant(region=Region.HYKS, language=Language.FI)
 TYKS_SV = Variant(region=Region.TYKS, language=Language.SV)

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from mailer.models import DeliveryEvent, EventType
-from mailer.policy import Evidence, Thresholds, Verdict, classify, evaluate
+from mailer.core.bounces.policy import Evidence, Thresholds, Verdict, classify, evaluate
+from mailer.core.models import DeliveryEvent, EventType
 
 NOW = datetime(2026, 6, 20, 12, 0, tzinfo=UTC)
 DEFAULT = Thresholds()

@@ -9,7 +9,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from mailer.config import Settings
-from mailer.models import OutgoingMessage, Recipient, Role
+from mailer.core.models import OutgoingMessage, Recipient, Role
 from mailer.providers import make_provider
 from mailer.providers.base import Batch
 from mailer.providers.outbox import OutboxProvider
@@ -145,9 +145,9 @@ def test_make_provider_defaults_to_the_outbox(tmp_path: Path) -> None:
 
 
 def test_spliced_letters_parse_the_same_as_the_generators(tmp_path: Path) -> None:
+    from mailer.core.edition.render import personalise
     from mailer.providers.base import unsubscribe_headers
     from mailer.providers.outbox import _Skeleton
-    from mailer.render import personalise
 
     provider = outbox(tmp_path)
     compiled = compiled_variant(VARIANTS[4])

@@ -11,17 +11,17 @@ import pytest
 from pydantic import SecretStr
 
 from mailer.config import Settings
-from mailer.errors import (
+from mailer.core.errors import (
     ConfigError,
     DeliveryOutcomeUnknownError,
     PermanentProviderError,
     ProviderAuthError,
     TransientProviderError,
 )
-from mailer.models import Role
+from mailer.core.models import Role
 from mailer.providers import make_provider
 from mailer.providers.base import Batch
-from mailer.providers.sendgrid import RetryPolicy, SendGridProvider
+from mailer.providers.sendgrid.send import RetryPolicy, SendGridProvider
 from tests.fakes.sendgrid_server import FakeSendGrid
 from tests.test_providers_outbox import recipient
 from tests.test_send_support import VARIANTS, compiled_variant
@@ -252,8 +252,8 @@ def test_make_provider_builds_sendgrid_with_a_client_timeout(fake_sendgrid: Fake
 def test_batch_substitutions_equal_the_render_contract(
     first: str, last: str, org: str, role: str
 ) -> None:
-    from mailer.providers.sendgrid import _Substitutions
-    from mailer.render import substitutions
+    from mailer.core.edition.render import substitutions
+    from mailer.providers.sendgrid.send import _Substitutions
 
     compiled = compiled_variant(VARIANTS[3])
     subs = _Substitutions(compiled)
@@ -282,14 +282,14 @@ def test_batch_substitutions_equal_the_render_contract(
 def test_which_recipients_a_400_blames(fields: list[str | None], blamed: set[int]) -> None:
     import json
 
-    from mailer.providers.sendgrid import _named_personalizations
+    from mailer.providers.sendgrid.send import _named_personalizations
 
     body = json.dumps({"errors": [{"message": "bad", "field": f} for f in fields]})
     assert _named_personalizations(body, 10) == blamed
 
 
 def test_a_400_body_that_is_not_sendgrids_error_shape_blames_no_one() -> None:
-    from mailer.providers.sendgrid import _named_personalizations
+    from mailer.providers.sendgrid.send import _named_personalizations
 
     assert _named_personalizations("<html>Bad Request</html>", 10) == set()
     assert _named_personalizations('["personalizations.1"]', 10) == set()

@@ -10,15 +10,11 @@ from zoneinfo import ZoneInfo
 import jinja2
 import pytest
 
-from mailer.catalogue import parse_catalogue, role_labels
 from mailer.config import Settings
-from mailer.content import parse_edition
-from mailer.errors import TemplateError
-from mailer.letter import all_variants, build_view
-from mailer.models import CompiledVariant, Language, Recipient, Region, Role, Variant
-from mailer.pipeline import Context
-from mailer.pipeline.editions import compile_edition
-from mailer.render import (
+from mailer.core.edition.catalogue import parse_catalogue, role_labels
+from mailer.core.edition.content import parse_edition
+from mailer.core.edition.letter import all_variants, build_view
+from mailer.core.edition.render import (
     MAX_HTML_BYTES,
     html_problems,
     make_environment,
@@ -26,6 +22,10 @@ from mailer.render import (
     render_letter,
     text_problems,
 )
+from mailer.core.errors import TemplateError
+from mailer.core.models import CompiledVariant, Language, Recipient, Region, Role, Variant
+from mailer.pipeline import Context
+from mailer.pipeline.editions.check import compile_edition
 
 ROOT = Path(__file__).resolve().parent.parent
 LETTERS = Path(__file__).resolve().parent / "fixtures" / "letters"

@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 
 from mailer.config import Settings
-from mailer.letter import all_variants
-from mailer.models import Language, Recipient, Role, Variant
+from mailer.core.edition.letter import all_variants
+from mailer.core.edition.render import personalise
+from mailer.core.models import Language, Recipient, Role, Variant
 from mailer.pipeline import Context
-from mailer.pipeline.editions import compile_edition
-from mailer.render import personalise
+from mailer.pipeline.editions.check import compile_edition
 
 pytestmark = pytest.mark.browser
 

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mailer.catalogue import catalogue_problems, flat_keys, parse_catalogue, role_labels
-from mailer.models import Language, Role
+from mailer.core.edition.catalogue import (
+    catalogue_problems,
+    flat_keys,
+    parse_catalogue,
+    role_labels,
+)
+from mailer.core.models import Language, Role
 
 I18N = Path(__file__).resolve().parent.parent / "templates" / "i18n"
 

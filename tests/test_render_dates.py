@@ -7,14 +7,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from mailer.dates import (
+from mailer.core.edition.dates import (
     format_long_date,
     format_month,
     format_short_date,
     format_span,
     format_time_of_day,
 )
-from mailer.models import Language
+from mailer.core.models import Language
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
 FI, SV = Language.FI, Language.SV

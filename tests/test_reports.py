@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from mailer.models import ContactStatus, Language, Region
+from mailer.core.models import ContactStatus, Language, Region
 from mailer.pipeline import Context
 from mailer.pipeline.reports import BounceReport, RegionBounces, bounce_report, edition_report
 from mailer.store.contacts import change_status

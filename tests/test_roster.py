@@ -9,8 +9,8 @@ from email_validator import EmailNotValidError, validate_email
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mailer.models import Language, OrgType, Region, Role
-from mailer.roster import check_email, normalise_email, parse_roster
+from mailer.core.models import Language, OrgType, Region, Role
+from mailer.core.roster.rows import check_email, normalise_email, parse_roster
 
 HEADER = [
     "Etunimi",

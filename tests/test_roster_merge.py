@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mailer.models import Language, Region, Role
-from mailer.roster import RosterRow, parse_roster
-from mailer.roster_merge import (
+from mailer.core.models import Language, Region, Role
+from mailer.core.roster.merge import (
     ROSTER_FIELDS,
     RegisterEntry,
     diff_register,
     merge_rows,
 )
+from mailer.core.roster.rows import RosterRow, parse_roster
 
 HEADER = "Etunimi;Sukunimi;Sähköposti;Organisaatio;Kunta;Kieli;Rooli"
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mailer.roster import RosterFile, parse_roster
-from mailer.roster_read import header_field
+from mailer.core.roster.read import header_field
+from mailer.core.roster.rows import RosterFile, parse_roster
 
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from mailer.models import Language, OrgType, Region, Role
-from mailer.roster import RosterFile, parse_roster
+from mailer.core.models import Language, OrgType, Region, Role
+from mailer.core.roster.rows import RosterFile, parse_roster
 
 FI_HEADER = ["Etunimi", "Sukunimi", "Sähköposti", "Organisaatio", "Kunta"]
 ROW_ESPOO = ["Aino", "Mäkelä", "aino.makela@espoo.example", "Espoon kaupunki", "Espoo"]

@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from apscheduler.triggers.cron import CronTrigger
 
-from mailer.errors import ScheduleError
-from mailer.models import Language, Region, Variant
-from mailer.schedule_spec import Deadline, Rule, When, parse_schedule
-from mailer.schedule_times import (
+from mailer.core.errors import ScheduleError
+from mailer.core.models import Language, Region, Variant
+from mailer.core.schedule.spec import Deadline, Rule, When, parse_schedule
+from mailer.core.schedule.times import (
     deadline_for,
     edition_for,
     fire_times,

@@ -16,10 +16,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from mailer.config import Settings
-from mailer.errors import SchedulerLockedError, StorageError
+from mailer.core.errors import SchedulerLockedError, StorageError
+from mailer.core.schedule.spec import Deadline, Rule, When
 from mailer.pipeline import Context
-from mailer.pipeline.editions import approve_edition
-from mailer.pipeline.schedule_jobs import (
+from mailer.pipeline.editions.check import approve_edition
+from mailer.pipeline.schedules.jobs import (
     JOB_TABLE,
     RuleTrigger,
     SafeBackgroundScheduler,
@@ -27,9 +28,8 @@ from mailer.pipeline.schedule_jobs import (
     scheduler_options,
     sync_schedules,
 )
-from mailer.pipeline.schedule_views import list_jobs, preview_schedules
-from mailer.schedule_spec import Deadline, Rule, When
-from mailer.scheduler import LOCK_NAME, SchedulerRunner
+from mailer.pipeline.schedules.views import list_jobs, preview_schedules
+from mailer.scheduler.service import LOCK_NAME, SchedulerRunner
 from mailer.store import schedules as store
 from mailer.store.base import create_db_engine
 from tests.test_pipeline_schedules import FIXTURE_LETTER, ClockContext

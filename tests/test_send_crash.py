@@ -25,8 +25,8 @@ import sqlalchemy as sa
 from mailer.config import load_settings
 from mailer.pipeline import Context
 from mailer.pipeline.events import ingest_events
-from mailer.pipeline.send import deliver
-from mailer.providers.sendgrid import RetryPolicy, SendGridProvider
+from mailer.pipeline.send.deliver import deliver
+from mailer.providers.sendgrid.send import RetryPolicy, SendGridProvider
 from mailer.store import ledger
 from tests.fakes.sendgrid_server import FakeSendGrid
 from tests.test_send_support import MONTH, add_contacts, compiled_edition, people, person

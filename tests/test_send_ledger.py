@@ -11,18 +11,18 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from mailer.errors import ProviderAuthError
-from mailer.models import ContactStatus, Language, Region, SendOutcome
+from mailer.core.errors import ProviderAuthError
+from mailer.core.models import ContactStatus, Language, Region, SendOutcome
+from mailer.core.tokens import read_unsubscribe_token
 from mailer.pipeline import Context
 from mailer.pipeline.events import ingest_events
-from mailer.pipeline.send import SendReport, deliver
+from mailer.pipeline.send.deliver import SendReport, deliver
 from mailer.providers.base import Batch
 from mailer.providers.outbox import OutboxProvider
-from mailer.providers.sendgrid import RetryPolicy, SendGridProvider
+from mailer.providers.sendgrid.send import RetryPolicy, SendGridProvider
 from mailer.store import ledger
 from mailer.store.contacts import change_status
 from mailer.store.events import events
-from mailer.tokens import read_unsubscribe_token
 from tests.fakes.sendgrid_server import FakeSendGrid
 from tests.test_send_support import (
     MONTH,

@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from mailer.pipeline import Context
-from mailer.pipeline.editions import approve_edition
+from mailer.pipeline.editions.check import approve_edition
 from mailer.store import ledger
 from tests.fakes.sendgrid_server import FakeSendGrid
 from tests.test_send_support import add_contacts, people

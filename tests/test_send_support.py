@@ -1,6 +1,6 @@
-"""Shared test data for the delivery tests: hand-built compiled variants (the mailer.render token
-contract) and contacts inserted straight into the register. Imported by tests/test_send*.py,
-tests/test_providers_*.py, the crash driver and bench/send.py."""
+"""Shared test data for the delivery tests: hand-built compiled variants (the
+mailer.core.edition.render token contract) and contacts inserted straight into the register.
+Imported by tests/test_send*.py, tests/test_providers_*.py, the crash driver and bench/send.py."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 
 from mailer.config import Settings
-from mailer.models import CompiledVariant, Language, Region, Variant
-from mailer.render import html_tokens, text_tokens
+from mailer.core.edition.render import html_tokens, text_tokens
+from mailer.core.models import CompiledVariant, Language, Region, Variant
 from mailer.store.contacts import contacts
 
 MONTH = "2026-05"

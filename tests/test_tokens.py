@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mailer.tokens import (
+from mailer.core.tokens import (
     InvalidTokenError,
     TokenMaker,
     make_unsubscribe_token,

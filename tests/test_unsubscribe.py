@@ -9,9 +9,9 @@ from datetime import timedelta
 import pytest
 import yaml
 
-from mailer.models import ContactStatus
+from mailer.core.models import ContactStatus
+from mailer.core.tokens import make_unsubscribe_token
 from mailer.pipeline import Context
-from mailer.tokens import make_unsubscribe_token
 from mailer.web.app import create_app
 from tests.asgi_client import AsgiClient
 from tests.conftest import ROOT

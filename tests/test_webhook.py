@@ -16,15 +16,19 @@ from typer.testing import CliRunner
 
 from mailer.cli import app as cli_app
 from mailer.config import Settings
-from mailer.errors import ConfigError
-from mailer.models import EventType
+from mailer.core.errors import ConfigError
+from mailer.core.models import EventType
 from mailer.pipeline import Context
+from mailer.providers.sendgrid.signature import (
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    generate_key_pair,
+)
 from mailer.store.base import create_db_engine
 from mailer.store.contacts import contacts
 from mailer.store.events import events
 from mailer.store.ledger import deliveries
 from mailer.web.app import create_app
-from mailer.webhook_signature import SIGNATURE_HEADER, TIMESTAMP_HEADER, generate_key_pair
 from tests.fakes.sendgrid_server import FakeSendGrid
 from tests.fakes.webhook_client import (
     PUBLIC_KEY,

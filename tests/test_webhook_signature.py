@@ -9,8 +9,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from sendgrid.helpers.eventwebhook import EventWebhook
 
-from mailer.errors import WebhookSignatureError
-from mailer.webhook_signature import (
+from mailer.core.errors import WebhookSignatureError
+from mailer.providers.sendgrid.signature import (
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
     generate_key_pair,

@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 
 from mailer.config import load_settings
-from mailer.errors import ConfigError, MailerError
+from mailer.core.errors import ConfigError, MailerError
 from mailer.pipeline import Context
 
 __all__ = ["console", "err_console", "exit_on_error", "open_context", "print_json"]

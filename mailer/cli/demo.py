@@ -15,7 +15,7 @@ from mailer.cli.common import (
     print_json,
 )
 from mailer.cli.reports import edition_table, print_bounce_tables
-from mailer.demo import run_demo
+from mailer.demo.run import run_demo
 
 
 def demo(

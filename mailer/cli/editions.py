@@ -16,14 +16,14 @@ from mailer.cli.common import (
     open_context,
     print_json,
 )
-from mailer.pipeline.edition_preview import write_preview
-from mailer.pipeline.editions import (
+from mailer.pipeline.editions.check import (
     EditionStatus,
     approval_status,
     approve_edition,
     check_edition,
     list_statuses,
 )
+from mailer.pipeline.editions.preview import write_preview
 
 app = typer.Typer(help="Monthly editions: check, preview, approve, status.", no_args_is_help=True)
 

@@ -14,12 +14,12 @@ from rich.console import Console
 from rich.table import Table
 
 from mailer.cli.common import EXIT_ERROR, console, err_console, open_context, print_json
-from mailer.exports import bounce_report_csv, edition_report_csv
-from mailer.models import Language
+from mailer.core.models import Language
+from mailer.core.regions import REGION_SHORT_NAMES, parse_region
+from mailer.core.reports.csv_export import bounce_report_csv, edition_report_csv
 from mailer.pipeline.reports import BounceReport, ContactEntry, EditionReport
 from mailer.pipeline.reports import bounce_report as build_bounce_report
 from mailer.pipeline.reports import edition_report as build_edition_report
-from mailer.regions import REGION_SHORT_NAMES, parse_region
 from mailer.web.pages import bounce_report_html
 
 app = typer.Typer(

@@ -20,8 +20,8 @@ from mailer.cli.common import (
     open_context,
     print_json,
 )
-from mailer.exports import neutralise
-from mailer.models import ContactStatus, Language, Region
+from mailer.core.models import ContactStatus, Language, Region
+from mailer.core.reports.csv_export import neutralise
 from mailer.pipeline.contacts import ContactListing, list_contacts
 from mailer.pipeline.roster import ImportReport, Problem, import_rosters
 

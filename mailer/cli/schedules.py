@@ -9,9 +9,9 @@ import typer
 from rich.table import Table
 
 from mailer.cli.common import console, err_console, exit_on_error, open_context, print_json
-from mailer.pipeline.schedule_jobs import sync_schedules
-from mailer.pipeline.schedule_views import JobView, list_jobs, preview_schedules
-from mailer.pipeline.schedules import recent_runs
+from mailer.pipeline.schedules.jobs import sync_schedules
+from mailer.pipeline.schedules.runs import recent_runs
+from mailer.pipeline.schedules.views import JobView, list_jobs, preview_schedules
 
 app = typer.Typer(
     help="Schedules: check, sync, list, runs; run the scheduler.", no_args_is_help=True
@@ -112,7 +112,7 @@ def run(
     ),
 ) -> None:
     """Run the scheduler in the foreground; SIGTERM or Ctrl-C shuts it down cleanly."""
-    from mailer.scheduler import SchedulerRunner
+    from mailer.scheduler.service import SchedulerRunner
 
     with open_context() as ctx, exit_on_error():
         runner = SchedulerRunner(

@@ -28,9 +28,9 @@ from mailer.cli.common import (
     open_context,
     print_json,
 )
-from mailer.models import Language, Region
-from mailer.pipeline.send import SendReport, send_edition, send_test
-from mailer.regions import parse_region
+from mailer.core.models import Language, Region
+from mailer.core.regions import parse_region
+from mailer.pipeline.send.deliver import SendReport, send_edition, send_test
 
 Month = Annotated[str, typer.Argument(help="The edition's month, YYYY-MM.", metavar="YYYY-MM")]
 

@@ -9,8 +9,8 @@ from pydantic import BaseModel
 from sqlalchemy.engine import Connection
 
 from mailer.config import BouncePolicySettings
-from mailer.models import ContactStatus, EventType
-from mailer.policy import Thresholds, Verdict, evaluate
+from mailer.core.bounces.policy import Thresholds, Verdict, evaluate
+from mailer.core.models import ContactStatus, EventType
 from mailer.store.contacts import change_status
 from mailer.store.events import contact_states, load_histories, update_counters
 

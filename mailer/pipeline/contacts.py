@@ -13,11 +13,11 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy.engine import Connection
 
-from mailer.errors import ContactNotFoundError
-from mailer.models import ContactStatus, Language, Region
+from mailer.core.errors import ContactNotFoundError
+from mailer.core.models import ContactStatus, Language, Region
+from mailer.core.regions import find_municipality
+from mailer.core.roster.rows import normalise_email
 from mailer.pipeline.context import Context
-from mailer.regions import find_municipality
-from mailer.roster import normalise_email
 from mailer.store import contacts as store
 from mailer.store.erasure import erase_contact as erase_rows
 

@@ -19,14 +19,14 @@ from typing import Any
 from pydantic import BaseModel, Field
 from sqlalchemy.engine import Connection, Engine
 
-from mailer.errors import (
+from mailer.core.bounces.policy import Evidence, classify
+from mailer.core.errors import (
     PermanentProviderError,
     ProviderAuthError,
     RateLimitedError,
     TransientProviderError,
 )
-from mailer.event_parse import normalise_event, parse_events
-from mailer.models import DeliveryEvent, EventType
+from mailer.core.models import DeliveryEvent, EventType
 from mailer.pipeline.bounce_policy import (
     POLICY_KIND,
     POLICY_TYPES,
@@ -35,7 +35,7 @@ from mailer.pipeline.bounce_policy import (
     thresholds_from,
 )
 from mailer.pipeline.context import Context
-from mailer.policy import Evidence, classify
+from mailer.providers.sendgrid.events import normalise_event, parse_events
 from mailer.store.event_links import link_events
 from mailer.store.events import insert_events
 

@@ -18,16 +18,16 @@ import sqlalchemy as sa
 from pydantic import BaseModel, Field
 from sqlalchemy.engine import Connection
 
-from mailer.errors import StorageError
-from mailer.pipeline.context import Context
-from mailer.roster import RosterFile, RosterProblem, parse_roster
-from mailer.roster_merge import (
+from mailer.core.errors import StorageError
+from mailer.core.roster.merge import (
     MergeConflict,
     RegisterDiff,
     RegisterEntry,
     diff_register,
     merge_rows,
 )
+from mailer.core.roster.rows import RosterFile, RosterProblem, parse_roster
+from mailer.pipeline.context import Context
 from mailer.store import register as store
 
 __all__ = ["FileSummary", "ImportReport", "MissingReport", "Problem", "import_rosters"]

@@ -11,7 +11,7 @@ __all__ = ["Batch", "Provider", "make_provider", "unsubscribe_headers"]
 def make_provider(settings: Settings) -> Provider:
     """The provider MAILER_PROVIDER names (imported lazily: the outbox needs no HTTP stack)."""
     if settings.provider == "sendgrid":
-        from mailer.providers.sendgrid import SendGridProvider
+        from mailer.providers.sendgrid.send import SendGridProvider
 
         return SendGridProvider(settings)
     from mailer.providers.outbox import OutboxProvider

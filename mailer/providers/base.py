@@ -7,7 +7,7 @@ from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict
 
-from mailer.models import CompiledVariant, OutgoingMessage, Recipient, SendOutcome
+from mailer.core.models import CompiledVariant, OutgoingMessage, Recipient, SendOutcome
 
 __all__ = ["Batch", "Provider", "unsubscribe_headers"]
 

@@ -24,9 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from mailer.config import Settings
-from mailer.models import OutgoingMessage, SendOutcome
+from mailer.core.edition.render import personalise
+from mailer.core.models import OutgoingMessage, SendOutcome
 from mailer.providers.base import Batch, unsubscribe_headers
-from mailer.render import personalise
 from mailer.store.base import utcnow
 
 __all__ = ["OutboxProvider"]

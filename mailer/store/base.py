@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect, Engine
 
-from mailer.errors import StorageError
+from mailer.core.errors import StorageError
 
 __all__ = [
     "UTCDateTime",

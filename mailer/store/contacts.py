@@ -9,7 +9,7 @@ from typing import TypeVar
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from mailer.models import ContactStatus
+from mailer.core.models import ContactStatus
 from mailer.store.base import UTCDateTime, metadata
 
 T = TypeVar("T")

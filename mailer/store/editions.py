@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 import sqlalchemy as sa
 
-from mailer.models import DeliveryState
+from mailer.core.models import DeliveryState
 from mailer.store.base import UTCDateTime, metadata
 
 __all__ = [

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from mailer.models import DeliveryEvent
+from mailer.core.models import DeliveryEvent
 from mailer.store.events import IN_IDS, chunks
 
 __all__ = ["Link", "link_events"]

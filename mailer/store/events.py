@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 
-from mailer.errors import StorageError
-from mailer.models import DeliveryEvent, EventType
+from mailer.core.errors import StorageError
+from mailer.core.models import DeliveryEvent, EventType
 from mailer.store.base import UTCDateTime, metadata
 
 __all__ = [

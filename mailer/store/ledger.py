@@ -3,7 +3,8 @@
 States: queued -> sending -> accepted | failed. A batch is claimed (rows -> `sending`) in its own
 committed transaction before the provider is called, and finished (rows -> `accepted`/`failed`) in
 another one after it, so a crash between the two leaves evidence (`sending`) instead of a guess.
-Every query here runs in the caller's transaction; `mailer.pipeline.send` owns the transactions.
+Every query here runs in the caller's transaction; `mailer.pipeline.send.deliver` owns the
+transactions.
 """
 
 from __future__ import annotations

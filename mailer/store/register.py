@@ -14,9 +14,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from mailer.errors import StorageError
-from mailer.models import ContactStatus
-from mailer.roster_merge import ROSTER_FIELDS
+from mailer.core.errors import StorageError
+from mailer.core.models import ContactStatus
+from mailer.core.roster.merge import ROSTER_FIELDS
 from mailer.store.contacts import chunks, contact_sources, contacts, roster_imports
 
 __all__ = [

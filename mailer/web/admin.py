@@ -14,8 +14,8 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi.responses import HTMLResponse
 
-from mailer.exports import bounce_report_csv, edition_report_csv
-from mailer.models import ContactStatus, Language, Region
+from mailer.core.models import ContactStatus, Language, Region
+from mailer.core.reports.csv_export import bounce_report_csv, edition_report_csv
 from mailer.pipeline import Context
 from mailer.pipeline.reports import BounceReport, bounce_report, edition_report
 from mailer.store import reports as queries

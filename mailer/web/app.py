@@ -9,10 +9,10 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from mailer.config import Settings
-from mailer.errors import ConfigError
+from mailer.core.errors import ConfigError
 from mailer.pipeline import Context
+from mailer.providers.sendgrid.signature import load_public_key
 from mailer.web import admin, unsubscribe, webhook
-from mailer.webhook_signature import load_public_key
 
 __all__ = ["check_webhook_config", "create_app"]
 

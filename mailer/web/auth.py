@@ -18,7 +18,7 @@ import secrets
 from fastapi import HTTPException, Request
 
 from mailer.config import Settings
-from mailer.errors import ConfigError
+from mailer.core.errors import ConfigError
 
 __all__ = [
     "DEFAULT_ITERATIONS",

@@ -21,9 +21,9 @@ from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
 from mailer.config import Settings
-from mailer.models import Language
+from mailer.core.models import Language
+from mailer.core.regions import REGION_NAMES, REGION_SHORT_NAMES, find_municipality
 from mailer.pipeline.reports import BounceReport
-from mailer.regions import REGION_NAMES, REGION_SHORT_NAMES, find_municipality
 
 __all__ = [
     "bounce_report_html",

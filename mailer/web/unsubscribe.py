@@ -22,10 +22,10 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from mailer.config import Settings
-from mailer.models import ContactStatus, Language
+from mailer.core.models import ContactStatus, Language
+from mailer.core.tokens import InvalidTokenError, read_unsubscribe_token
 from mailer.pipeline import Context
 from mailer.store.contacts import change_status, contacts
-from mailer.tokens import InvalidTokenError, read_unsubscribe_token
 from mailer.web.pages import html_response, public_strings, security_headers
 
 __all__ = ["router", "unsubscribe_contact"]

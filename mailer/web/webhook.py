@@ -18,11 +18,11 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
-from mailer.errors import StorageError, WebhookError, WebhookSignatureError
-from mailer.event_parse import parse_body
+from mailer.core.errors import StorageError, WebhookError, WebhookSignatureError
 from mailer.pipeline import Context
 from mailer.pipeline.events import IngestReport, ingest_parsed
-from mailer.webhook_signature import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify_signature
+from mailer.providers.sendgrid.events import parse_body
+from mailer.providers.sendgrid.signature import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify_signature
 
 __all__ = ["router"]
 

@@ -1,8 +1,8 @@
 """The rules of POST /v3/mail/send that SendGrid's schema does not express (fake SendGrid).
 
-Sources: shared/sendgrid-oai/README.md (rules the spec misses) and SendGrid's "Mail Send errors"
-page. `validate_mail_send` is the whole validation the fake runs on every request: the schema
-(tests/fakes/sendgrid_schema.py, see its docstring for how it stays fast) then these rules.
+Sources: tests/fakes/sendgrid_oai/README.md (rules the spec misses) and SendGrid's "Mail Send
+errors" page. `validate_mail_send` is the whole validation the fake runs on every request: the
+schema (tests/fakes/sendgrid_schema.py, see its docstring for how it stays fast) then these rules.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 
 from tests.fakes.sendgrid_schema import Rejection, validate_schema
 
-# SendGrid's documented limits (README of shared/sendgrid-oai + "Mail Send errors" page).
+# SendGrid's documented limits (tests/fakes/sendgrid_oai/README.md + "Mail Send errors" page).
 MAX_RECIPIENTS = 1000
 MAX_CATEGORIES = 10
 MAX_CATEGORY_LENGTH = 255

@@ -4,9 +4,10 @@ What is validated, for EVERY request (nothing is sampled or skipped):
 
 1. The JSON Schema of the request body from SendGrid's own OpenAPI document
    (``components.requestBodies.PostMailSend.content["application/json"].schema`` in
-   ``shared/sendgrid-oai/tsg_mail_v3.json``; OpenAPI 3.1 = JSON Schema 2020-12), with the overlay
-   documented in ``shared/sendgrid-oai/README.md``: top-level ``custom_args`` is an object of string
-   values in the live API (the spec says ``string``). ``format: email`` is checked (see EMAIL_RE).
+   ``tests/fakes/sendgrid_oai/tsg_mail_v3.json``; OpenAPI 3.1 = JSON Schema 2020-12), with the
+   overlay documented in ``tests/fakes/sendgrid_oai/README.md``: top-level ``custom_args`` is an
+   object of string values in the live API (the spec says ``string``). ``format: email`` is checked
+   (see EMAIL_RE).
 2. The rules the schema does not express but the live API enforces with a 400 (README + SendGrid's
    "Mail Send errors" page): ``check_business_rules`` in tests/fakes/sendgrid_rules.py lists them.
 
@@ -47,10 +48,9 @@ from jsonschema.exceptions import best_match
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+# Vendored beside this module (MIT, see sendgrid_oai/README.md); SENDGRID_OAI_DIR overrides it.
 SPEC_DIR = Path(
-    os.environ.get(
-        "SENDGRID_OAI_DIR", Path(__file__).resolve().parents[3] / "shared" / "sendgrid-oai"
-    )
+    os.environ.get("SENDGRID_OAI_DIR", Path(__file__).resolve().parent / "sendgrid_oai")
 )
 MAIL_SPEC = SPEC_DIR / "tsg_mail_v3.json"
 SPEC_URI = "urn:sendgrid-oai:tsg_mail_v3"

@@ -1,0 +1,202 @@
+"""Domain vocabulary shared by every layer: enums and pydantic models.
+
+Imports nothing of ours (see ARCHITECTURE.md): the pure core, the adapters and the pipeline all
+speak in these types.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "CompiledVariant",
+    "Contact",
+    "ContactStatus",
+    "DeliveryEvent",
+    "DeliveryState",
+    "EventType",
+    "Language",
+    "OrgType",
+    "OutgoingMessage",
+    "Recipient",
+    "Region",
+    "Role",
+    "SendOutcome",
+    "Variant",
+]
+
+
+class Region(StrEnum):
+    """The five VIP regions: the statutory health-care cooperation areas (decree 91/2022)."""
+
+    HYKS = "hyks"
+    KYS = "kys"
+    TAYS = "tays"
+    TYKS = "tyks"
+    OYS = "oys"
+
+
+class Language(StrEnum):
+    FI = "fi"
+    SV = "sv"
+
+
+class Role(StrEnum):
+    """A VIPU contact's role in their organisation (DOMAIN.md)."""
+
+    SUPPORT = "support"  # coordinates learning and school-attendance support
+    WELFARE = "welfare"  # student welfare services (opiskeluhuolto / elevvård)
+    ECEC = "ecec"  # early childhood education and care
+
+
+class OrgType(StrEnum):
+    MUNICIPALITY = "municipality"
+    PRIVATE = "private"  # private education provider
+    TRAINING_SCHOOL = "training_school"  # university teacher-training school
+
+
+class ContactStatus(StrEnum):
+    """Delivery status of a contact. `stale` and `unsubscribed` are kept apart on purpose:
+    stale means the address stopped working (the organisation must appoint someone new),
+    unsubscribed means the person asked us to stop."""
+
+    ACTIVE = "active"
+    STALE = "stale"
+    UNSUBSCRIBED = "unsubscribed"
+
+
+class DeliveryState(StrEnum):
+    """Ledger row states: queued -> sending -> accepted | failed."""
+
+    QUEUED = "queued"
+    SENDING = "sending"
+    ACCEPTED = "accepted"
+    FAILED = "failed"
+
+
+class EventType(StrEnum):
+    """SendGrid Event Webhook event types, plus `unknown` so that nothing is ever dropped."""
+
+    PROCESSED = "processed"
+    DEFERRED = "deferred"
+    DELIVERED = "delivered"
+    OPEN = "open"
+    CLICK = "click"
+    BOUNCE = "bounce"
+    DROPPED = "dropped"
+    SPAMREPORT = "spamreport"
+    UNSUBSCRIBE = "unsubscribe"
+    GROUP_UNSUBSCRIBE = "group_unsubscribe"
+    GROUP_RESUBSCRIBE = "group_resubscribe"
+    UNKNOWN = "unknown"
+
+
+class Variant(BaseModel):
+    """One of the 10 letters of an edition: a region in a language."""
+
+    model_config = ConfigDict(frozen=True)
+
+    region: Region
+    language: Language
+
+    @property
+    def key(self) -> str:
+        return f"{self.region.value}-{self.language.value}"
+
+
+class Contact(BaseModel):
+    """A VIPU contact as the register knows them."""
+
+    id: int | None = None
+    email: str
+    first_name: str
+    last_name: str
+    organisation: str
+    org_type: OrgType = OrgType.MUNICIPALITY
+    municipality: str | None = None  # three-digit municipality code
+    region: Region
+    language: Language
+    role: Role = Role.SUPPORT
+    status: ContactStatus = ContactStatus.ACTIVE
+
+
+class Recipient(BaseModel):
+    """The per-recipient fields that stage 2 of rendering substitutes into a compiled variant."""
+
+    model_config = ConfigDict(frozen=True)
+
+    delivery_id: str
+    email: str
+    first_name: str
+    last_name: str
+    organisation: str
+    role: Role
+    unsubscribe_url: str
+    unsubscribe_mailto: str
+
+
+class CompiledVariant(BaseModel):
+    """Stage 1 output: a variant compiled once, with placeholder tokens where recipient fields go
+    (see `mailer.core.edition.render` for the token contract)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    edition: str  # YYYY-MM
+    variant: Variant
+    subject: str
+    preheader: str
+    html: str
+    text: str
+    # role value -> the role's label in the variant's language, for the footer's "why you get
+    # this letter" line (stage 2 substitutes the label, since the role is per recipient)
+    role_labels: dict[str, str] = Field(default_factory=dict)
+
+
+class OutgoingMessage(BaseModel):
+    """A letter for one recipient: what a provider puts on the wire."""
+
+    model_config = ConfigDict(frozen=True)
+
+    delivery_id: str
+    edition: str
+    variant: Variant
+    to_email: str
+    to_name: str
+    subject: str
+    html: str
+    text: str
+    headers: dict[str, str] = Field(default_factory=dict)
+
+
+class SendOutcome(BaseModel):
+    """A provider's verdict on one recipient of a batch."""
+
+    model_config = ConfigDict(frozen=True)
+
+    delivery_id: str
+    accepted: bool
+    message_id: str | None = None
+    error: str | None = None
+    permanent: bool = False
+
+
+class DeliveryEvent(BaseModel):
+    """One normalised delivery event; `raw` keeps the provider's payload as it came."""
+
+    sg_event_id: str
+    event_type: EventType
+    raw_type: str
+    email: str | None = None
+    occurred_at: datetime
+    sg_message_id: str | None = None
+    delivery_id: str | None = None
+    edition: str | None = None
+    reason: str | None = None
+    status: str | None = None  # SMTP status, e.g. 5.1.1
+    bounce_type: str | None = None  # "bounce" (hard) or "blocked" (soft)
+    classification: str | None = None  # SendGrid bounce_classification
+    raw: dict[str, Any] = Field(default_factory=dict)

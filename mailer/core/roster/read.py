@@ -1,0 +1,334 @@
+"""PURE: from a roster file's bytes to header-mapped records with exact line numbers.
+
+Roster files come as Lyyti or Excel exports (DOMAIN.md): `.xlsx`, or CSV in UTF-8 (with or
+without a BOM) or Windows-1252, delimited by `;`, `,` or tab, with CRLF line ends and headers in
+Finnish, Swedish or English. This module finds the encoding, the delimiter and the header, and
+yields one `Record` per data line; `mailer.core.roster.rows` validates them.
+
+Line accounting (the issue's "rows + header account for every line"): every physical line of a
+CSV file (a line ends at CR, LF or CRLF) is exactly one of: blank (only spaces and delimiters,
+or Excel's `sep=;` hint line), the header line, or part of a record. A record spanning several
+lines (a line break inside a quoted field, usually an unclosed quote) is reported as a problem by
+`mailer.core.roster.rows`. For XLSX a line is a sheet row up to the last non-empty one.
+
+A file that cannot be read at all raises `RosterError`; `mailer.core.roster.rows.parse_roster`
+turns that into a file-level problem, so parsing never raises.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+
+from mailer.core.errors import RosterError
+
+__all__ = [
+    "FIELDS",
+    "Record",
+    "Table",
+    "decode",
+    "header_field",
+    "read_table",
+]
+
+# Canonical field -> header names seen in Lyyti/Excel exports (fi, sv, en), compared after
+# folding (case, spaces, punctuation). `name` is a single full-name column.
+_ALIASES: dict[str, tuple[str, ...]] = {
+    "email": (
+        "email", "e-mail", "email address", "e-mail address", "mail", "sähköposti",
+        "sähköpostiosoite", "sposti", "s-posti", "e-post", "epost", "e-postadress",
+        "epostadress",
+    ),
+    "first_name": ("first name", "firstname", "given name", "forename", "etunimi", "förnamn"),
+    "last_name": (
+        "last name", "lastname", "surname", "family name", "sukunimi", "efternamn", "släktnamn",
+    ),
+    "name": ("name", "full name", "nimi", "koko nimi", "namn", "fullständigt namn", "hela namnet"),
+    "organisation": (
+        "organisation", "organization", "organisaatio", "org", "koulutuksen järjestäjä",
+        "opetuksen järjestäjä", "anordnare", "utbildningsanordnare",
+    ),
+    "org_type": (
+        "organisation type", "organization type", "org type", "organisaatiotyyppi",
+        "organisaation tyyppi", "järjestäjätyyppi", "organisationstyp", "typ av organisation",
+    ),
+    "municipality": (
+        "municipality", "municipality code", "kunta", "kuntanumero", "kuntakoodi",
+        "kunnan numero", "kommun", "kommunnummer", "kommunkod",
+    ),
+    "region": (
+        "region", "vip region", "alue", "yhteistyöalue", "vip alue", "erva alue", "område",
+        "samarbetsområde", "vip område",
+    ),
+    "language": (
+        "language", "kieli", "asiointikieli", "kirjeen kieli", "språk", "brevets språk",
+    ),
+    "role": ("role", "rooli", "roll", "vipu rooli", "vipu roll"),
+}  # fmt: skip
+
+FIELDS = tuple(_ALIASES)
+_DELIMITERS = (";", ",", "\t")
+_PUNCTUATION = re.compile(r"[\s\-_.:*()/]+")
+
+
+def _fold(text: str) -> str:
+    """Header key: NFC, case-folded, punctuation and runs of spaces as one space."""
+    text = unicodedata.normalize("NFC", text).casefold().replace("\ufeff", "").replace("\u200b", "")
+    return " ".join(_PUNCTUATION.sub(" ", text).split())
+
+
+_HEADER_INDEX: dict[str, str] = {
+    _fold(alias): f for f, names in _ALIASES.items() for alias in names
+}
+
+
+def header_field(header: str) -> str | None:
+    """The canonical field a header cell names ("  SÄHKÖPOSTI " -> "email"), or None."""
+    return _HEADER_INDEX.get(_fold(header))
+
+
+@dataclass(slots=True)
+class Record:
+    """One data line: its values by canonical field, where it sits in the file."""
+
+    line: int
+    end_line: int  # == line unless a quoted field spans lines
+    values: dict[str, str]
+    extra: int = 0  # non-empty cells beyond the header's columns
+    error: str | None = None  # the csv module could not read the record (values are empty)
+
+
+@dataclass
+class Table:
+    """A roster file read into header-mapped records, with the accounting of every line."""
+
+    file: str
+    format: str  # "csv" or "xlsx"
+    encoding: str | None = None
+    delimiter: str | None = None
+    lines: int = 0
+    header_line: int = 0
+    columns: dict[str, str] = field(default_factory=dict)  # field -> header text as written
+    ignored_columns: list[str] = field(default_factory=list)
+    blank_lines: list[int] = field(default_factory=list)
+    records: list[Record] = field(default_factory=list)
+
+
+def decode(file: str, data: bytes) -> tuple[str, str]:
+    """(text, encoding). UTF-8 strictly first, then Windows-1252: the two encodings Excel and
+    Lyyti write in Finland. Strict UTF-8 rarely accepts non-UTF-8 text by accident (multi-byte
+    sequences must be well formed), so the order is predictable where a statistical detector
+    (charset-normalizer) can guess differently on short files."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        # Excel's "Unicode text" export: UTF-16 with a BOM, tab-delimited.
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError as err:
+            raise RosterError(file, f"not valid UTF-16 text: {err.reason}") from err
+    if b"\x00" in data:
+        raise RosterError(file, "binary data (NUL bytes): not a CSV text file")
+    if data.startswith(b"\xef\xbb\xbf"):
+        try:
+            return data[3:].decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError as err:
+            raise RosterError(
+                file, f"starts with a UTF-8 BOM but byte {err.start + 3} is not UTF-8"
+            ) from err
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError as err:
+        raise RosterError(
+            file, f"neither UTF-8 nor Windows-1252 text (byte 0x{data[err.start]:02x})"
+        ) from err
+
+
+def read_table(file: str, data: bytes) -> Table:
+    """Read a CSV or XLSX roster (sniffed from the bytes, not the name). Raises RosterError
+    when the file cannot be read at all or has no usable header."""
+    if data.startswith(b"PK\x03\x04"):
+        return _read_xlsx(file, data)
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        raise RosterError(file, "old Excel .xls format: save it as .xlsx or CSV")
+    if file.lower().endswith((".xlsx", ".xlsm")):
+        raise RosterError(file, "not an XLSX workbook (not a zip archive)")
+    return _read_csv(file, data)
+
+
+def _is_blank(cells: list[str]) -> bool:
+    return not "".join(cells).strip()
+
+
+def _map_header(table: Table, cells: list[str]) -> dict[int, str]:
+    """Column index -> field; the first column naming a field wins, the rest are ignored."""
+    by_index: dict[int, str] = {}
+    for index, cell in enumerate(cells):
+        name = header_field(cell)
+        if name is None or name in table.columns:
+            if cell.strip():
+                table.ignored_columns.append(cell.strip())
+            continue
+        by_index[index] = name
+        table.columns[name] = cell.strip()
+    missing = []
+    if "email" not in table.columns:
+        missing.append("email (Sähköposti / E-post / Email)")
+    if not ({"first_name", "last_name"} <= table.columns.keys() or "name" in table.columns):
+        missing.append("first and last name (Etunimi+Sukunimi / Förnamn+Efternamn / Name)")
+    if "organisation" not in table.columns:
+        missing.append("organisation (Organisaatio / Organisation)")
+    if not table.columns.keys() & {"municipality", "region"}:
+        missing.append("municipality or region (Kunta / Kommun / Municipality)")
+    if missing:
+        raise RosterError(
+            file=table.file,
+            message=f"line {table.header_line}: header lacks required columns: "
+            + "; ".join(missing)
+            + f" (found: {', '.join(c.strip() for c in cells if c.strip()) or 'nothing'})",
+        )
+    return by_index
+
+
+def _width(header: list[str]) -> int:
+    """Columns up to the last named header cell. Exports often carry empty cells past the
+    header (";;;" or formatting-only sheet cells); a value beyond this width has no column and
+    is reported as extra rather than dropped."""
+    return max((i for i, cell in enumerate(header) if cell.strip()), default=-1) + 1
+
+
+def _record(line: int, end: int, cells: list[str], by_index: dict[int, str], width: int) -> Record:
+    if len(cells) < width:  # Excel drops trailing empty cells
+        cells = cells + [""] * (width - len(cells))
+    values = {name: cells[i] for i, name in by_index.items()}
+    extra = sum(1 for cell in cells[width:] if cell.strip()) if len(cells) > width else 0
+    return Record(line, end, values, extra)
+
+
+def _sniff_delimiter(text: str) -> str:
+    """The delimiter under which the first non-blank line names the most known columns
+    (ties: the one occurring most often). csv.Sniffer guesses from character frequencies and
+    fails on one-line or mostly-empty files; the header is the reliable witness."""
+    first = next((ln for ln in re.split(r"\r\n|\r|\n", text) if ln.strip(" \t;,")), "")
+    best, best_score = ";", (-1, -1)
+    for delimiter in _DELIMITERS:
+        cells = next(csv.reader([first], delimiter=delimiter), [])
+        known = {header_field(cell) for cell in cells} - {None}
+        score = (len(known), first.count(delimiter))
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+# Excel writes (and honours) a first line "sep=;" naming the delimiter.
+_SEP_HINT = re.compile(r"sep=([;,\t])(?:\r\n|\r|\n|$)")
+
+
+def _read_csv(file: str, data: bytes) -> Table:
+    text, encoding = decode(file, data)
+    hint = _SEP_HINT.match(text)
+    delimiter = hint.group(1) if hint else _sniff_delimiter(text)
+    table = Table(file=file, format="csv", encoding=encoding, delimiter=delimiter)
+    # newline="" keeps CR/LF inside quoted fields for the csv module (see the csv docs) and
+    # splits lines at CR, LF and CRLF alike, so line_num counts physical lines.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    by_index: dict[int, str] | None = None
+    width = 0
+    previous = 0
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as err:
+            if reader.line_num == previous:
+                raise RosterError(file, f"line {previous + 1}: unreadable CSV: {err}") from err
+            if by_index is None:
+                raise RosterError(file, f"line {previous + 1}: unreadable header: {err}") from err
+            # The record is unusable but its lines are accounted for, and reported.
+            table.records.append(Record(previous + 1, reader.line_num, {}, error=str(err)))
+            previous = reader.line_num
+            continue
+        line, end = previous + 1, reader.line_num
+        previous = end
+        if _is_blank(cells) or (hint and line == 1):  # the hint line carries no data
+            table.blank_lines.extend(range(line, end + 1))
+            continue
+        if by_index is None:
+            table.header_line = line
+            by_index = _map_header(table, cells)
+            width = _width(cells)
+            continue
+        table.records.append(_record(line, end, cells, by_index, width))
+    table.lines = previous
+    if by_index is None:
+        raise RosterError(file, "empty file: no header line")
+    return table
+
+
+def _cell_text(value: object) -> str:
+    """Spreadsheet cell -> text: Excel stores municipality codes as numbers (91.0)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    return str(value)
+
+
+def _xlsx_rows(file: str, data: bytes) -> Iterator[list[str]]:
+    # openpyxl is a parser of bytes here (BytesIO), not I/O. It warns about harmless workbook
+    # quirks (missing default style, unknown extensions): those are not roster problems.
+    import openpyxl
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except Exception as err:
+            raise RosterError(file, f"not a readable XLSX workbook: {err}") from err
+        try:
+            sheet = workbook.worksheets[0]
+            # min_row=1: otherwise a sheet whose first rows are empty starts later and the
+            # row numbers would no longer be the sheet's.
+            for row in sheet.iter_rows(min_row=1, values_only=True):
+                yield [_cell_text(value) for value in row]
+        except Exception as err:
+            raise RosterError(file, f"not a readable XLSX workbook: {err}") from err
+        finally:
+            workbook.close()
+
+
+def _read_xlsx(file: str, data: bytes) -> Table:
+    table = Table(file=file, format="xlsx")
+    by_index: dict[int, str] | None = None
+    width = 0
+    pending_blank: list[int] = []
+    for line, cells in enumerate(_xlsx_rows(file, data), start=1):
+        if _is_blank(cells):
+            pending_blank.append(line)
+            continue
+        # Trailing empty rows (formatting only) are not lines of the roster.
+        table.blank_lines.extend(pending_blank)
+        pending_blank.clear()
+        table.lines = line
+        if by_index is None:
+            table.header_line = line
+            by_index = _map_header(table, [cell.replace("\n", " ") for cell in cells])
+            width = _width(cells)
+            continue
+        table.records.append(_record(line, line, cells, by_index, width))
+    if by_index is None:
+        raise RosterError(file, "the first worksheet is empty: no header row")
+    return table

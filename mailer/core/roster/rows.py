@@ -1,0 +1,311 @@
+"""PURE: roster rows -> `RosterRow` or `RosterProblem`.
+
+`parse_roster(file, data)` never raises: a file that cannot be read at all becomes one problem
+with `line=None` and `readable=False`. Every other line ends as the header, a blank line, an
+accepted row or a rejected row with at least one problem naming its line and column (the header
+text as written in the file, or None when the whole row is bad).
+
+Reading bytes into records lives in `mailer.core.roster.read`, the value rules (email, names,
+vocabularies, places) in `mailer.core.roster.values`, merging duplicates and diffing against the
+register in `mailer.core.roster.merge`. `normalise_email` is re-exported here (the shared contract).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from mailer.core.errors import RosterError
+from mailer.core.models import Language, OrgType, Region, Role
+from mailer.core.regions import Municipality, default_language
+from mailer.core.roster.read import Record, Table, read_table
+from mailer.core.roster.values import (
+    LANGUAGES,
+    ORG_TYPES,
+    ROLES,
+    check_email,
+    clean,
+    has_control,
+    lookup,
+    normalise_email,
+    resolve_place,
+    split_name,
+)
+
+_E = TypeVar("_E", Language, Role, OrgType)
+
+__all__ = [
+    "RosterFile",
+    "RosterProblem",
+    "RosterRow",
+    "check_email",
+    "normalise_email",
+    "parse_roster",
+    "split_name",
+]
+
+# Column widths of the contacts table (mailer.store.contacts): longer values are problems,
+# never silently cut.
+MAX_NAME = 200
+MAX_ORGANISATION = 300
+
+
+@dataclass(frozen=True, slots=True)
+class RosterProblem:
+    file: str
+    line: int | None  # 1-based file line (header = 1); sheet row for XLSX; None: whole file
+    column: str | None  # the header as written in the file; None: the whole row
+    reason: str
+
+    def to_dict(self) -> dict[str, object]:
+        return {"file": self.file, "line": self.line, "column": self.column, "reason": self.reason}
+
+
+@dataclass(slots=True)  # not frozen: a frozen init costs 2x at 100,000 rows
+class RosterRow:
+    """An accepted row: validated, with region and language resolved."""
+
+    file: str
+    line: int
+    email: str  # normalised
+    first_name: str
+    last_name: str
+    organisation: str
+    org_type: OrgType
+    municipality: str | None  # municipality code
+    region: Region
+    language: Language
+    role: Role
+    # fields whose value the file stated (the others are defaults): explicit beats default
+    explicit: frozenset[str] = frozenset()
+
+    @property
+    def sources(self) -> dict[str, int]:
+        """file -> line where the contact was seen (one row: its own)."""
+        return {self.file: self.line}
+
+    def values(self) -> tuple[str | None, ...]:
+        """The stored roster fields (first_name, last_name, organisation, org_type,
+        municipality, region, language, role) with enums as text. Spelled out: this runs per
+        contact."""
+        return (
+            self.first_name,
+            self.last_name,
+            self.organisation,
+            self.org_type.value,
+            self.municipality,
+            self.region.value,
+            self.language.value,
+            self.role.value,
+        )
+
+
+@dataclass
+class RosterFile:
+    """One roster file, parsed: accepted rows, problems, and the accounting of its lines."""
+
+    file: str
+    readable: bool = True
+    format: str | None = None
+    encoding: str | None = None
+    delimiter: str | None = None
+    lines: int = 0
+    header_line: int | None = None
+    blank_lines: list[int] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
+    rows: list[RosterRow] = field(default_factory=list)
+    problems: list[RosterProblem] = field(default_factory=list)  # rejected rows, bad files
+    warnings: list[RosterProblem] = field(default_factory=list)  # accepted rows, with a notice
+    rejected: int = 0  # records (not problems: a row may have several)
+    continuation_lines: int = 0  # lines of rejected records beyond their first
+
+
+class _RowCheck:
+    """Validation of one record; collects every problem so one pass shows all of them."""
+
+    __slots__ = ("columns", "file", "line", "problems")
+
+    def __init__(self, file: str, line: int, columns: dict[str, str]) -> None:
+        self.file = file
+        self.line = line
+        self.columns = columns
+        self.problems: list[RosterProblem] = []
+
+    def start(self, line: int) -> _RowCheck:
+        """Reuse for the next record (one object per file, not per row)."""
+        self.line = line
+        self.problems = []
+        return self
+
+    def fail(self, name: str | None, reason: str) -> None:
+        column = self.columns.get(name) if name else None
+        self.problems.append(RosterProblem(self.file, self.line, column, reason))
+
+
+def _text_field(check: _RowCheck, values: dict[str, str], name: str, limit: int) -> str:
+    value = values.get(name, "").strip()  # a trailing CR/LF is a line end, not data
+    if "  " in value or not value.isprintable():  # the common clean value skips both scans
+        if has_control(value):
+            check.fail(name, f"{name.replace('_', ' ')} contains control characters")
+            return ""
+        value = clean(value)
+    if len(value) > limit:
+        check.fail(name, f"{name.replace('_', ' ')} is longer than {limit} characters")
+    return value
+
+
+def _choice(
+    check: _RowCheck, values: dict[str, str], name: str, table: Mapping[str, _E]
+) -> _E | None:
+    raw = clean(values.get(name, ""))
+    if not raw:
+        return None
+    found = lookup(table, raw)
+    if found is None:
+        allowed = ", ".join(sorted({str(v) for v in table.values()}))
+        check.fail(name, f"unknown {name.replace('_', ' ')} {raw!r} (expected one of: {allowed})")
+    return found
+
+
+def _names(check: _RowCheck, values: dict[str, str]) -> tuple[str, str]:
+    first = _text_field(check, values, "first_name", MAX_NAME)
+    last = _text_field(check, values, "last_name", MAX_NAME)
+    if not (first and last) and "name" in check.columns:
+        full = _text_field(check, values, "name", MAX_NAME * 2)
+        if full and not first and not last:
+            split = split_name(full)
+            if split is None:
+                check.fail("name", f"cannot split {full!r} into first and last name")
+                return "", ""
+            return split
+    if not first:
+        check.fail(
+            "first_name" if "first_name" in check.columns else "name", "first name is missing"
+        )
+    if not last:
+        check.fail("last_name" if "last_name" in check.columns else "name", "last name is missing")
+    return first, last
+
+
+def _place(
+    check: _RowCheck, values: dict[str, str], warnings: list[RosterProblem]
+) -> tuple[Municipality | None, Region | None, bool]:
+    municipality, region, explicit, problem, warning = resolve_place(
+        clean(values.get("municipality", "")), clean(values.get("region", ""))
+    )
+    if problem is not None:
+        check.fail(*problem)
+    if warning is not None:
+        name, reason = warning
+        warnings.append(RosterProblem(check.file, check.line, check.columns.get(name), reason))
+    return municipality, region, explicit
+
+
+# RosterRow.explicit for (region, language, role, org_type) stated or not: 16 shared sets.
+_EXPLICIT = {
+    flags: frozenset(
+        n for n, f in zip(("region", "language", "role", "org_type"), flags, strict=True) if f
+    )
+    for flags in itertools.product((False, True), repeat=4)
+}
+
+
+def validate_record(
+    file: str,
+    record: Record,
+    columns: dict[str, str],
+    warnings: list[RosterProblem],
+    check: _RowCheck | None = None,
+) -> RosterRow | list[RosterProblem]:
+    """One record -> an accepted row, or the list of its problems (never empty)."""
+    check = (check or _RowCheck(file, record.line, columns)).start(record.line)
+    if record.error is not None:
+        check.fail(None, f"unreadable CSV record: {record.error}")
+        return check.problems
+    if record.end_line > record.line:
+        check.fail(
+            None,
+            f"record spans lines {record.line}-{record.end_line}: a line break inside a quoted "
+            "value (is a quote left open?)",
+        )
+        return check.problems
+    if record.extra:
+        check.fail(
+            None,
+            f"{record.extra} more value(s) than the header has columns "
+            "(a delimiter inside an unquoted value?)",
+        )
+        return check.problems
+    values = record.values
+    email, reason = check_email(values.get("email", ""))
+    if reason is not None:
+        check.fail("email", reason)
+    first, last = _names(check, values)
+    before = len(check.problems)
+    organisation = _text_field(check, values, "organisation", MAX_ORGANISATION)
+    if not organisation and len(check.problems) == before:
+        check.fail("organisation", "organisation is missing")
+    row_warnings: list[RosterProblem] = []
+    municipality, region, region_explicit = _place(check, values, row_warnings)
+    language = _choice(check, values, "language", LANGUAGES)
+    role = _choice(check, values, "role", ROLES)
+    org_type = _choice(check, values, "org_type", ORG_TYPES)
+    if check.problems or email is None or region is None:
+        return check.problems or [RosterProblem(file, record.line, None, "row is not usable")]
+    warnings.extend(row_warnings)
+    explicit = _EXPLICIT[
+        region_explicit, language is not None, role is not None, org_type is not None
+    ]
+    if language is None:
+        language = default_language(municipality) if municipality else Language.FI
+    return RosterRow(
+        file=file,
+        line=record.line,
+        email=email,
+        first_name=first,
+        last_name=last,
+        organisation=organisation,
+        org_type=org_type or OrgType.MUNICIPALITY,
+        municipality=municipality.code if municipality else None,
+        region=region,
+        language=language,
+        role=role or Role.SUPPORT,
+        explicit=explicit,
+    )
+
+
+def _from_table(table: Table) -> RosterFile:
+    result = RosterFile(
+        file=table.file,
+        format=table.format,
+        encoding=table.encoding,
+        delimiter=table.delimiter,
+        lines=table.lines,
+        header_line=table.header_line,
+        blank_lines=table.blank_lines,
+        ignored_columns=table.ignored_columns,
+    )
+    check = _RowCheck(table.file, 0, table.columns)
+    for record in table.records:
+        outcome = validate_record(table.file, record, table.columns, result.warnings, check)
+        if isinstance(outcome, RosterRow):
+            result.rows.append(outcome)
+        else:
+            result.problems.extend(outcome)
+            result.rejected += 1
+            result.continuation_lines += record.end_line - record.line
+    return result
+
+
+def parse_roster(file: str, data: bytes) -> RosterFile:
+    """Parse one roster file (CSV or XLSX, sniffed from the bytes). Never raises."""
+    try:
+        table = read_table(file, data)
+    except RosterError as err:
+        reason = str(err).removeprefix(f"{file}: ")
+        return RosterFile(
+            file=file, readable=False, problems=[RosterProblem(file, None, None, reason)]
+        )
+    return _from_table(table)

@@ -1,0 +1,307 @@
+"""Editions: load and check a month's content, compile its 10 variants, approve, report status.
+
+Joins the I/O-free parts (content, catalogue, letter view, render) with the file system (the
+letter file, templates, catalogues) and the database (approvals, the ledger, read-only).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import jinja2
+from pydantic import BaseModel, Field
+
+from mailer.config import Settings
+from mailer.core.edition.catalogue import (
+    Catalogue,
+    catalogue_problems,
+    parse_catalogue,
+    role_labels,
+)
+from mailer.core.edition.content import ContentProblem, Edition, parse_edition, validate_edition
+from mailer.core.edition.letter import all_variants, build_view
+from mailer.core.edition.render import (
+    compile_variant,
+    html_problems,
+    make_environment,
+    text_problems,
+)
+from mailer.core.errors import ContentError, EditionNotApprovedError, TemplateError
+from mailer.core.models import (
+    CompiledVariant,
+    Language,
+    Variant,
+)
+from mailer.pipeline.context import Context
+from mailer.store import editions as store
+
+__all__ = [
+    "CheckReport",
+    "EditionStatus",
+    "approval_status",
+    "approve_edition",
+    "check_edition",
+    "compile_edition",
+    "content_hash",
+    "edition_file",
+    "list_statuses",
+    "load_edition",
+    "require_approved",
+]
+
+_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+# What an approval covers: the letter's own templates and the UI catalogues (not the admin web
+# pages under templates/web, which never reach a letter).
+HASHED_TEMPLATE_DIRS = ("letter", "i18n")
+
+
+class EditionStatus(BaseModel):
+    month: str
+    exists: bool
+    state: Literal["missing", "draft", "approved", "sent"]
+    approved_by: str | None = None
+    approved_at: datetime | None = None
+    approved_hash: str | None = None
+    current_hash: str | None = None
+    changed_since_approval: bool = False
+
+
+class CheckReport(BaseModel):
+    month: str
+    file: str
+    ok: bool
+    problems: list[ContentProblem] = Field(default_factory=list)
+    html_bytes: dict[str, int] = Field(default_factory=dict)  # variant key -> compiled size
+
+
+def _check_month(month: str) -> str:
+    if not _MONTH.match(month):
+        raise ContentError(month, None, "month", "expected YYYY-MM, e.g. 2026-11")
+    return month
+
+
+def edition_file(settings: Settings, month: str) -> Path:
+    return settings.letters_dir / f"{_check_month(month)}.yaml"
+
+
+def load_edition(ctx: Context, month: str) -> Edition:
+    """The validated content of `month`; ContentError names file, line and field."""
+    path = edition_file(ctx.settings, month)
+    if not path.is_file():
+        raise ContentError(str(path), None, "(file)", "no such edition file")
+    text = path.read_text(encoding="utf-8")
+    return parse_edition(text, str(path), zone=ctx.zone, month=month)
+
+
+def _catalogue_path(settings: Settings, language: Language) -> Path:
+    return settings.templates_dir / "i18n" / f"{language.value}.yaml"
+
+
+def _load_catalogues(settings: Settings) -> tuple[dict[Language, Catalogue], list[str]]:
+    catalogues: dict[Language, Catalogue] = {}
+    problems: list[str] = []
+    for language in Language:
+        path = _catalogue_path(settings, language)
+        try:
+            catalogues[language] = parse_catalogue(path.read_text(encoding="utf-8"), str(path))
+        except (OSError, ValueError) as err:
+            problems.append(f"{path}: {err}")
+    if not problems:
+        problems = [f"templates/i18n/{p}" for p in catalogue_problems(catalogues)]
+    return catalogues, problems
+
+
+def _environment(settings: Settings) -> jinja2.Environment:
+    # The pipeline builds the loader; mailer.core.edition.render itself reads no files.
+    return make_environment(jinja2.FileSystemLoader(settings.templates_dir / "letter"))
+
+
+def _view(ctx: Context, edition: Edition, variant: Variant, catalogue: Catalogue) -> dict[str, Any]:
+    """What one variant shows, with this installation's zone and sender address."""
+    return build_view(
+        edition, variant, catalogue, zone=ctx.zone, sender_address=ctx.settings.sender_address
+    )
+
+
+def _compile(
+    ctx: Context, month: str, edition: Edition, catalogues: dict[Language, Catalogue]
+) -> dict[Variant, CompiledVariant]:
+    env = _environment(ctx.settings)
+    compiled: dict[Variant, CompiledVariant] = {}
+    for variant in all_variants():
+        catalogue = catalogues[variant.language]
+        compiled[variant] = compile_variant(
+            env,
+            edition=month,
+            variant=variant,
+            view=_view(ctx, edition, variant, catalogue),
+            role_labels=role_labels(catalogue),
+        )
+    return compiled
+
+
+def compile_edition(ctx: Context, month: str) -> dict[Variant, CompiledVariant]:
+    """Stage 1 for all 10 variants; raises ContentError / TemplateError."""
+    edition = load_edition(ctx, month)
+    catalogues, problems = _load_catalogues(ctx.settings)
+    if problems:
+        raise TemplateError("i18n", "; ".join(problems))
+    return _compile(ctx, month, edition, catalogues)
+
+
+def check_edition(ctx: Context, month: str) -> CheckReport:
+    """Every problem of the edition at once: content, catalogues, each variant's rendering and
+    its compiled HTML (size, lang, alt, links, tokens)."""
+    path = edition_file(ctx.settings, month)
+    file = str(path)
+    problems: list[ContentProblem] = []
+    edition: Edition | None = None
+    if not path.is_file():
+        missing = ContentProblem(file=file, line=None, field="(file)", message="no such file")
+        problems.append(missing)
+    else:
+        text = path.read_text(encoding="utf-8")
+        edition, found = validate_edition(text, file, zone=ctx.zone, month=month)
+        problems.extend(found)
+    catalogues, catalogue_found = _load_catalogues(ctx.settings)
+    for message in catalogue_found:
+        language = next((lang.value for lang in Language if f"/{lang.value}" in message), "all")
+        problems.append(
+            ContentProblem(
+                file=str(ctx.settings.templates_dir / "i18n"),
+                line=None,
+                field="catalogue",
+                language=language,
+                message=message,
+                kind="template",
+            )
+        )
+    sizes: dict[str, int] = {}
+    if edition is not None and not catalogue_found:
+        env = _environment(ctx.settings)
+        for variant in all_variants():
+            catalogue = catalogues[variant.language]
+            view = _view(ctx, edition, variant, catalogue)
+            where = {"region": variant.region.value, "language": variant.language.value}
+            try:
+                compiled = compile_variant(
+                    env, edition=month, variant=variant, view=view, role_labels={}
+                )
+            except TemplateError as err:
+                problems.append(
+                    ContentProblem(
+                        file=str(ctx.settings.templates_dir / "letter"),
+                        line=None,
+                        field="template",
+                        message=str(err).removeprefix(f"{variant.key}: "),
+                        kind="template",
+                        **where,
+                    )
+                )
+                continue
+            sizes[variant.key] = len(compiled.html.encode("utf-8"))
+            for field, found_msgs in (
+                ("html", html_problems(compiled.html, variant.language.value)),
+                ("text", text_problems(compiled.text)),
+            ):
+                problems.extend(
+                    ContentProblem(
+                        file=file, line=None, field=field, message=m, kind="html", **where
+                    )
+                    for m in found_msgs
+                )
+    return CheckReport(month=month, file=file, ok=not problems, problems=problems, html_bytes=sizes)
+
+
+def content_hash(settings: Settings, month: str) -> str | None:
+    """sha256 over the letter file, the letter templates and the catalogues (None: no file)."""
+    path = edition_file(settings, month)
+    if not path.is_file():
+        return None
+    digest = hashlib.sha256()
+    digest.update(b"content\0" + path.read_bytes() + b"\0")
+    for folder in HASHED_TEMPLATE_DIRS:
+        root = settings.templates_dir / folder
+        for file in sorted(p for p in root.rglob("*") if p.is_file()):
+            digest.update(str(file.relative_to(settings.templates_dir)).encode() + b"\0")
+            digest.update(file.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+# --- approval and status -----------------------------------------------------------------------
+
+
+def approval_status(ctx: Context, month: str) -> EditionStatus:
+    current = content_hash(ctx.settings, month)
+    with ctx.engine.connect() as conn:
+        approval = store.latest_approval(conn, month)
+        sent = month in store.sent_months(conn)
+    changed = approval is not None and current is not None and approval.content_hash != current
+    state: Literal["missing", "draft", "approved", "sent"]
+    if sent:
+        state = "sent"
+    elif current is None:
+        state = "missing"
+    elif approval is None or changed:
+        state = "draft"
+    else:
+        state = "approved"
+    return EditionStatus(
+        month=month,
+        exists=current is not None,
+        state=state,
+        approved_by=approval.approved_by if approval else None,
+        approved_at=approval.approved_at if approval else None,
+        approved_hash=approval.content_hash if approval else None,
+        current_hash=current,
+        changed_since_approval=changed,
+    )
+
+
+def list_statuses(ctx: Context) -> list[EditionStatus]:
+    """Every month with a letter file or a trace in the database, newest first."""
+    months = {p.stem for p in ctx.settings.letters_dir.glob("*.yaml") if _MONTH.match(p.stem)}
+    with ctx.engine.connect() as conn:
+        months |= {m for m in store.known_months(conn) if _MONTH.match(m)}
+    return [approval_status(ctx, month) for month in sorted(months, reverse=True)]
+
+
+def approve_edition(ctx: Context, month: str, approved_by: str) -> EditionStatus:
+    """Record an approval of the edition as it is now. Refuses an edition with any problem
+    (ContentError for the first one; run the check for all)."""
+    if not approved_by.strip():
+        raise ContentError(month, None, "--by", "the approver's name is required")
+    report = check_edition(ctx, month)
+    if not report.ok:
+        first = report.problems[0]
+        more = f" (and {len(report.problems) - 1} more; run `mailer edition check {month}`)"
+        raise ContentError(first.file, first.line, first.field, first.message + more)
+    current = content_hash(ctx.settings, month)
+    assert current is not None  # the check found the file
+    with ctx.engine.begin() as conn:
+        store.record_approval(
+            conn, month=month, approved_by=approved_by.strip(), at=ctx.now(), content_hash=current
+        )
+    return approval_status(ctx, month)
+
+
+def require_approved(ctx: Context, month: str) -> str:
+    """The approved content hash, or EditionNotApprovedError saying why not."""
+    status = approval_status(ctx, month)
+    if not status.exists:
+        path = edition_file(ctx.settings, month)
+        raise EditionNotApprovedError(month, f"the edition is missing ({path} does not exist)")
+    if status.approved_hash is None:
+        raise EditionNotApprovedError(month, "it was never approved (mailer edition approve)")
+    if status.changed_since_approval:
+        when = status.approved_at.isoformat(timespec="minutes") if status.approved_at else "?"
+        raise EditionNotApprovedError(
+            month,
+            f"the content or templates changed since the approval by {status.approved_by} "
+            f"at {when}; approve it again",
+        )
+    return status.approved_hash
