@@ -37,7 +37,7 @@ from mailer.core.roster.rows import parse_roster  # noqa: E402
 from mailer.pipeline import Context  # noqa: E402
 from mailer.pipeline.roster import import_rosters  # noqa: E402
 from mailer.store.base import create_db_engine, migrate, utcnow  # noqa: E402
-from mailer.store.contacts import contact_sources, contacts  # noqa: E402
+from mailer.store.tables import contact_sources, contacts  # noqa: E402
 
 FIRST = [
     "Aino",

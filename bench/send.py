@@ -35,7 +35,7 @@ from mailer.providers.outbox import OutboxProvider  # noqa: E402
 from mailer.providers.sendgrid.send import SendGridProvider  # noqa: E402
 from mailer.store import ledger  # noqa: E402
 from mailer.store.base import create_db_engine  # noqa: E402
-from mailer.store.contacts import contacts  # noqa: E402
+from mailer.store.tables import contacts  # noqa: E402
 from tests.fakes.sendgrid_process import start_subprocess  # noqa: E402
 from tests.test_send_support import compiled_edition, person  # noqa: E402
 

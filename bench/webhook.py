@@ -24,7 +24,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -42,9 +42,7 @@ from mailer.pipeline.events import POLICY_TYPES, apply_policy, ingest_events, th
 from mailer.providers.sendgrid.events import parse_events  # noqa: E402
 from mailer.providers.sendgrid.signature import generate_key_pair, signed_headers  # noqa: E402
 from mailer.store.base import create_db_engine  # noqa: E402
-from mailer.store.contacts import contacts  # noqa: E402
-from mailer.store.events import events  # noqa: E402
-from mailer.store.ledger import deliveries  # noqa: E402
+from mailer.store.tables import contacts, deliveries, events  # noqa: E402
 
 EDITIONS = ["2026-03", "2026-04", "2026-05", "2026-06"]
 BASE = datetime(2026, 3, 5, 7, 0, tzinfo=UTC)
@@ -102,72 +100,93 @@ def make_events(ledger: list[tuple[str, str, str]], total: int, rng: random.Rand
         for delivery_id, email, edition in ledger:
             if len(out) >= total:
                 break
-            month = EDITIONS.index(edition)
-            at = BASE + timedelta(days=30 * month, seconds=rng.randint(0, 7200) + cycle)
-            message = f"{uuid.uuid4().hex[:22]}.filterdrecv-{rng.randint(1, 99)}-{month}-0"
-            common = {
-                "email": email,
-                "sg_message_id": message,
-                "smtp-id": f"<{message[:22]}@ismtpd0001p1lon1.sendgrid.net>",
-                "category": [f"vipu-{edition}", "vipu-hyks-fi"],
-                "delivery_id": delivery_id,
-                "edition": edition,
-                "region": "hyks",
-                "language": "fi",
-            }
-
-            def event(kind: str, seconds: int, **extra: Any) -> dict[str, Any]:
-                stamp = int((at + timedelta(seconds=seconds)).timestamp())  # noqa: B023
-                return {
-                    "sg_event_id": uuid.uuid4().hex[:22] + "AbCdEfGhIjKl",
-                    "event": kind,
-                    "timestamp": stamp,
-                    **common,  # noqa: B023
-                    **extra,
-                }
-
-            roll = rng.random()
-            out.append(event("processed", 0))
-            if roll < 0.02:
-                out.append(
-                    event(
-                        "bounce", 5, type="bounce", status="5.1.1",
-                        reason="550 5.1.1 The email account does not exist",
-                        bounce_classification="Invalid Address",
-                    )
-                )  # fmt: skip
-            elif roll < 0.05:
-                out.append(
-                    event(
-                        "bounce", 5, type="blocked", status="4.7.1", reason="421 4.7.1 greylisted"
-                    )
-                )
-            elif roll < 0.06:
-                out.append(event("dropped", 1, reason="Bounced Address", status="5.0.0"))
-            else:
-                if roll < 0.09:
-                    out.append(event("deferred", 2, response="421 try again later", attempt="1"))
-                out.append(event("delivered", 9, response="250 2.0.0 OK", ip="192.0.2.7"))
-                if rng.random() < 0.7:
-                    out.append(
-                        event(
-                            "open", 600, useragent="Mozilla/5.0 (Windows NT 10.0; Win64; x64)",
-                            ip="198.51.100.23", sg_machine_open=False,
-                        )
-                    )  # fmt: skip
-                if rng.random() < 0.25:
-                    out.append(
-                        event("click", 700, url="https://vip-verkosto.example/koulutukset/2026",
-                              url_offset={"index": 1, "type": "html"}, ip="198.51.100.23")
-                    )  # fmt: skip
-                if rng.random() < 0.004:
-                    out.append(event("spamreport", 900))
-                if rng.random() < 0.006:
-                    out.append(event("group_unsubscribe", 950, asm_group_id=4242))
-                if rng.random() < 0.003:
-                    out.append(event("machine_opened", 601))
+            out += letter_events(event_maker(delivery_id, email, edition, cycle, rng), rng)
         cycle += 1
     return out[:total]
+
+
+EventMaker = Callable[..., dict[str, Any]]
+
+
+def event_maker(
+    delivery_id: str, email: str, edition: str, cycle: int, rng: random.Random
+) -> EventMaker:
+    """A maker of one letter's events: (kind, seconds after the send, extra fields) -> event."""
+    month = EDITIONS.index(edition)
+    at = BASE + timedelta(days=30 * month, seconds=rng.randint(0, 7200) + cycle)
+    message = f"{uuid.uuid4().hex[:22]}.filterdrecv-{rng.randint(1, 99)}-{month}-0"
+    common = {
+        "email": email,
+        "sg_message_id": message,
+        "smtp-id": f"<{message[:22]}@ismtpd0001p1lon1.sendgrid.net>",
+        "category": [f"vipu-{edition}", "vipu-hyks-fi"],
+        "delivery_id": delivery_id,
+        "edition": edition,
+        "region": "hyks",
+        "language": "fi",
+    }
+
+    def event(kind: str, seconds: int, **extra: Any) -> dict[str, Any]:
+        stamp = int((at + timedelta(seconds=seconds)).timestamp())
+        return {
+            "sg_event_id": uuid.uuid4().hex[:22] + "AbCdEfGhIjKl",
+            "event": kind,
+            "timestamp": stamp,
+            **common,
+            **extra,
+        }
+
+    return event
+
+
+def letter_events(event: EventMaker, rng: random.Random) -> list[dict[str, Any]]:
+    """One letter's events: processed, then a failure or a delivery with what follows it."""
+    roll = rng.random()
+    out = [event("processed", 0)]
+    if roll < 0.02:
+        out.append(
+            event(
+                "bounce", 5, type="bounce", status="5.1.1",
+                reason="550 5.1.1 The email account does not exist",
+                bounce_classification="Invalid Address",
+            )
+        )  # fmt: skip
+    elif roll < 0.05:
+        out.append(
+            event("bounce", 5, type="blocked", status="4.7.1", reason="421 4.7.1 greylisted")
+        )
+    elif roll < 0.06:
+        out.append(event("dropped", 1, reason="Bounced Address", status="5.0.0"))
+    else:
+        if roll < 0.09:
+            out.append(event("deferred", 2, response="421 try again later", attempt="1"))
+        out.append(event("delivered", 9, response="250 2.0.0 OK", ip="192.0.2.7"))
+        out += after_delivery(event, rng)
+    return out
+
+
+def after_delivery(event: EventMaker, rng: random.Random) -> list[dict[str, Any]]:
+    """What a delivered letter may bring: opens, clicks, spam reports, unsubscribes."""
+    out = []
+    if rng.random() < 0.7:
+        out.append(
+            event(
+                "open", 600, useragent="Mozilla/5.0 (Windows NT 10.0; Win64; x64)",
+                ip="198.51.100.23", sg_machine_open=False,
+            )
+        )  # fmt: skip
+    if rng.random() < 0.25:
+        out.append(
+            event("click", 700, url="https://vip-verkosto.example/koulutukset/2026",
+                  url_offset={"index": 1, "type": "html"}, ip="198.51.100.23")
+        )  # fmt: skip
+    if rng.random() < 0.004:
+        out.append(event("spamreport", 900))
+    if rng.random() < 0.006:
+        out.append(event("group_unsubscribe", 950, asm_group_id=4242))
+    if rng.random() < 0.003:
+        out.append(event("machine_opened", 601))
+    return out
 
 
 def batches(items: list[dict], rng: random.Random) -> Iterator[list[dict]]:

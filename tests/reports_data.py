@@ -12,10 +12,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from mailer.store.contacts import contact_history, contacts
-from mailer.store.editions import edition_approvals, editions
-from mailer.store.events import events
-from mailer.store.ledger import deliveries
+from mailer.store.tables import (
+    contact_history,
+    contacts,
+    deliveries,
+    edition_approvals,
+    editions,
+    events,
+)
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 _event_ids = itertools.count(1)

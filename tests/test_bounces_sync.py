@@ -16,8 +16,7 @@ from mailer.config import Settings
 from mailer.core.errors import ProviderAuthError
 from mailer.pipeline import Context
 from mailer.pipeline.events import sync_suppressions
-from mailer.store.contacts import contacts
-from mailer.store.events import events
+from mailer.store.tables import contacts, events
 from tests.fakes.sendgrid_server import FakeSendGrid
 from tests.fakes.webhook_client import NOW, seed_contact, seed_delivery, ts
 

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from mailer.cli import app
 from mailer.core.models import ContactStatus
 from mailer.store import contacts as store
+from mailer.store import tables
 from mailer.store.base import create_db_engine, utcnow
 
 HEADER = "Etunimi;Sukunimi;Sähköposti;Organisaatio;Kunta"
@@ -101,5 +102,5 @@ def test_erase_removes_the_person_and_keeps_counts(imported: str) -> None:
     assert [c["email"] for c in listed] == ["bo@vasa.example"]
     engine = create_db_engine(imported)
     with engine.connect() as conn:
-        assert conn.execute(sa.select(store.erasures.c.region)).scalars().all() == ["hyks"]
+        assert conn.execute(sa.select(tables.erasures.c.region)).scalars().all() == ["hyks"]
     engine.dispose()

@@ -22,8 +22,8 @@ from mailer.pipeline import Context
 from mailer.pipeline.editions.check import approve_edition
 from mailer.pipeline.reports import bounce_report, edition_report
 from mailer.pipeline.roster import import_rosters
-from mailer.store.contacts import contacts
-from mailer.store.events import events as events_table
+from mailer.store.tables import contacts
+from mailer.store.tables import events as events_table
 from tests.fakes.sendgrid_server import FakeSendGrid
 from tests.services import WebService, mailer_env, post_events, production_like, run_mailer
 

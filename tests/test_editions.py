@@ -18,8 +18,7 @@ from mailer.pipeline.editions.check import (
     list_statuses,
     require_approved,
 )
-from mailer.store.editions import edition_approvals, editions
-from mailer.store.ledger import deliveries
+from mailer.store.tables import deliveries, edition_approvals, editions
 
 ROOT = Path(__file__).resolve().parent.parent
 LETTERS = Path(__file__).resolve().parent / "fixtures" / "letters"

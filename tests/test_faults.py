@@ -24,9 +24,8 @@ from mailer.demo.run import newest_edition
 from mailer.pipeline import Context
 from mailer.pipeline.editions.check import approve_edition
 from mailer.pipeline.roster import import_rosters
-from mailer.store.contacts import contact_history, contacts
-from mailer.store.events import events as events_table
-from mailer.store.ledger import deliveries
+from mailer.store.tables import contact_history, contacts, deliveries
+from mailer.store.tables import events as events_table
 from tests.fakes.sendgrid_server import FakeSendGrid
 from tests.services import ROOT, WebService, mailer_env, post_events, production_like, run_mailer
 

@@ -16,8 +16,8 @@ from mailer.core.errors import WebhookError
 from mailer.core.models import ContactStatus
 from mailer.pipeline.events import POLICY_KIND, ingest_events, thresholds_from
 from mailer.providers.sendgrid.events import parse_events
-from mailer.store.contacts import change_status, contact_history, contacts
-from mailer.store.events import events
+from mailer.store.contacts import change_status
+from mailer.store.tables import contact_history, contacts, events
 from tests.fakes.webhook_client import (
     NOW,
     ClockedContext,

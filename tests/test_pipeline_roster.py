@@ -22,10 +22,9 @@ from mailer.pipeline.contacts import (
 )
 from mailer.pipeline.roster import import_rosters
 from mailer.store import contacts as store
-from mailer.store import register
-from mailer.store.contacts import change_status, contact_history, contacts, erasures
-from mailer.store.events import events
-from mailer.store.ledger import deliveries
+from mailer.store import register, tables
+from mailer.store.contacts import change_status
+from mailer.store.tables import contact_history, contacts, deliveries, erasures, events
 
 ROOT = Path(__file__).resolve().parent.parent
 HEADER = "Etunimi;Sukunimi;Sähköposti;Organisaatio;Kunta;Kieli;Rooli"
@@ -196,7 +195,7 @@ def test_dry_run_reports_and_writes_nothing(ctx: Context, tmp_path: Path) -> Non
     report = import_rosters(ctx, [roster(tmp_path, "a.csv", AINO, BO)], dry_run=True)
     assert (report.dry_run, report.created, report.import_id) == (True, 2, None)
     assert count(ctx, contacts) == 0
-    assert count(ctx, store.roster_imports) == 0
+    assert count(ctx, tables.roster_imports) == 0
 
 
 def test_a_crash_during_the_import_leaves_no_partial_state(
@@ -212,7 +211,7 @@ def test_a_crash_during_the_import_leaves_no_partial_state(
     with pytest.raises(RuntimeError, match="power cut"):
         import_rosters(ctx, [roster(tmp_path, "a.csv", BO, CAY)])
     assert [c.email for c in list_contacts(ctx)] == ["aino@espoo.example"]
-    assert count(ctx, store.roster_imports) == 1
+    assert count(ctx, tables.roster_imports) == 1
     assert contact_row(ctx, "aino@espoo.example")["missing_since"] is None
 
 
@@ -226,7 +225,7 @@ def test_a_conflicting_concurrent_write_rolls_back_with_a_storage_error(
         import_rosters(ctx, [roster(tmp_path, "b.csv", BO, AINO)])
     assert "email" in str(err.value)  # the unique address constraint, named
     assert [c.email for c in list_contacts(ctx)] == ["aino@espoo.example"]
-    assert count(ctx, store.roster_imports) == 1
+    assert count(ctx, tables.roster_imports) == 1
 
 
 def test_rejected_rows_are_reported_and_the_good_rows_imported(
@@ -305,7 +304,7 @@ def test_erase_leaves_only_anonymised_counts(ctx: Context, tmp_path: Path) -> No
             assert raw["event"] == "bounce"
         dump = " ".join(
             str(value)
-            for table in (store.roster_imports, store.contact_sources)
+            for table in (tables.roster_imports, tables.contact_sources)
             for row in conn.execute(sa.select(table))
             for value in row
         )

@@ -18,7 +18,7 @@ from mailer.pipeline.editions.check import approve_edition
 from mailer.pipeline.schedules.runs import fire_reminder, fire_send, parse_target, record_missed
 from mailer.providers.base import Batch
 from mailer.store import schedules as store
-from mailer.store.ledger import deliveries
+from mailer.store.tables import deliveries
 from tests.fakes.sendgrid_server import FakeSendGrid
 from tests.test_send_support import add_contacts, people, sendgrid_settings
 

@@ -22,7 +22,7 @@ from mailer.providers.outbox import OutboxProvider
 from mailer.providers.sendgrid.send import RetryPolicy, SendGridProvider
 from mailer.store import ledger
 from mailer.store.contacts import change_status
-from mailer.store.events import events
+from mailer.store.tables import events
 from tests.fakes.sendgrid_server import FakeSendGrid
 from tests.test_send_support import (
     MONTH,

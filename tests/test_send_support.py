@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from mailer.config import Settings
 from mailer.core.edition.render import html_tokens, text_tokens
 from mailer.core.models import CompiledVariant, Language, Region, Variant
-from mailer.store.contacts import contacts
+from mailer.store.tables import contacts
 
 MONTH = "2026-05"
 NOW = datetime(2026, 5, 4, 7, 0, tzinfo=UTC)

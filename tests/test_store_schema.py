@@ -13,7 +13,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy.engine import Engine
 
 from mailer.store.base import create_db_engine, current_revision, metadata, migrate
-from mailer.store.editions import editions
+from mailer.store.tables import editions
 
 
 def test_migrations_match_the_declared_tables(engine: Engine) -> None:
@@ -62,7 +62,7 @@ def test_aware_utc_now_is_used_for_defaults() -> None:
 def test_the_ledger_index_migration_goes_down_and_up_with_rows_in_place(engine: Engine) -> None:
     from alembic import command
 
-    from mailer.store import ledger
+    from mailer.store import ledger, tables
     from mailer.store.base import _alembic_config
     from tests.test_send_support import add_contacts, people
 
@@ -70,7 +70,7 @@ def test_the_ledger_index_migration_goes_down_and_up_with_rows_in_place(engine: 
     now = datetime(2026, 11, 3, 8, 0, tzinfo=UTC)
     with engine.begin() as conn:
         conn.execute(
-            sa.insert(ledger.deliveries),
+            sa.insert(tables.deliveries),
             [
                 {
                     "delivery_id": f"00000000-0000-7000-8000-00000000000{i}",
@@ -138,13 +138,13 @@ def _plan_of(conn: sa.Connection, query: sa.Select[Any]) -> str:
 def test_the_ledger_hot_queries_walk_the_partial_indexes(engine: Engine) -> None:
     """A partial index is used only when the query itself proves its condition; a bound
     `state = $1` cannot in PostgreSQL's generic plan, and the claim would scan the edition."""
-    from mailer.store import ledger
+    from mailer.store import ledger, tables
 
-    d = ledger.deliveries.c
+    d = tables.deliveries.c
     queries = {
         "ix_deliveries_queued": ledger.next_queued("2026-11", "hyks", "fi", 1000),
         "ix_deliveries_sending": sa.select(d.batch_id).where(
-            d.edition == "2026-11", ledger.IS_SENDING
+            d.edition == "2026-11", tables.IS_SENDING
         ),
         "ix_deliveries_batch_id": sa.select(d.id).where(d.batch_id == "b", d.state == "sending"),
     }

@@ -25,9 +25,7 @@ from mailer.providers.sendgrid.signature import (
     generate_key_pair,
 )
 from mailer.store.base import create_db_engine
-from mailer.store.contacts import contacts
-from mailer.store.events import events
-from mailer.store.ledger import deliveries
+from mailer.store.tables import contacts, deliveries, events
 from mailer.web.app import create_app
 from tests.fakes.sendgrid_server import FakeSendGrid
 from tests.fakes.webhook_client import (

@@ -63,6 +63,22 @@ def _problem_table(title: str, problems: list[Problem]) -> Table:
 
 
 def _show_report(report: ImportReport) -> None:
+    console.print(_files_table(report))
+    for title, items in (
+        ("Problems (rows not imported)", report.problems),
+        ("Warnings (rows imported)", report.warnings),
+    ):
+        if items:
+            console.print(_problem_table(f"{title}: {len(items)}", items))
+            if len(items) > SHOWN_PROBLEMS:
+                console.print(f"... and {len(items) - SHOWN_PROBLEMS} more (see --json)")
+    for table in (_conflicts_table(report), _left_file_table(report), _missing_table(report)):
+        if table is not None:
+            console.print(table)
+    _show_summary(report)
+
+
+def _files_table(report: ImportReport) -> Table:
     files = Table(title="Roster files", title_justify="left")
     for name in ("file", "format", "lines", "rows", "accepted", "rejected", "blank"):
         files.add_column(name, justify="left" if name in ("file", "format") else "right")
@@ -82,46 +98,53 @@ def _show_report(report: ImportReport) -> None:
             str(f.rejected),
             str(f.blank_lines),
         )
-    console.print(files)
-    for title, items in (
-        ("Problems (rows not imported)", report.problems),
-        ("Warnings (rows imported)", report.warnings),
-    ):
-        if items:
-            console.print(_problem_table(f"{title}: {len(items)}", items))
-            if len(items) > SHOWN_PROBLEMS:
-                console.print(f"... and {len(items) - SHOWN_PROBLEMS} more (see --json)")
-    if report.conflicts:
-        table = Table(title=f"Merge conflicts: {len(report.conflicts)}", title_justify="left")
-        for name in ("email", "field", "kept", "from", "other", "from "):
-            table.add_column(name, overflow="fold")
-        for c in report.conflicts[:SHOWN_PROBLEMS]:
-            kept, other = c["kept_from"], c["other_from"]
-            plain_row(
-                table,
-                c["email"],
-                c["field"],
-                str(c["kept"]),
-                f"{kept['file']}:{kept['line']}",
-                str(c["other"]),
-                f"{other['file']}:{other['line']}",
-            )
-        console.print(table)
-    if report.left_file:
-        title = f"Left a file, still named by another: {len(report.left_file)}"
-        table = Table(title=title, title_justify="left")
-        for name in ("email", "left", "still in"):
-            table.add_column(name)
-        for m in report.left_file[:SHOWN_PROBLEMS]:
-            plain_row(table, m.email, ", ".join(m.sources), ", ".join(m.still_in))
-        console.print(table)
-    if report.missing_contacts:
-        table = Table(title=f"Missing from roster: {report.missing}", title_justify="left")
-        for name in ("email", "previously in", "new"):
-            table.add_column(name)
-        for m in report.missing_contacts[:SHOWN_PROBLEMS]:
-            plain_row(table, m.email, ", ".join(m.sources), "yes" if m.newly_missing else "")
-        console.print(table)
+    return files
+
+
+def _conflicts_table(report: ImportReport) -> Table | None:
+    if not report.conflicts:
+        return None
+    table = Table(title=f"Merge conflicts: {len(report.conflicts)}", title_justify="left")
+    for name in ("email", "field", "kept", "from", "other", "from "):
+        table.add_column(name, overflow="fold")
+    for c in report.conflicts[:SHOWN_PROBLEMS]:
+        kept, other = c["kept_from"], c["other_from"]
+        plain_row(
+            table,
+            c["email"],
+            c["field"],
+            str(c["kept"]),
+            f"{kept['file']}:{kept['line']}",
+            str(c["other"]),
+            f"{other['file']}:{other['line']}",
+        )
+    return table
+
+
+def _left_file_table(report: ImportReport) -> Table | None:
+    if not report.left_file:
+        return None
+    title = f"Left a file, still named by another: {len(report.left_file)}"
+    table = Table(title=title, title_justify="left")
+    for name in ("email", "left", "still in"):
+        table.add_column(name)
+    for m in report.left_file[:SHOWN_PROBLEMS]:
+        plain_row(table, m.email, ", ".join(m.sources), ", ".join(m.still_in))
+    return table
+
+
+def _missing_table(report: ImportReport) -> Table | None:
+    if not report.missing_contacts:
+        return None
+    table = Table(title=f"Missing from roster: {report.missing}", title_justify="left")
+    for name in ("email", "previously in", "new"):
+        table.add_column(name)
+    for m in report.missing_contacts[:SHOWN_PROBLEMS]:
+        plain_row(table, m.email, ", ".join(m.sources), "yes" if m.newly_missing else "")
+    return table
+
+
+def _show_summary(report: ImportReport) -> None:
     verb = "would be " if report.dry_run else ""
     console.print(
         f"{'[dry run] ' if report.dry_run else ''}rows {report.rows}: accepted "

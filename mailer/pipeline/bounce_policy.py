@@ -9,10 +9,16 @@ from pydantic import BaseModel
 from sqlalchemy.engine import Connection
 
 from mailer.config import BouncePolicySettings
-from mailer.core.bounces.policy import Thresholds, Verdict, evaluate
-from mailer.core.models import ContactStatus, EventType
+from mailer.core.bounces.policy import PolicyResult, Thresholds, Verdict, evaluate
+from mailer.core.models import ContactStatus, DeliveryEvent, EventType
 from mailer.store.contacts import change_status
-from mailer.store.events import contact_states, load_histories, update_counters
+from mailer.store.events import (
+    ContactState,
+    CounterUpdate,
+    contact_states,
+    load_histories,
+    update_counters,
+)
 
 __all__ = ["POLICY_KIND", "POLICY_TYPES", "StatusChange", "apply_policy", "thresholds_from"]
 
@@ -74,14 +80,8 @@ def apply_policy(
     if not contact_ids:
         return []
     states = contact_states(conn, contact_ids, {POLICY_KIND})
-    counters: list[tuple[int, int, datetime | None, datetime]] = []
-    full = set(contact_ids)
-    for cid, at in (only_delivered or {}).items():
-        state = states.get(cid)
-        if state is not None and state.status == "active" and state.soft_streak == 0:
-            full.discard(cid)
-            if state.last_delivered_at is None or at > state.last_delivered_at:
-                counters.append((cid, 0, at, now))
+    counters: list[CounterUpdate] = []
+    full = _skip_plain_deliveries(states, set(contact_ids), only_delivered or {}, now, counters)
     histories = load_histories(conn, full, POLICY_TYPES)
     changes: list[StatusChange] = []
     for cid in sorted(full):
@@ -89,33 +89,74 @@ def apply_policy(
         if state is None:  # erased meanwhile
             continue
         result = evaluate(histories.get(cid, []), now, thresholds, since=state.since)
-        if result.unsubscribed:
-            wanted, evidence = ContactStatus.UNSUBSCRIBED, result.unsubscribe_evidence
-        elif result.verdict is Verdict.STALE:
-            wanted, evidence = ContactStatus.STALE, result.evidence
-        else:
-            wanted, evidence = ContactStatus.ACTIVE, ()
-        if state.policy_owned and wanted.value != state.status:
-            reason = result.reason or "the evidence for the earlier status no longer holds"
-            source = f"sendgrid:{evidence[-1].raw_type}" if evidence else "sendgrid"
-            changed = change_status(
-                conn, cid, wanted, at=now, kind=POLICY_KIND, reason=reason, source=source[:64]
-            )
-            if changed:
-                changes.append(
-                    StatusChange(
-                        contact_id=cid,
-                        old_status=state.status,
-                        new_status=wanted.value,
-                        reason=reason,
-                    )
-                )
-        delivered = result.last_delivered_at
-        if state.last_delivered_at and (delivered is None or delivered < state.last_delivered_at):
-            delivered = state.last_delivered_at
-        # change_status to active zeroes the streak in the row: write ours back in any case then
-        reset = bool(changes) and changes[-1].contact_id == cid and wanted is ContactStatus.ACTIVE
-        if reset or result.soft_streak != state.soft_streak or delivered != state.last_delivered_at:
-            counters.append((cid, result.soft_streak, delivered, now))
+        change = _move_status(conn, state, result, now)
+        if change is not None:
+            changes.append(change)
+        counter = _counter_update(state, result, now, reset=_reset_streak(change))
+        if counter is not None:
+            counters.append(counter)
     update_counters(conn, counters)
     return changes
+
+
+def _skip_plain_deliveries(
+    states: dict[int, ContactState],
+    full: set[int],
+    only_delivered: dict[int, datetime],
+    now: datetime,
+    counters: list[CounterUpdate],
+) -> set[int]:
+    """The contacts that need their history evaluated: an active contact without a soft streak
+    whose only news is a delivery just gets its last delivery moved (appended to `counters`)."""
+    for cid, at in only_delivered.items():
+        state = states.get(cid)
+        if state is not None and state.status == ContactStatus.ACTIVE and state.soft_streak == 0:
+            full.discard(cid)
+            if state.last_delivered_at is None or at > state.last_delivered_at:
+                counters.append(CounterUpdate(cid, 0, at, now))
+    return full
+
+
+def _wanted_status(result: PolicyResult) -> tuple[ContactStatus, tuple[DeliveryEvent, ...]]:
+    """The status the evidence calls for, and that evidence."""
+    if result.unsubscribed:
+        return ContactStatus.UNSUBSCRIBED, result.unsubscribe_evidence
+    if result.verdict is Verdict.STALE:
+        return ContactStatus.STALE, result.evidence
+    return ContactStatus.ACTIVE, ()
+
+
+def _move_status(
+    conn: Connection, state: ContactState, result: PolicyResult, now: datetime
+) -> StatusChange | None:
+    """Write the status change the verdict calls for, when the status is the policy's to move."""
+    wanted, evidence = _wanted_status(result)
+    if not state.policy_owned or wanted == state.status:
+        return None
+    reason = result.reason or "the evidence for the earlier status no longer holds"
+    source = f"sendgrid:{evidence[-1].raw_type}" if evidence else "sendgrid"
+    cid = state.id
+    if not change_status(
+        conn, cid, wanted, at=now, kind=POLICY_KIND, reason=reason, source=source[:64]
+    ):
+        return None
+    return StatusChange(
+        contact_id=cid, old_status=state.status, new_status=wanted.value, reason=reason
+    )
+
+
+def _reset_streak(change: StatusChange | None) -> bool:
+    # change_status to active zeroes the streak in the row: write ours back in any case then
+    return change is not None and change.new_status == ContactStatus.ACTIVE
+
+
+def _counter_update(
+    state: ContactState, result: PolicyResult, now: datetime, *, reset: bool
+) -> CounterUpdate | None:
+    """The contact's soft streak and last delivery, when either moved (or `reset` forces it)."""
+    delivered = result.last_delivered_at
+    if state.last_delivered_at and (delivered is None or delivered < state.last_delivered_at):
+        delivered = state.last_delivered_at
+    if reset or result.soft_streak != state.soft_streak or delivered != state.last_delivered_at:
+        return CounterUpdate(state.id, result.soft_streak, delivered, now)
+    return None

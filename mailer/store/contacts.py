@@ -1,113 +1,26 @@
-"""Contact register tables: contacts, their provenance, their history, erasure counts."""
+"""Contact register queries: status changes (with history), one contact, the list (tables:
+mailer.store.tables)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
 from datetime import datetime
-from typing import TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from mailer.core.models import ContactStatus
-from mailer.store.base import UTCDateTime, metadata
 
-T = TypeVar("T")
+# `contacts` is re-exported for callers not moved to mailer.store.tables yet
+from mailer.store.tables import contact_history, contact_sources, contacts
 
 __all__ = [
     "change_status",
-    "chunks",
-    "contact_history",
-    "contact_sources",
     "contacts",
-    "erasures",
     "find_contact",
     "history_of",
     "list_contacts",
-    "roster_imports",
     "sources_of",
 ]
-
-contacts = sa.Table(
-    "contacts",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    # normalised: trimmed, lower-cased local part and domain; the merge key
-    sa.Column("email", sa.String(320), nullable=False, unique=True),
-    sa.Column("first_name", sa.String(200), nullable=False),
-    sa.Column("last_name", sa.String(200), nullable=False),
-    sa.Column("organisation", sa.String(300), nullable=False),
-    sa.Column("org_type", sa.String(20), nullable=False),
-    sa.Column("municipality", sa.String(3), nullable=True),  # municipality code
-    sa.Column("region", sa.String(8), nullable=False, index=True),
-    sa.Column("language", sa.String(2), nullable=False),
-    sa.Column("role", sa.String(10), nullable=False),
-    sa.Column("status", sa.String(16), nullable=False, server_default="active", index=True),
-    sa.Column("status_reason", sa.Text, nullable=True),
-    sa.Column("status_changed_at", UTCDateTime, nullable=True),
-    # consecutive editions with soft failures and no delivery (bounce policy)
-    sa.Column("soft_streak", sa.Integer, nullable=False, server_default="0"),
-    sa.Column("last_delivered_at", UTCDateTime, nullable=True),
-    sa.Column("missing_since", UTCDateTime, nullable=True),  # absent from a newer roster
-    sa.Column("created_at", UTCDateTime, nullable=False),
-    sa.Column("updated_at", UTCDateTime, nullable=False),
-)
-
-roster_imports = sa.Table(
-    "roster_imports",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("imported_at", UTCDateTime, nullable=False),
-    sa.Column("files", sa.JSON, nullable=False),
-    sa.Column("summary", sa.JSON, nullable=False),
-)
-
-# Provenance: where each contact was last seen, per source (a roster file name).
-contact_sources = sa.Table(
-    "contact_sources",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column(
-        "contact_id", sa.Integer, sa.ForeignKey("contacts.id", ondelete="CASCADE"), nullable=False
-    ),
-    sa.Column("source", sa.String(300), nullable=False),
-    sa.Column("line", sa.Integer, nullable=False),
-    sa.Column("import_id", sa.Integer, sa.ForeignKey("roster_imports.id"), nullable=True),
-    sa.Column("imported_at", UTCDateTime, nullable=False),
-    sa.UniqueConstraint("contact_id", "source", name="uq_contact_sources_contact_source"),
-)
-
-# Status changes and notes (stale, unsubscribed, reactivated...): the history stays.
-contact_history = sa.Table(
-    "contact_history",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column(
-        "contact_id",
-        sa.Integer,
-        sa.ForeignKey("contacts.id", ondelete="CASCADE"),
-        nullable=False,
-        index=True,  # the policy and the reports read one contact's history per request
-    ),
-    sa.Column("at", UTCDateTime, nullable=False),
-    sa.Column("kind", sa.String(32), nullable=False),
-    sa.Column("old_status", sa.String(16), nullable=True),
-    sa.Column("new_status", sa.String(16), nullable=True),
-    sa.Column("note", sa.Text, nullable=True),
-    sa.Column("actor", sa.String(200), nullable=True),
-    sa.Column("source", sa.String(64), nullable=True),
-)
-
-# GDPR erasure leaves only anonymised counts.
-erasures = sa.Table(
-    "erasures",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("erased_at", UTCDateTime, nullable=False),
-    sa.Column("region", sa.String(8), nullable=True),
-    sa.Column("deliveries", sa.Integer, nullable=False, server_default="0"),
-    sa.Column("events", sa.Integer, nullable=False, server_default="0"),
-)
 
 
 def change_status(
@@ -157,13 +70,6 @@ def change_status(
 
 
 # --- queries of one contact and of the list (bulk roster writes: mailer.store.register) -----
-
-_CHUNK = 500  # ids per IN (...) list: well under SQLite's and PostgreSQL's parameter limits
-
-
-def chunks(items: Sequence[T], size: int = _CHUNK) -> Iterator[Sequence[T]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 def find_contact(conn: Connection, email: str) -> sa.RowMapping | None:

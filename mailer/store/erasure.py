@@ -1,5 +1,4 @@
-"""GDPR erasure across the register, the ledger and the events (the one store module that
-touches all three, so the table modules keep importing only what they reference)."""
+"""GDPR erasure across the register, the ledger and the events."""
 
 from __future__ import annotations
 
@@ -10,15 +9,15 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from mailer.store.contacts import (
-    chunks,
+from mailer.store.bulk import chunks
+from mailer.store.tables import (
     contact_history,
     contact_sources,
     contacts,
+    deliveries,
     erasures,
+    events,
 )
-from mailer.store.events import events
-from mailer.store.ledger import deliveries
 
 __all__ = ["ERASED", "erase_contact"]
 

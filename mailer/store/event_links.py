@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from mailer.core.models import DeliveryEvent
-from mailer.store.events import IN_IDS, chunks
+from mailer.store.bulk import IN_IDS, chunks
+from mailer.store.tables import contacts, deliveries, send_batches
 
 __all__ = ["Link", "link_events"]
 
@@ -29,11 +30,17 @@ def link_events(conn: Connection, evs: Sequence[DeliveryEvent]) -> list[Link]:
     `sg_message_id` prefix (the X-Message-Id of the send request, SendGrid docs "Event Webhook
     Reference") with the address, else the address alone (that contact's delivery of the event's
     edition, or their latest delivery). Three bulk lookups per call, never one per event."""
-    # the contacts and ledger modules import this one (erasure touches events): import late
-    from mailer.store.ledger import deliveries
-
     links: list[Link | None] = [None] * len(evs)
+    _link_by_delivery_id(conn, evs, links)
+    _link_by_message_id(conn, evs, links)
+    _link_by_email(conn, evs, links)
+    return [link or Link() for link in links]
 
+
+def _link_by_delivery_id(
+    conn: Connection, evs: Sequence[DeliveryEvent], links: list[Link | None]
+) -> None:
+    """Fill `links` for the events that carry a delivery id the ledger knows."""
     by_delivery_id: dict[str, Link] = {}
     wanted = {e.delivery_id for e in evs if e.delivery_id}
     query = sa.select(
@@ -46,43 +53,56 @@ def link_events(conn: Connection, evs: Sequence[DeliveryEvent]) -> list[Link]:
         if e.delivery_id and e.delivery_id in by_delivery_id:
             links[i] = by_delivery_id[e.delivery_id]
 
-    prefixes = {
-        e.sg_message_id.split(".", 1)[0]
-        for i, e in enumerate(evs)
-        if links[i] is None and e.sg_message_id
-    }
-    if prefixes:
-        by_message = _by_message_id(conn, prefixes)
-        for i, e in enumerate(evs):
-            if links[i] is None and e.sg_message_id:
-                prefix = e.sg_message_id.split(".", 1)[0]
-                candidates = by_message.get(prefix, {})
-                if e.email and e.email in candidates:
-                    links[i] = candidates[e.email]
-                elif len(candidates) == 1:  # a single-recipient request
-                    links[i] = next(iter(candidates.values()))
 
+def _message_prefix(event: DeliveryEvent) -> str | None:
+    return event.sg_message_id.split(".", 1)[0] if event.sg_message_id else None
+
+
+def _link_by_message_id(
+    conn: Connection, evs: Sequence[DeliveryEvent], links: list[Link | None]
+) -> None:
+    """Fill the still unlinked `links` whose event names a message id the ledger knows."""
+    prefixes = {p for i, e in enumerate(evs) if links[i] is None and (p := _message_prefix(e))}
+    if not prefixes:
+        return
+    by_message = _by_message_id(conn, prefixes)
+    for i, e in enumerate(evs):
+        prefix = _message_prefix(e)
+        if links[i] is not None or prefix is None:
+            continue
+        candidates = by_message.get(prefix, {})
+        if e.email and e.email in candidates:
+            links[i] = candidates[e.email]
+        elif len(candidates) == 1:  # a single-recipient request
+            links[i] = next(iter(candidates.values()))
+
+
+def _link_by_email(
+    conn: Connection, evs: Sequence[DeliveryEvent], links: list[Link | None]
+) -> None:
+    """Fill the still unlinked `links` by the event's address: that contact's delivery of the
+    event's edition, else their latest delivery, else the contact alone."""
     emails = {e.email for i, e in enumerate(evs) if links[i] is None and e.email}
-    if emails:
-        by_email = _by_email(conn, emails)
-        for i, e in enumerate(evs):
-            if links[i] is None and e.email and e.email in by_email:
-                contact_id, per_edition = by_email[e.email]
-                if e.edition and e.edition in per_edition:
-                    pk = per_edition[e.edition]
-                    links[i] = Link(pk, contact_id, e.edition)
-                elif per_edition:
-                    edition, pk = max(per_edition.items(), key=lambda kv: kv[1])
-                    links[i] = Link(pk, contact_id, edition)
-                else:
-                    links[i] = Link(None, contact_id, None)
-    return [link or Link() for link in links]
+    if not emails:
+        return
+    by_email = _by_email(conn, emails)
+    for i, e in enumerate(evs):
+        if links[i] is None and e.email and e.email in by_email:
+            contact_id, per_edition = by_email[e.email]
+            links[i] = _link_for_edition(contact_id, per_edition, e.edition)
+
+
+def _link_for_edition(contact_id: int, per_edition: dict[str, int], edition: str | None) -> Link:
+    if edition and edition in per_edition:
+        return Link(per_edition[edition], contact_id, edition)
+    if per_edition:
+        latest, pk = max(per_edition.items(), key=lambda kv: kv[1])
+        return Link(pk, contact_id, latest)
+    return Link(None, contact_id, None)
 
 
 def _by_message_id(conn: Connection, prefixes: set[str]) -> dict[str, dict[str | None, Link]]:
     """prefix -> {recipient address -> link}, from deliveries.message_id and from the batch's."""
-    from mailer.store.ledger import deliveries, send_batches
-
     found: dict[str, dict[str | None, Link]] = {}
     cols = (deliveries.c.email, deliveries.c.id, deliveries.c.contact_id, deliveries.c.edition)
     queries = (
@@ -101,9 +121,6 @@ def _by_message_id(conn: Connection, prefixes: set[str]) -> dict[str, dict[str |
 
 def _by_email(conn: Connection, emails: set[str]) -> dict[str, tuple[int, dict[str, int]]]:
     """address -> (contact id, {edition -> delivery pk})."""
-    from mailer.store.contacts import contacts
-    from mailer.store.ledger import deliveries
-
     found: dict[str, tuple[int, dict[str, int]]] = {}
     query = (
         sa.select(contacts.c.email, contacts.c.id, deliveries.c.edition, deliveries.c.id)

@@ -4,10 +4,10 @@ mailer/store/event_links.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
@@ -15,66 +15,17 @@ from sqlalchemy.engine import Connection
 
 from mailer.core.errors import StorageError
 from mailer.core.models import DeliveryEvent, EventType
-from mailer.store.base import UTCDateTime, metadata
+from mailer.store.bulk import IN_IDS, bind_rows, chunks, execute_many, insert_many
+from mailer.store.tables import contact_history, contacts, events
 
 __all__ = [
-    "IN_IDS",
     "ContactState",
-    "chunks",
+    "CounterUpdate",
     "contact_states",
-    "events",
     "insert_events",
     "load_histories",
     "update_counters",
 ]
-
-events = sa.Table(
-    "events",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    # SendGrid's sg_event_id (or a stable synthetic id for suppression-list entries): stored once
-    sa.Column("sg_event_id", sa.String(100), nullable=False, unique=True),
-    sa.Column("event_type", sa.String(24), nullable=False, index=True),
-    sa.Column("raw_type", sa.String(64), nullable=False),
-    sa.Column("email", sa.String(320), nullable=True, index=True),
-    sa.Column("occurred_at", UTCDateTime, nullable=False),
-    sa.Column("received_at", UTCDateTime, nullable=False),
-    sa.Column("source", sa.String(32), nullable=False),  # webhook / suppression:<list>
-    sa.Column("sg_message_id", sa.String(200), nullable=True),
-    sa.Column(
-        "delivery_pk",
-        sa.Integer,
-        sa.ForeignKey("deliveries.id", ondelete="SET NULL"),
-        nullable=True,
-        index=True,
-    ),
-    sa.Column(
-        "contact_id",
-        sa.Integer,
-        sa.ForeignKey("contacts.id", ondelete="SET NULL"),
-        nullable=True,
-        index=True,
-    ),
-    sa.Column("edition", sa.String(7), nullable=True),
-    sa.Column("reason", sa.Text, nullable=True),
-    sa.Column("status", sa.String(32), nullable=True),
-    sa.Column("bounce_type", sa.String(32), nullable=True),
-    sa.Column("classification", sa.String(64), nullable=True),
-    sa.Column("counted", sa.Boolean, nullable=False, server_default=sa.false()),  # by policy
-    sa.Column("raw", sa.JSON, nullable=False),
-)
-
-# SQLite allows 32766 bound parameters per statement; PostgreSQL 65535. Stay far below both.
-_CHUNK = 900
-# one expanding parameter for `IN (...)`: compiled once, no per-element literal coercion
-IN_IDS: sa.BindParameter[Any] = sa.bindparam("ids", expanding=True)
-T = TypeVar("T")
-
-
-def chunks(items: Collection[T]) -> Iterator[list[T]]:
-    seq = list(items)
-    for start in range(0, len(seq), _CHUNK):
-        yield seq[start : start + _CHUNK]
 
 
 def insert_events(conn: Connection, rows: Sequence[dict[str, Any]]) -> set[str]:
@@ -98,12 +49,8 @@ def insert_events(conn: Connection, rows: Sequence[dict[str, Any]]) -> set[str]:
     return set(conn.execute(stmt, list(rows)).scalars())
 
 
+# column names from the table definition, never from input
 _COLUMNS = [c.name for c in events.columns if c.name != "id"]
-# column names from the table definition above, never from input
-_SQLITE_INSERT = (
-    f"INSERT INTO events ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))}) "  # noqa: S608
-    "ON CONFLICT (sg_event_id) DO NOTHING"
-)
 
 
 def _insert_sqlite(conn: Connection, rows: Sequence[dict[str, Any]]) -> set[str]:
@@ -114,38 +61,16 @@ def _insert_sqlite(conn: Connection, rows: Sequence[dict[str, Any]]) -> set[str]
     new = [r for r in rows if r["sg_event_id"] not in existing]
     if not new:
         return set()
-    result = conn.exec_driver_sql(_SQLITE_INSERT, _driver_params(conn, events, _COLUMNS, new))
-    if result.rowcount != len(new):
+    written = insert_many(
+        conn,
+        "events",
+        _COLUMNS,
+        bind_rows(conn, events, _COLUMNS, new),
+        on_conflict="ON CONFLICT (sg_event_id) DO NOTHING",
+    )
+    if written != len(new):
         raise StorageError("another writer stored some of these events at the same time; retry")
     return {r["sg_event_id"] for r in new}
-
-
-def _driver_params(
-    conn: Connection, table: sa.Table, names: list[str], rows: Sequence[dict[str, Any]]
-) -> list[tuple[Any, ...]]:
-    """Rows as DBAPI parameter tuples, each value through its column type's bind processor (UTC
-    datetimes, JSON, booleans exactly as SQLAlchemy would store them)."""
-    dialect = conn.dialect
-    procs = [
-        (i, proc)
-        for i, name in enumerate(names)
-        if (proc := table.c[name].type.dialect_impl(dialect).bind_processor(dialect)) is not None
-    ]
-    out: list[tuple[Any, ...]] = []
-    # values repeated from the row before (the receive time, mostly) are processed once
-    last_in: list[Any] = [object()] * len(names)
-    last_out: list[Any] = [None] * len(names)
-    for row in rows:
-        values = [row[name] for name in names]
-        for i, proc in procs:
-            value = values[i]
-            if value is last_in[i]:
-                values[i] = last_out[i]
-            else:
-                last_in[i] = value
-                values[i] = last_out[i] = proc(value)
-        out.append(tuple(values))
-    return out
 
 
 # the policy reads `raw` only for these (asm_group_id): loading it for every event costs time
@@ -210,8 +135,6 @@ class ContactState:
 def contact_states(
     conn: Connection, contact_ids: Collection[int], policy_kinds: Collection[str]
 ) -> dict[int, ContactState]:
-    from mailer.store.contacts import contact_history, contacts  # a cycle at import time
-
     states: dict[int, ContactState] = {}
     history = (
         sa.select(
@@ -239,24 +162,30 @@ def contact_states(
     return states
 
 
-def update_counters(
-    conn: Connection, changes: Sequence[tuple[int, int, datetime | None, datetime]]
-) -> None:
-    """(contact id, soft streak, last delivered at, now) for each contact whose counters moved."""
+class CounterUpdate(NamedTuple):
+    """A contact's bounce-policy counters, for `update_counters`."""
+
+    contact_id: int
+    soft_streak: int
+    last_delivered_at: datetime | None
+    updated_at: datetime
+
+
+def update_counters(conn: Connection, changes: Sequence[CounterUpdate]) -> None:
+    """The new counters of each contact whose counters moved."""
     if not changes:
         return
-    from mailer.store.contacts import contacts  # a cycle at import time
-
     params = [
         {"id": c, "soft_streak": s, "last_delivered_at": d, "updated_at": n}
         for c, s, d, n in changes
     ]
     if conn.dialect.name == "sqlite":  # the driver's executemany: see insert_events
         names = ["soft_streak", "last_delivered_at", "updated_at", "id"]
-        conn.exec_driver_sql(
+        execute_many(
+            conn,
             "UPDATE contacts SET soft_streak = ?, last_delivered_at = ?, updated_at = ? "
             "WHERE id = ?",
-            _driver_params(conn, contacts, names, params),
+            bind_rows(conn, contacts, names, params),
         )
         return
     stmt = (

@@ -1,5 +1,5 @@
 """Ledger queries of planning: which contacts are in scope, which already have a row for the
-edition, and bulk-inserting the new rows (see mailer.store.ledger for the tables and states)."""
+edition, and bulk-inserting the new rows (the states: mailer.store.ledger)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from mailer.store.contacts import contacts
-from mailer.store.ledger import deliveries
+from mailer.store.bulk import bind_value, insert_many
+from mailer.store.tables import contacts, deliveries
 
 __all__ = [
     "PLANNED_COLUMNS",
@@ -83,16 +83,14 @@ def insert_planned(
     column type's own bind processor once, so it is stored exactly as SQLAlchemy would."""
     if not rows:
         return
-    dialect = conn.dialect
-    processor = deliveries.c.queued_at.type.dialect_impl(dialect).bind_processor(dialect)
-    stamp = processor(queued_at) if processor else queued_at
-    mark = "?" if dialect.paramstyle == "qmark" else "%s"
-    columns = ", ".join(PLANNED_COLUMNS)
-    marks = ", ".join([mark] * len(PLANNED_COLUMNS))
-    conflict = "ON CONFLICT (edition, contact_id) DO NOTHING"
-    # constant column names and driver placeholders only: no value is ever formatted in
-    sql = f"INSERT INTO deliveries ({columns}) VALUES ({marks}) {conflict}"  # noqa: S608
-    conn.exec_driver_sql(sql, [(*row, stamp) for row in rows])
+    stamp = bind_value(conn, deliveries.c.queued_at, queued_at)
+    insert_many(
+        conn,
+        "deliveries",
+        PLANNED_COLUMNS,
+        [(*row, stamp) for row in rows],
+        on_conflict="ON CONFLICT (edition, contact_id) DO NOTHING",
+    )
 
 
 def withdraw_queued(conn: Connection, edition: str, contact_ids: Sequence[int]) -> int:

@@ -14,10 +14,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from mailer.core.errors import StorageError
 from mailer.core.models import ContactStatus
 from mailer.core.roster.merge import ROSTER_FIELDS
-from mailer.store.contacts import chunks, contact_sources, contacts, roster_imports
+from mailer.store.bulk import bind_value, chunks, execute_many, insert_many
+from mailer.store.tables import contact_sources, contacts, roster_imports
 
 __all__ = [
     "ROSTER_COLUMNS",
@@ -59,10 +59,20 @@ def load_sources(
     return [(row[0], row[1], row[2]) for row in conn.execute(query)]
 
 
-_INSERT_CONTACT = (
-    "INSERT INTO contacts (email, first_name, last_name, organisation, org_type, municipality, "
-    "region, language, role, status, soft_streak, created_at, updated_at) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_INSERT_COLUMNS = (
+    "email",
+    "first_name",
+    "last_name",
+    "organisation",
+    "org_type",
+    "municipality",
+    "region",
+    "language",
+    "role",
+    "status",
+    "soft_streak",
+    "created_at",
+    "updated_at",
 )
 _UPDATE_CONTACT = (
     "UPDATE contacts SET first_name = ?, last_name = ?, organisation = ?, org_type = ?, "
@@ -71,51 +81,19 @@ _UPDATE_CONTACT = (
 )
 
 
-def _executemany(conn: Connection, sql: str, rows: Sequence[tuple[Any, ...]]) -> None:
-    """Run `sql` (with ? placeholders) for every row, at the driver's speed.
-
-    sqlite3's executemany is a C loop. psycopg sends one statement per row (pipelined) and the
-    round trips dominate, so on PostgreSQL an `INSERT INTO t (cols) VALUES (...)` becomes a
-    COPY t (cols) FROM STDIN in the same transaction: PostgreSQL's bulk-load path (see the
-    PostgreSQL manual, "Populating a Database")."""
-    if not rows:
-        return
-    style = conn.dialect.paramstyle
-    if style in ("format", "pyformat"):
-        sql = sql.replace("?", "%s")
-    elif style != "qmark":
-        raise StorageError(f"unsupported DB-API paramstyle {style!r}")
-    head, values, _ = sql.partition(" VALUES ")
-    if conn.dialect.name == "postgresql" and values and head.startswith("INSERT INTO "):
-        target = head.removeprefix("INSERT INTO ")  # "table (col, col, ...)"
-        driver: Any = conn.connection.dbapi_connection
-        try:
-            with driver.cursor() as cursor, cursor.copy(f"COPY {target} FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        except conn.dialect.loaded_dbapi.Error as err:  # the driver's, not wrapped by SQLAlchemy
-            raise StorageError(f"bulk write to {target.split()[0]} failed: {err}") from err
-        return
-    conn.exec_driver_sql(sql, list(rows))
-
-
-def _db_time(conn: Connection, at: datetime) -> Any:
-    """`at` as the driver expects it for a UTCDateTime column (what SQLAlchemy would bind)."""
-    processor = contacts.c.created_at.type.bind_processor(conn.dialect)
-    return processor(at) if processor else at
-
-
 def insert_contacts(
     conn: Connection, rows: Sequence[tuple[Any, ...]], at: datetime
 ) -> dict[str, int]:
     """Insert new contacts, active; each row is (email, *ROSTER_COLUMNS). Returns email -> id."""
     if not rows:
         return {}
-    when = _db_time(conn, at)
+    when = bind_value(conn, contacts.c.created_at, at)
     active = ContactStatus.ACTIVE.value
     # In email order: the unique email index then grows at its end, not at random pages.
     ordered = sorted(rows)
-    _executemany(conn, _INSERT_CONTACT, [(*row, active, 0, when, when) for row in ordered])
+    insert_many(
+        conn, "contacts", _INSERT_COLUMNS, [(*row, active, 0, when, when) for row in ordered]
+    )
     # One query for the new ids: nothing else in this transaction was created at `at`.
     created = {row[0] for row in rows}
     found = conn.execute(
@@ -128,8 +106,8 @@ def update_contacts(conn: Connection, rows: Sequence[tuple[Any, ...]], at: datet
     """Rewrite the roster fields of seen contacts and clear missing_since; each row is
     (id, *ROSTER_COLUMNS). Never touches status, status_reason, soft_streak or
     last_delivered_at: delivery state is not the roster's to change."""
-    when = _db_time(conn, at)
-    _executemany(conn, _UPDATE_CONTACT, [(*row[1:], when, row[0]) for row in rows])
+    when = bind_value(conn, contacts.c.created_at, at)
+    execute_many(conn, _UPDATE_CONTACT, [(*row[1:], when, row[0]) for row in rows])
 
 
 def mark_missing(conn: Connection, ids: Sequence[int], at: datetime) -> None:
@@ -153,20 +131,20 @@ def write_sources(
 ) -> None:
     """Provenance: insert new (contact_id, source, line) rows, update the line of existing
     ones, delete (contact_id, source) pairs that are no longer true."""
-    when = _db_time(conn, at)
-    _executemany(
+    when = bind_value(conn, contacts.c.created_at, at)
+    insert_many(
         conn,
-        "INSERT INTO contact_sources (contact_id, source, line, import_id, imported_at) "
-        "VALUES (?, ?, ?, ?, ?)",
+        "contact_sources",
+        ("contact_id", "source", "line", "import_id", "imported_at"),
         [(cid, source, line, import_id, when) for cid, source, line in insert],
     )
-    _executemany(
+    execute_many(
         conn,
         "UPDATE contact_sources SET line = ?, import_id = ?, imported_at = ? "
         "WHERE contact_id = ? AND source = ?",
         [(line, import_id, when, cid, source) for cid, source, line in update],
     )
-    _executemany(
+    execute_many(
         conn, "DELETE FROM contact_sources WHERE contact_id = ? AND source = ?", list(delete)
     )
 

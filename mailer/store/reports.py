@@ -14,10 +14,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
 
-from mailer.store.contacts import contact_history, contacts
-from mailer.store.editions import edition_approvals, editions
-from mailer.store.events import events
-from mailer.store.ledger import deliveries
+from mailer.store.tables import (
+    contact_history,
+    contacts,
+    deliveries,
+    edition_approvals,
+    editions,
+    events,
+)
 
 __all__ = [
     "FAILURE_EVENTS",

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, RowMapping
 
-from mailer.store.base import UTCDateTime, metadata
+from mailer.store.tables import schedule_runs, scheduler_lock
 
 __all__ = [
     "acquire_lock",
@@ -20,34 +20,8 @@ __all__ = [
     "list_runs",
     "lock_holder",
     "release_lock",
-    "schedule_runs",
-    "scheduler_lock",
     "send_outcomes",
 ]
-
-scheduler_lock = sa.Table(
-    "scheduler_lock",
-    metadata,
-    sa.Column("name", sa.String(50), primary_key=True),
-    sa.Column("holder", sa.String(200), nullable=False),
-    sa.Column("heartbeat_at", UTCDateTime, nullable=False),
-)
-
-# One row per (job, planned fire time, kind): makes sends and reminders idempotent across restarts.
-schedule_runs = sa.Table(
-    "schedule_runs",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("job_id", sa.String(200), nullable=False),
-    sa.Column("kind", sa.String(20), nullable=False),  # send / reminder / missed / notice
-    sa.Column("scheduled_for", UTCDateTime, nullable=False),
-    sa.Column("edition", sa.String(7), nullable=False),
-    sa.Column("outcome", sa.String(30), nullable=False),
-    sa.Column("detail", sa.Text, nullable=True),
-    sa.Column("ran_at", UTCDateTime, nullable=False),
-    sa.UniqueConstraint("job_id", "kind", "scheduled_for", name="uq_schedule_runs_job_kind_time"),
-)
-
 
 # --- the single-active-scheduler lock ------------------------------------------------------------
 

@@ -1,18 +1,18 @@
-"""Every table, registered on `mailer.store.base.metadata` by importing its module."""
+"""Every table of the database, defined here and nowhere else (the query modules import them from
+here, so none of them needs another query module at import time). Alembic migrations and the schema
+test compare against `mailer.store.base.metadata`, which these definitions fill."""
 
-from mailer.store.contacts import (
-    contact_history,
-    contact_sources,
-    contacts,
-    erasures,
-    roster_imports,
-)
-from mailer.store.editions import edition_approvals, editions
-from mailer.store.events import events
-from mailer.store.ledger import deliveries, send_batches
-from mailer.store.schedules import schedule_runs, scheduler_lock
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from mailer.store.base import UTCDateTime, metadata
 
 __all__ = [
+    "IS_QUEUED",
+    "IS_SENDING",
     "contact_history",
     "contact_sources",
     "contacts",
@@ -26,3 +26,238 @@ __all__ = [
     "scheduler_lock",
     "send_batches",
 ]
+
+# --- contact register -----------------------------------------------------------------------------
+
+contacts = sa.Table(
+    "contacts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    # normalised: trimmed, lower-cased local part and domain; the merge key
+    sa.Column("email", sa.String(320), nullable=False, unique=True),
+    sa.Column("first_name", sa.String(200), nullable=False),
+    sa.Column("last_name", sa.String(200), nullable=False),
+    sa.Column("organisation", sa.String(300), nullable=False),
+    sa.Column("org_type", sa.String(20), nullable=False),
+    sa.Column("municipality", sa.String(3), nullable=True),  # municipality code
+    sa.Column("region", sa.String(8), nullable=False, index=True),
+    sa.Column("language", sa.String(2), nullable=False),
+    sa.Column("role", sa.String(10), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False, server_default="active", index=True),
+    sa.Column("status_reason", sa.Text, nullable=True),
+    sa.Column("status_changed_at", UTCDateTime, nullable=True),
+    # consecutive editions with soft failures and no delivery (bounce policy)
+    sa.Column("soft_streak", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("last_delivered_at", UTCDateTime, nullable=True),
+    sa.Column("missing_since", UTCDateTime, nullable=True),  # absent from a newer roster
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
+roster_imports = sa.Table(
+    "roster_imports",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("imported_at", UTCDateTime, nullable=False),
+    sa.Column("files", sa.JSON, nullable=False),
+    sa.Column("summary", sa.JSON, nullable=False),
+)
+
+# Provenance: where each contact was last seen, per source (a roster file name).
+contact_sources = sa.Table(
+    "contact_sources",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "contact_id", sa.Integer, sa.ForeignKey("contacts.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("source", sa.String(300), nullable=False),
+    sa.Column("line", sa.Integer, nullable=False),
+    sa.Column("import_id", sa.Integer, sa.ForeignKey("roster_imports.id"), nullable=True),
+    sa.Column("imported_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("contact_id", "source", name="uq_contact_sources_contact_source"),
+)
+
+# Status changes and notes (stale, unsubscribed, reactivated...): the history stays.
+contact_history = sa.Table(
+    "contact_history",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "contact_id",
+        sa.Integer,
+        sa.ForeignKey("contacts.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,  # the policy and the reports read one contact's history per request
+    ),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("old_status", sa.String(16), nullable=True),
+    sa.Column("new_status", sa.String(16), nullable=True),
+    sa.Column("note", sa.Text, nullable=True),
+    sa.Column("actor", sa.String(200), nullable=True),
+    sa.Column("source", sa.String(64), nullable=True),
+)
+
+# GDPR erasure leaves only anonymised counts.
+erasures = sa.Table(
+    "erasures",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("erased_at", UTCDateTime, nullable=False),
+    sa.Column("region", sa.String(8), nullable=True),
+    sa.Column("deliveries", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("events", sa.Integer, nullable=False, server_default="0"),
+)
+
+# --- editions -------------------------------------------------------------------------------------
+
+editions = sa.Table(
+    "editions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("month", sa.String(7), nullable=False, unique=True),  # YYYY-MM
+    sa.Column("sent_at", UTCDateTime, nullable=True),  # first complete send
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+edition_approvals = sa.Table(
+    "edition_approvals",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("month", sa.String(7), nullable=False, index=True),
+    sa.Column("approved_by", sa.String(200), nullable=False),
+    sa.Column("approved_at", UTCDateTime, nullable=False),
+    # sha256 over the content file and every template: a change means approve again
+    sa.Column("content_hash", sa.String(64), nullable=False),
+)
+
+# --- delivery events ------------------------------------------------------------------------------
+
+events = sa.Table(
+    "events",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    # SendGrid's sg_event_id (or a stable synthetic id for suppression-list entries): stored once
+    sa.Column("sg_event_id", sa.String(100), nullable=False, unique=True),
+    sa.Column("event_type", sa.String(24), nullable=False, index=True),
+    sa.Column("raw_type", sa.String(64), nullable=False),
+    sa.Column("email", sa.String(320), nullable=True, index=True),
+    sa.Column("occurred_at", UTCDateTime, nullable=False),
+    sa.Column("received_at", UTCDateTime, nullable=False),
+    sa.Column("source", sa.String(32), nullable=False),  # webhook / suppression:<list>
+    sa.Column("sg_message_id", sa.String(200), nullable=True),
+    sa.Column(
+        "delivery_pk",
+        sa.Integer,
+        sa.ForeignKey("deliveries.id", ondelete="SET NULL"),
+        nullable=True,
+        index=True,
+    ),
+    sa.Column(
+        "contact_id",
+        sa.Integer,
+        sa.ForeignKey("contacts.id", ondelete="SET NULL"),
+        nullable=True,
+        index=True,
+    ),
+    sa.Column("edition", sa.String(7), nullable=True),
+    sa.Column("reason", sa.Text, nullable=True),
+    sa.Column("status", sa.String(32), nullable=True),
+    sa.Column("bounce_type", sa.String(32), nullable=True),
+    sa.Column("classification", sa.String(64), nullable=True),
+    sa.Column("counted", sa.Boolean, nullable=False, server_default=sa.false()),  # by policy
+    sa.Column("raw", sa.JSON, nullable=False),
+)
+
+# --- the send ledger ------------------------------------------------------------------------------
+
+send_batches = sa.Table(
+    "send_batches",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),  # uuid
+    sa.Column("edition", sa.String(7), nullable=False, index=True),
+    sa.Column("variant", sa.String(8), nullable=False),  # e.g. hyks-fi
+    sa.Column("state", sa.String(10), nullable=False),  # queued/sending/accepted/failed
+    sa.Column("size", sa.Integer, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("claimed_by", sa.String(100), nullable=True),
+    sa.Column("message_id", sa.String(100), nullable=True),  # X-Message-Id
+    sa.Column("last_error", sa.Text, nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("sending_at", UTCDateTime, nullable=True),
+    sa.Column("finished_at", UTCDateTime, nullable=True),
+)
+
+deliveries = sa.Table(
+    "deliveries",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    # our delivery id: travels in SendGrid custom_args and comes back in every event
+    sa.Column("delivery_id", sa.String(36), nullable=False, unique=True),
+    sa.Column("edition", sa.String(7), nullable=False),
+    # SET NULL: an erased contact leaves an anonymised ledger row behind
+    sa.Column(
+        "contact_id", sa.Integer, sa.ForeignKey("contacts.id", ondelete="SET NULL"), nullable=True
+    ),
+    sa.Column("email", sa.String(320), nullable=True),
+    sa.Column("region", sa.String(8), nullable=False),
+    sa.Column("language", sa.String(2), nullable=False),
+    sa.Column("state", sa.String(10), nullable=False),
+    sa.Column("batch_id", sa.String(36), sa.ForeignKey("send_batches.id"), nullable=True),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("last_error", sa.Text, nullable=True),
+    sa.Column("message_id", sa.String(100), nullable=True),
+    sa.Column("queued_at", UTCDateTime, nullable=False),
+    sa.Column("sending_at", UTCDateTime, nullable=True),
+    sa.Column("accepted_at", UTCDateTime, nullable=True),
+    sa.Column("failed_at", UTCDateTime, nullable=True),
+    sa.UniqueConstraint("edition", "contact_id", name="uq_deliveries_edition_contact"),
+)
+
+# Partial indexes (SQLite and PostgreSQL both have them): a row sits in each only while it is
+# in that state, so a row's trip queued -> sending -> accepted moves it through two small
+# indexes instead of re-sorting full-table ones on every state change. At a million rows that
+# cut the time of claiming and finishing batches by a third. Queries that should use one repeat
+# its condition literally (IS_QUEUED, IS_SENDING): a bound `state = $1` cannot prove it in the
+# generic plan PostgreSQL may settle on for a statement psycopg has prepared.
+IS_QUEUED = deliveries.c.state == sa.literal_column("'queued'")
+IS_SENDING = deliveries.c.state == sa.literal_column("'sending'")
+
+
+def _partial_index(name: str, where: Any, *columns: sa.Column[Any]) -> sa.Index:
+    return sa.Index(name, *columns, sqlite_where=where, postgresql_where=where)
+
+
+_d = deliveries.c
+# The claim walks this in order: one variant's queued rows, lowest id first.
+_partial_index("ix_deliveries_queued", IS_QUEUED, _d.edition, _d.region, _d.language, _d.id)
+# Batches still on the wire (or left there by a crash): the ambiguity rule's starting point.
+_partial_index("ix_deliveries_sending", IS_SENDING, _d.edition, _d.batch_id)
+# A batch's rows; rows never claimed have no batch and need no entry.
+_partial_index("ix_deliveries_batch_id", _d.batch_id.is_not(None), _d.batch_id)
+
+# --- the scheduler --------------------------------------------------------------------------------
+
+scheduler_lock = sa.Table(
+    "scheduler_lock",
+    metadata,
+    sa.Column("name", sa.String(50), primary_key=True),
+    sa.Column("holder", sa.String(200), nullable=False),
+    sa.Column("heartbeat_at", UTCDateTime, nullable=False),
+)
+
+# One row per (job, planned fire time, kind): makes sends and reminders idempotent across restarts.
+schedule_runs = sa.Table(
+    "schedule_runs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("job_id", sa.String(200), nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False),  # send / reminder / missed / notice
+    sa.Column("scheduled_for", UTCDateTime, nullable=False),
+    sa.Column("edition", sa.String(7), nullable=False),
+    sa.Column("outcome", sa.String(30), nullable=False),
+    sa.Column("detail", sa.Text, nullable=True),
+    sa.Column("ran_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("job_id", "kind", "scheduled_for", name="uq_schedule_runs_job_kind_time"),
+)

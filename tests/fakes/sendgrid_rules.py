@@ -8,6 +8,7 @@ schema (tests/fakes/sendgrid_schema.py, see its docstring for how it stays fast)
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from tests.fakes.sendgrid_schema import Rejection, validate_schema
@@ -95,29 +96,12 @@ def check_business_rules(body: dict[str, Any], *, now: float | None = None) -> R
         return Rejection(400, "You must have at least one personalization.", "personalizations")
     seen: dict[str, str] = {}
     recipients = 0
-    every_has_subject = True
     for i, pers in enumerate(personalizations):
         here = f"personalizations.{i}"
-        if not pers["to"]:
-            return Rejection(
-                400,
-                "The to array is required for all personalization objects, and must have at "
-                "least one email object with a valid email address.",
-                f"{here}.to",
-            )
-        for kind in ("to", "cc", "bcc"):
-            for j, rcpt in enumerate(pers.get(kind, ())):
-                recipients += 1
-                address = rcpt["email"].lower()
-                where = f"{here}.{kind}.{j}.email"
-                if address in seen:
-                    return Rejection(
-                        400,
-                        "Each unique email address in the personalizations array should only "
-                        f"be included once. {rcpt['email']} is also at {seen[address]}.",
-                        where,
-                    )
-                seen[address] = where
+        bad = _check_addresses(pers, here, seen)
+        if bad is not None:
+            return bad
+        recipients += sum(len(pers.get(kind, ())) for kind in ("to", "cc", "bcc"))
         if recipients > MAX_RECIPIENTS:
             return Rejection(
                 400,
@@ -125,33 +109,79 @@ def check_business_rules(body: dict[str, Any], *, now: float | None = None) -> R
                 "request.",
                 "personalizations",
             )
-        for key, what, limit in (
-            ("custom_args", "custom_args", MAX_CUSTOM_ARGS_BYTES),
-            ("substitutions", "Substitution", MAX_SUBSTITUTIONS_BYTES),
-        ):
-            if key in pers:
-                bad = _strings_only(pers[key], f"{here}.{key}", what)
-                if bad is not None:
-                    return bad
-                if _size(pers[key]) > limit:
-                    return Rejection(
-                        400, f"{key} may not exceed {limit} bytes per personalization.", here
-                    )
-        if "headers" in pers:
-            bad = _check_headers(pers["headers"], f"{here}.headers")
-            if bad is not None:
-                return bad
-        if "send_at" in pers:
-            bad = _check_send_at(pers["send_at"], f"{here}.send_at", now)
-            if bad is not None:
-                return bad
-        every_has_subject = every_has_subject and "subject" in pers
+        bad = _check_personalization_fields(pers, here, now)
+        if bad is not None:
+            return bad
+    every_has_subject = all("subject" in pers for pers in personalizations)
     return _check_message_level(body, now=now, every_has_subject=every_has_subject)
+
+
+def _check_addresses(pers: dict[str, Any], here: str, seen: dict[str, str]) -> Rejection | None:
+    """A non-empty `to`, and every address once per request (`seen`: address -> where)."""
+    if not pers["to"]:
+        return Rejection(
+            400,
+            "The to array is required for all personalization objects, and must have at "
+            "least one email object with a valid email address.",
+            f"{here}.to",
+        )
+    for kind in ("to", "cc", "bcc"):
+        for j, rcpt in enumerate(pers.get(kind, ())):
+            address = rcpt["email"].lower()
+            where = f"{here}.{kind}.{j}.email"
+            if address in seen:
+                return Rejection(
+                    400,
+                    "Each unique email address in the personalizations array should only "
+                    f"be included once. {rcpt['email']} is also at {seen[address]}.",
+                    where,
+                )
+            seen[address] = where
+    return None
+
+
+def _check_personalization_fields(pers: dict[str, Any], here: str, now: float) -> Rejection | None:
+    for key, what, limit in (
+        ("custom_args", "custom_args", MAX_CUSTOM_ARGS_BYTES),
+        ("substitutions", "Substitution", MAX_SUBSTITUTIONS_BYTES),
+    ):
+        if key in pers:
+            bad = _strings_only(pers[key], f"{here}.{key}", what)
+            if bad is not None:
+                return bad
+            if _size(pers[key]) > limit:
+                return Rejection(
+                    400, f"{key} may not exceed {limit} bytes per personalization.", here
+                )
+    if "headers" in pers:
+        bad = _check_headers(pers["headers"], f"{here}.headers")
+        if bad is not None:
+            return bad
+    if "send_at" in pers:
+        return _check_send_at(pers["send_at"], f"{here}.send_at", now)
+    return None
 
 
 def _check_message_level(
     body: dict[str, Any], *, now: float, every_has_subject: bool
 ) -> Rejection | None:
+    checks: tuple[Callable[[], Rejection | None], ...] = (
+        lambda: _check_message_extras(body, now),
+        lambda: _check_categories(body.get("categories", [])),
+        lambda: _check_content(body, every_has_subject),
+    )
+    for check in checks:
+        bad = check()
+        if bad is not None:
+            return bad
+    if "reply_to" in body and "reply_to_list" in body:
+        return Rejection(
+            400, "The reply_to and reply_to_list fields cannot be used together.", "reply_to_list"
+        )
+    return None
+
+
+def _check_message_extras(body: dict[str, Any], now: float) -> Rejection | None:
     if "custom_args" in body and _size(body["custom_args"]) > MAX_CUSTOM_ARGS_BYTES:
         return Rejection(400, "custom_args may not exceed 10,000 bytes.", "custom_args")
     if "headers" in body:
@@ -159,10 +189,11 @@ def _check_message_level(
         if bad is not None:
             return bad
     if "send_at" in body:
-        bad = _check_send_at(body["send_at"], "send_at", now)
-        if bad is not None:
-            return bad
-    categories = body.get("categories", [])
+        return _check_send_at(body["send_at"], "send_at", now)
+    return None
+
+
+def _check_categories(categories: list[str]) -> Rejection | None:
     if len(categories) > MAX_CATEGORIES:
         return Rejection(
             400, "Too many categories. Please limit your categories to 10 or fewer.", "categories"
@@ -174,6 +205,10 @@ def _check_message_level(
                 "A category name must be ASCII and may not exceed 255 characters.",
                 f"categories.{i}",
             )
+    return None
+
+
+def _check_content(body: dict[str, Any], every_has_subject: bool) -> Rejection | None:
     has_template = "template_id" in body
     content = body.get("content", [])
     if not content and not has_template:
@@ -193,10 +228,6 @@ def _check_message_level(
             "The subject is required. You can get around this requirement if you use a template "
             "with a subject defined or if every personalization has a subject defined.",
             "subject",
-        )
-    if "reply_to" in body and "reply_to_list" in body:
-        return Rejection(
-            400, "The reply_to and reply_to_list fields cannot be used together.", "reply_to_list"
         )
     return None
 

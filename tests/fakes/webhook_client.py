@@ -19,8 +19,7 @@ from sqlalchemy.engine import Connection
 
 from mailer.pipeline import Context
 from mailer.providers.sendgrid.signature import generate_key_pair, signed_headers
-from mailer.store.contacts import contacts
-from mailer.store.ledger import deliveries, send_batches
+from mailer.store.tables import contacts, deliveries, send_batches
 
 # one key pair for the whole test session, made here (never a fixed key in the repository)
 PRIVATE_KEY, PUBLIC_KEY = generate_key_pair()

@@ -132,6 +132,14 @@ class _Edition:
             return False
         return bool(self.soft) or any(d.occurred_at + give_up <= now for d in self.deferrals)
 
+    def add(self, event: DeliveryEvent, cls: Evidence) -> None:
+        if cls is Evidence.REACHED:
+            self.reached = True
+        elif cls is Evidence.SOFT:
+            self.soft.append(event)
+        else:
+            self.deferrals.append(event)
+
 
 def _edition_key(event: DeliveryEvent) -> str:
     # an event without an edition (suppression-list entries, unlinked events) counts in the
@@ -148,81 +156,106 @@ def evaluate(
 ) -> PolicyResult:
     """The verdict for one contact. Events before `since` (an admin's reactivation) are history
     that no longer counts; `last_delivered_at` still sees them."""
-    ordered = sorted(events, key=lambda e: (e.occurred_at, e.sg_event_id))
+    ordered = sorted(events, key=_order)
     classes = [(e, classify(e, thresholds)) for e in ordered]
     reached_at = [e.occurred_at for e, c in classes if c is Evidence.REACHED]
-    last_delivered = max(reached_at) if reached_at else None
     current = [(e, c) for e, c in classes if since is None or e.occurred_at >= since]
 
-    hard = [
-        e
-        for e, c in current
-        if c is Evidence.HARD and not any(t > e.occurred_at for t in reached_at)
-    ]
-    not_counted = tuple(e for e, c in current if c is Evidence.OUR_SIDE)
-
-    editions: dict[str, _Edition] = {}
-    for event, cls in current:
-        if cls in (Evidence.REACHED, Evidence.SOFT, Evidence.DEFERRAL):
-            slot = editions.setdefault(_edition_key(event), _Edition())
-            if cls is Evidence.REACHED:
-                slot.reached = True
-            elif cls is Evidence.SOFT:
-                slot.soft.append(event)
-            else:
-                slot.deferrals.append(event)
-    streak = 0
-    soft_evidence: list[DeliveryEvent] = []
-    for key in sorted(editions, reverse=True):
-        slot = editions[key]
-        if slot.reached:
-            break
-        if slot.failed(now, thresholds.deferral_give_up):
-            streak += 1
-            soft_evidence[:0] = slot.soft + [
-                d for d in slot.deferrals if d.occurred_at + thresholds.deferral_give_up <= now
-            ]
-
-    unsub = [e for e, c in current if c is Evidence.UNSUBSCRIBE]
-    groups: dict[str, tuple[DeliveryEvent, Evidence]] = {}
-    for event, cls in current:
-        if cls in (Evidence.GROUP_UNSUBSCRIBE, Evidence.GROUP_RESUBSCRIBE):
-            group = str(event.raw.get("asm_group_id", ""))
-            seen = groups.get(group)
-            # at the same instant the unsubscribe wins (the safer reading)
-            if (
-                seen is None
-                or event.occurred_at > seen[0].occurred_at
-                or (event.occurred_at == seen[0].occurred_at and cls is Evidence.GROUP_UNSUBSCRIBE)
-            ):
-                groups[group] = (event, cls)
-    unsub += [e for e, c in groups.values() if c is Evidence.GROUP_UNSUBSCRIBE]
-    unsub.sort(key=lambda e: (e.occurred_at, e.sg_event_id))
-
-    if hard:
-        verdict, evidence = Verdict.STALE, tuple(hard)
-        reason = _describe("hard bounce", hard[-1])
-    elif streak >= thresholds.soft_editions_to_stale:
-        verdict, evidence = Verdict.STALE, tuple(soft_evidence)
-        reason = f"soft failures in {streak} consecutive editions"
-    elif streak >= thresholds.soft_editions_to_suspect:
-        verdict, evidence = Verdict.SUSPECT, tuple(soft_evidence)
-        reason = f"soft failures in {streak} consecutive edition(s)"
-    else:
-        verdict, evidence, reason = Verdict.OK, (), ""
+    hard = _hard_evidence(current, reached_at)
+    streak, soft_evidence = _soft_streak(current, now, thresholds.deferral_give_up)
+    unsub = _unsubscribe_evidence(current)
+    verdict, evidence, reason = _verdict(hard, streak, soft_evidence, thresholds)
     if unsub:
         reason = _describe("unsubscribed", unsub[-1]) + (f"; {reason}" if reason else "")
     return PolicyResult(
         verdict=verdict,
         unsubscribed=bool(unsub),
         soft_streak=streak,
-        last_delivered_at=last_delivered,
+        last_delivered_at=max(reached_at) if reached_at else None,
         evidence=evidence,
         unsubscribe_evidence=tuple(unsub),
-        not_counted=not_counted,
+        not_counted=tuple(e for e, c in current if c is Evidence.OUR_SIDE),
         reason=reason,
         counted=frozenset(e.sg_event_id for e in (*evidence, *unsub)),
     )
+
+
+_Classified = list[tuple[DeliveryEvent, Evidence]]
+
+
+def _order(event: DeliveryEvent) -> tuple[datetime, str]:
+    return event.occurred_at, event.sg_event_id
+
+
+def _hard_evidence(current: _Classified, reached_at: list[datetime]) -> list[DeliveryEvent]:
+    """Hard bounces that no later delivery superseded."""
+    return [
+        e
+        for e, c in current
+        if c is Evidence.HARD and not any(t > e.occurred_at for t in reached_at)
+    ]
+
+
+def _soft_streak(
+    current: _Classified, now: datetime, give_up: timedelta
+) -> tuple[int, list[DeliveryEvent]]:
+    """Consecutive failed editions, newest first until one that reached the contact, and the
+    events behind them (oldest first)."""
+    editions: dict[str, _Edition] = {}
+    for event, cls in current:
+        if cls in (Evidence.REACHED, Evidence.SOFT, Evidence.DEFERRAL):
+            editions.setdefault(_edition_key(event), _Edition()).add(event, cls)
+    streak = 0
+    soft_evidence: list[DeliveryEvent] = []
+    for key in sorted(editions, reverse=True):
+        slot = editions[key]
+        if slot.reached:
+            break
+        if slot.failed(now, give_up):
+            streak += 1
+            soft_evidence[:0] = slot.soft + [
+                d for d in slot.deferrals if d.occurred_at + give_up <= now
+            ]
+    return streak, soft_evidence
+
+
+def _unsubscribe_evidence(current: _Classified) -> list[DeliveryEvent]:
+    """Unsubscribes, and each group's latest group unsubscribe not reversed by a resubscribe."""
+    unsub = [e for e, c in current if c is Evidence.UNSUBSCRIBE]
+    groups: dict[str, tuple[DeliveryEvent, Evidence]] = {}
+    for event, cls in current:
+        if cls in (Evidence.GROUP_UNSUBSCRIBE, Evidence.GROUP_RESUBSCRIBE):
+            group = str(event.raw.get("asm_group_id", ""))
+            seen = groups.get(group)
+            if seen is None or _supersedes(event, cls, seen[0]):
+                groups[group] = (event, cls)
+    unsub += [e for e, c in groups.values() if c is Evidence.GROUP_UNSUBSCRIBE]
+    unsub.sort(key=_order)
+    return unsub
+
+
+def _supersedes(event: DeliveryEvent, cls: Evidence, seen: DeliveryEvent) -> bool:
+    # at the same instant the unsubscribe wins (the safer reading)
+    if event.occurred_at != seen.occurred_at:
+        return event.occurred_at > seen.occurred_at
+    return cls is Evidence.GROUP_UNSUBSCRIBE
+
+
+def _verdict(
+    hard: list[DeliveryEvent],
+    streak: int,
+    soft_evidence: list[DeliveryEvent],
+    thresholds: Thresholds,
+) -> tuple[Verdict, tuple[DeliveryEvent, ...], str]:
+    if hard:
+        return Verdict.STALE, tuple(hard), _describe("hard bounce", hard[-1])
+    if streak >= thresholds.soft_editions_to_stale:
+        reason = f"soft failures in {streak} consecutive editions"
+        return Verdict.STALE, tuple(soft_evidence), reason
+    if streak >= thresholds.soft_editions_to_suspect:
+        reason = f"soft failures in {streak} consecutive edition(s)"
+        return Verdict.SUSPECT, tuple(soft_evidence), reason
+    return Verdict.OK, (), ""
 
 
 def _describe(what: str, event: DeliveryEvent) -> str:

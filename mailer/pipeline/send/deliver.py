@@ -33,7 +33,7 @@ from mailer.pipeline.context import Context
 from mailer.pipeline.send.loop import LoopCounts, RecipientFactory, VariantSender
 from mailer.providers import Provider, make_provider, unsubscribe_headers
 from mailer.store import ledger, ledger_plan
-from mailer.store.editions import editions
+from mailer.store.tables import editions
 
 __all__ = ["SendReport", "deliver", "send_edition", "send_test"]
 
