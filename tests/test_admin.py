@@ -4,24 +4,27 @@ the bounce report, register and editions pages; escaping; security headers."""
 from __future__ import annotations
 
 import base64
+import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from pydantic import SecretStr
 
+from mailer.core.accounts.pbkdf2 import hash_password, verify_password
 from mailer.core.errors import ConfigError
 from mailer.core.models import ContactStatus
 from mailer.pipeline import Context
 from mailer.store.contacts import change_status
 from mailer.web.admin import PAGE_SIZE
 from mailer.web.app import create_app
-from mailer.web.auth import hash_password, verify_password
 from tests.asgi_client import AsgiClient
 from tests.reports_data import T0, add_contact, build_scene
 
 PASSWORD = "Kuukausikirje-2026!"
-HASH = hash_password(PASSWORD, iterations=1_000)  # cheap for tests; the default is 600,000
+HASH = hash_password(
+    PASSWORD, salt=os.urandom(16), iterations=1_000
+)  # cheap for tests; the default is 600,000
 ADMIN_PATHS = ["/admin/", "/admin/bounces", "/admin/contacts", "/admin/editions"]
 
 MakeClient = Callable[..., AsgiClient]
@@ -99,7 +102,9 @@ def test_valid_credentials_open_every_admin_page(
 
 def test_non_ascii_passwords_work_as_utf8(make_client: MakeClient) -> None:
     client = make_client(
-        admin_password_hash=SecretStr(hash_password("Åbo-ääkköset", iterations=1000))
+        admin_password_hash=SecretStr(
+            hash_password("Åbo-ääkköset", salt=os.urandom(16), iterations=1000)
+        )
     )
     assert client.get("/admin/", headers=_basic("admin", "Åbo-ääkköset")).status_code == 200
     assert client.get("/admin/", headers=_basic("admin", "Abo-aakkoset")).status_code == 401
@@ -125,13 +130,14 @@ def test_a_malformed_hash_setting_is_a_server_error_naming_the_variable(
 
 
 def test_hash_round_trip_and_format() -> None:
-    encoded = hash_password("salasana", iterations=2_000)
+    encoded = hash_password("salasana", salt=os.urandom(16), iterations=2_000)
     scheme, iterations, salt, digest = encoded.split("$")
     assert (scheme, iterations) == ("pbkdf2_sha256", "2000")
     assert salt and digest
     assert verify_password("salasana", encoded)
     assert not verify_password("Salasana", encoded)
-    assert hash_password("salasana", iterations=2_000) != encoded  # a fresh salt every time
+    # a different salt gives a different hash of the same password
+    assert hash_password("salasana", salt=os.urandom(16), iterations=2_000) != encoded
     with pytest.raises(ConfigError):
         verify_password("x", "pbkdf2_sha256$many$salt$hash")
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import secrets
 import sys
 from typing import Annotated
 
 import typer
 
 from mailer.cli.common import EXIT_ERROR, err_console
-from mailer.web.auth import DEFAULT_ITERATIONS, hash_password
+from mailer.core.accounts.pbkdf2 import DEFAULT_ITERATIONS, hash_password
 
 app = typer.Typer(
     help="Admin pages: password hash for MAILER_ADMIN_PASSWORD_HASH.", no_args_is_help=True
@@ -35,7 +36,7 @@ def hash_password_command(
     if len(password) < MIN_LENGTH:
         err_console.print(f"[bold red]error:[/] use at least {MIN_LENGTH} characters")
         raise typer.Exit(EXIT_ERROR)
-    encoded = hash_password(password, iterations=iterations)
+    encoded = hash_password(password, salt=secrets.token_bytes(16), iterations=iterations)
     typer.echo(encoded)
     # The value holds `$` signs: single quotes keep a shell from expanding them.
     err_console.print(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from mailer.cli.common import console, exit_on_error, open_context
-from mailer.store.base import current_revision, migrate
+from mailer.pipeline import database
 
 app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
 
@@ -14,12 +14,11 @@ app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=
 def upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> None:
     """Migrate the database to the newest schema (safe to re-run)."""
     with open_context() as ctx, exit_on_error():
-        migrate(ctx.engine, revision)
-        console.print(f"database at revision {current_revision(ctx.engine)}")
+        console.print(f"database at revision {database.upgrade(ctx, revision)}")
 
 
 @app.command("current")
 def current() -> None:
     """Show the database's schema revision."""
     with open_context() as ctx, exit_on_error():
-        console.print(current_revision(ctx.engine) or "empty")
+        console.print(database.revision(ctx) or "empty")

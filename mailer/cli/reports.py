@@ -17,10 +17,10 @@ from mailer.cli.common import EXIT_ERROR, console, err_console, open_context, pr
 from mailer.core.models import Language
 from mailer.core.regions import REGION_SHORT_NAMES, parse_region
 from mailer.core.reports.csv_export import bounce_report_csv, edition_report_csv
+from mailer.pipeline.pages import bounce_report_html
 from mailer.pipeline.reports import BounceReport, ContactEntry, EditionReport
 from mailer.pipeline.reports import bounce_report as build_bounce_report
 from mailer.pipeline.reports import edition_report as build_edition_report
-from mailer.web.pages import bounce_report_html
 
 app = typer.Typer(
     help="Reports: bounces per region, an edition's delivery figures.", no_args_is_help=True

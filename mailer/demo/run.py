@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import sqlalchemy as sa
 from pydantic import BaseModel
 
 from mailer.core.errors import ContentError, MailerError
@@ -31,13 +30,13 @@ from mailer.core.tokens import make_unsubscribe_token
 from mailer.pipeline.context import Context
 from mailer.pipeline.editions.check import approval_status, approve_edition, check_edition
 from mailer.pipeline.editions.preview import write_preview
+from mailer.pipeline.pages import bounce_report_html
+from mailer.pipeline.register_views import accepted_letters
 from mailer.pipeline.reports import BounceReport, EditionReport, bounce_report, edition_report
 from mailer.pipeline.roster import ImportReport, import_rosters
 from mailer.pipeline.send.deliver import SendReport, send_edition
 from mailer.providers.sendgrid.signature import generate_key_pair, signed_headers
-from mailer.store.ledger import deliveries
 from mailer.web.app import create_app
-from mailer.web.pages import bounce_report_html
 
 __all__ = ["DemoReport", "demo_events", "newest_edition", "run_demo"]
 
@@ -183,24 +182,6 @@ def _row_events(row: Any, month: str, fate: str | None) -> list[dict[str, Any]]:
     return out
 
 
-def _accepted_rows(ctx: Context, month: str) -> list[Any]:
-    query = (
-        sa.select(
-            deliveries.c.delivery_id,
-            deliveries.c.email,
-            deliveries.c.region,
-            deliveries.c.language,
-            deliveries.c.accepted_at,
-            deliveries.c.contact_id,
-        )
-        .where(deliveries.c.edition == month, deliveries.c.state == "accepted")
-        .where(deliveries.c.email.is_not(None))
-        .order_by(deliveries.c.delivery_id)
-    )
-    with ctx.engine.connect() as conn:
-        return list(conn.execute(query))
-
-
 async def _post_through_app(
     ctx: Context, events: list[dict[str, Any]], one_click_contact: int | None
 ) -> tuple[int, int, int | None]:
@@ -277,7 +258,7 @@ def run_demo(ctx: Context, *, say: Callable[[str], None] = print) -> DemoReport:
     say(f"4/6 sending {month} into the file outbox")
     sent = send_edition(ctx, month)
 
-    rows = _accepted_rows(ctx, month)
+    rows = accepted_letters(ctx, month)
     events = demo_events(rows, month)
     one_click_contact = _one_click_candidate(rows, events)
     say(f"5/6 posting {len(events)} signed delivery events to the webhook")

@@ -18,12 +18,14 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from mailer.core.bounces.policy import Evidence, classify
 from mailer.core.errors import (
     PermanentProviderError,
     ProviderAuthError,
     RateLimitedError,
+    StorageError,
     TransientProviderError,
 )
 from mailer.core.models import DeliveryEvent, EventType
@@ -77,12 +79,18 @@ class IngestReport(BaseModel):
 
 @contextmanager
 def _writer(engine: Engine) -> Iterator[Connection]:
-    if engine.dialect.name == "sqlite":
-        with _SQLITE_WRITER, engine.begin() as conn:
-            yield conn
-    else:
-        with engine.begin() as conn:
-            yield conn
+    # A driver failure becomes StorageError, which the webhook answers with 503 (SendGrid retries)
+    # without the web layer knowing SQLAlchemy; the message is the class only, since a driver's
+    # text can carry SQL parameters (addresses) or a DSN.
+    try:
+        if engine.dialect.name == "sqlite":
+            with _SQLITE_WRITER, engine.begin() as conn:
+                yield conn
+        else:
+            with engine.begin() as conn:
+                yield conn
+    except SQLAlchemyError as err:
+        raise StorageError(f"storing events failed ({type(err).__name__})") from err
 
 
 def ingest_events(

@@ -15,7 +15,7 @@ import os
 import secrets
 import threading
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from email import policy as email_policy
 from email.headerregistry import BaseHeader
 from email.message import EmailMessage
@@ -27,7 +27,6 @@ from mailer.config import Settings
 from mailer.core.edition.render import personalise
 from mailer.core.models import OutgoingMessage, SendOutcome
 from mailer.providers.base import Batch, unsubscribe_headers
-from mailer.store.base import utcnow
 
 __all__ = ["OutboxProvider"]
 
@@ -63,10 +62,14 @@ _CT_ALT = _header("Content-Type", "multipart/alternative")
 _MIME = _header("MIME-Version", "1.0")
 
 
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
 class OutboxProvider:
     name = "outbox"
 
-    def __init__(self, settings: Settings, *, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(self, settings: Settings, *, clock: Callable[[], datetime] = _utcnow) -> None:
         self.root = settings.outbox_dir
         self.from_addr = formataddr((settings.from_name, settings.from_email))
         self.reply_to = settings.reply_to

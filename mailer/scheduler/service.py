@@ -19,10 +19,10 @@ from datetime import timedelta
 from typing import Any
 
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEvent
-from sqlalchemy.exc import SQLAlchemyError
 
 from mailer.core.errors import SchedulerLockedError, StorageError
 from mailer.pipeline.context import Context
+from mailer.pipeline.schedules import lock
 from mailer.pipeline.schedules.jobs import (
     RuleTrigger,
     SafeBackgroundScheduler,
@@ -32,7 +32,6 @@ from mailer.pipeline.schedules.jobs import (
     sync_jobs,
 )
 from mailer.pipeline.schedules.runs import record_missed
-from mailer.store import schedules as store
 
 __all__ = ["LOCK_NAME", "SchedulerRunner", "make_holder"]
 
@@ -81,33 +80,27 @@ class SchedulerRunner:
         self.state = state
         self.on_state(state, detail)
 
-    def _try_lock(self) -> bool:
-        with self.ctx.engine.begin() as conn:
-            return store.acquire_lock(
-                conn, LOCK_NAME, self.holder, now=self.ctx.now(), stale_after=self.stale_after
-            )
-
     def run(self) -> None:
         """Block until stopped. Raises SchedulerLockedError with `wait=False` when another
         scheduler is active, ScheduleError when schedules/*.yaml is invalid."""
         schedules = load_schedules(self.ctx.settings.schedules_dir)  # fail before any waiting
         while not self._stop.is_set():
             try:
-                locked = self._try_lock()
-                if not locked:
-                    with self.ctx.engine.connect() as conn:
-                        holder, beat = store.lock_holder(conn, LOCK_NAME) or ("?", None)
-            except SQLAlchemyError as err:
+                attempt = lock.try_lock(
+                    self.ctx, LOCK_NAME, self.holder, stale_after=self.stale_after
+                )
+            except StorageError as err:
                 if not self.wait:
-                    raise StorageError(f"cannot reach the database for the lock: {err}") from err
-                log.warning("cannot reach the database for the lock (retrying): %s", err)
+                    raise
+                log.warning("%s (retrying)", err)
                 self._stop.wait(self.poll_seconds)
                 continue
-            if not locked:
+            if not attempt.acquired:
                 if not self.wait:
-                    raise SchedulerLockedError(holder, beat.isoformat() if beat else "?")
+                    beat = attempt.beat
+                    raise SchedulerLockedError(attempt.holder, beat.isoformat() if beat else "?")
                 if self.state != "standby":
-                    self._set_state("standby", f"waiting for the lock held by {holder}")
+                    self._set_state("standby", f"waiting for the lock held by {attempt.holder}")
                 self._stop.wait(self.poll_seconds)
                 continue
             try:
@@ -118,9 +111,8 @@ class SchedulerRunner:
 
     def _release(self) -> None:
         try:
-            with self.ctx.engine.begin() as conn:
-                store.release_lock(conn, LOCK_NAME, self.holder)
-        except SQLAlchemyError as err:  # the lock goes stale and a standby takes over
+            lock.release(self.ctx, LOCK_NAME, self.holder)
+        except StorageError as err:  # the lock goes stale and a standby takes over
             log.warning("could not release the lock: %s", err)
 
     def _beat(self, last_ok: float) -> tuple[bool, float]:
@@ -128,9 +120,8 @@ class SchedulerRunner:
         cannot be reached we keep scheduling only for half the stale time: after a full stale
         time a standby may take over, and two active schedulers must never overlap."""
         try:
-            with self.ctx.engine.begin() as conn:
-                alive = store.heartbeat(conn, LOCK_NAME, self.holder, now=self.ctx.now())
-        except SQLAlchemyError as err:
+            alive = lock.heartbeat(self.ctx, LOCK_NAME, self.holder)
+        except StorageError as err:
             log.warning("heartbeat failed: %s", err)
             return time.monotonic() - last_ok < self.stale_after.total_seconds() / 2, last_ok
         return alive, time.monotonic()

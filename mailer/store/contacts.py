@@ -4,6 +4,7 @@ mailer.store.tables)."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -113,3 +114,20 @@ def history_of(conn: Connection, contact_id: int) -> list[sa.RowMapping]:
             .order_by(contact_history.c.at, contact_history.c.id)
         ).mappings()
     )
+
+
+class UnsubscribeTarget(NamedTuple):
+    id: int
+    email: str
+    language: str
+    status: str
+
+
+def unsubscribe_target(conn: Connection, contact_id: int) -> UnsubscribeTarget | None:
+    """What the unsubscribe page needs of a contact, or None when it is not in the register."""
+    row = conn.execute(
+        sa.select(contacts.c.id, contacts.c.email, contacts.c.language, contacts.c.status).where(
+            contacts.c.id == contact_id
+        )
+    ).first()
+    return None if row is None else UnsubscribeTarget(*row)

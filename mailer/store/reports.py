@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
 
+from mailer.core.models import DeliveryState
 from mailer.store.tables import (
     contact_history,
     contacts,
@@ -327,3 +328,30 @@ def contact_detail(
         .all()
     )
     return contact, history, sent, seen
+
+
+class AcceptedLetter(NamedTuple):
+    delivery_id: str
+    email: str
+    region: str
+    language: str
+    accepted_at: datetime | None
+    contact_id: int | None
+
+
+def accepted_letters(conn: Connection, month: str) -> list[AcceptedLetter]:
+    """The edition's letters the provider took, in delivery-id order (stable across runs)."""
+    query = (
+        sa.select(
+            deliveries.c.delivery_id,
+            deliveries.c.email,
+            deliveries.c.region,
+            deliveries.c.language,
+            deliveries.c.accepted_at,
+            deliveries.c.contact_id,
+        )
+        .where(deliveries.c.edition == month, deliveries.c.state == DeliveryState.ACCEPTED.value)
+        .where(deliveries.c.email.is_not(None))
+        .order_by(deliveries.c.delivery_id)
+    )
+    return [AcceptedLetter(*row) for row in conn.execute(query)]

@@ -17,8 +17,8 @@ from fastapi.responses import HTMLResponse
 from mailer.core.models import ContactStatus, Language, Region
 from mailer.core.reports.csv_export import bounce_report_csv, edition_report_csv
 from mailer.pipeline import Context
+from mailer.pipeline import register_views as views
 from mailer.pipeline.reports import BounceReport, bounce_report, edition_report
-from mailer.store import reports as queries
 from mailer.web.auth import require_admin
 from mailer.web.pages import bounce_report_html, html_response, security_headers
 
@@ -65,12 +65,8 @@ def _bounces(request: Request, region: str | None, since: str | None) -> BounceR
 @router.get("/", response_class=HTMLResponse)
 def overview(request: Request) -> HTMLResponse:
     ctx = _ctx(request)
-    with ctx.engine.connect() as conn:
-        counts = queries.status_counts(conn)
-        months = queries.edition_months(conn)[:3]
-    by_region = {r.value: {s.value: 0 for s in ContactStatus} for r in Region}
-    for region, status, n in counts:
-        by_region.setdefault(region, {s.value: 0 for s in ContactStatus})[status] = n
+    by_region = views.status_by_region(ctx)
+    months = views.edition_overview(ctx)[0][:3]
     report = bounce_report(ctx)
     return html_response(
         ctx.settings,
@@ -140,10 +136,12 @@ def contacts_page(
     }
     search = (q or "").strip() or None
     page = max(page, 1)
-    with ctx.engine.connect() as conn:
-        total, rows = queries.contact_page(
-            conn, **filters, search=search, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE
-        )
+    total, rows = views.contact_page(
+        ctx,
+        views.ContactFilter(**filters, search=search),
+        offset=(page - 1) * PAGE_SIZE,
+        limit=PAGE_SIZE,
+    )
     pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     keep: dict[str, Any] = {k: v for k, v in filters.items() if v}
     if search:
@@ -171,9 +169,7 @@ def contacts_page(
 @router.get("/editions", response_class=HTMLResponse)
 def editions_page(request: Request) -> HTMLResponse:
     ctx = _ctx(request)
-    with ctx.engine.connect() as conn:
-        months = queries.edition_months(conn)
-        records = queries.edition_records(conn)
+    months, records = views.edition_overview(ctx)
     return html_response(
         ctx.settings,
         "admin/editions.html",
@@ -214,10 +210,10 @@ def contact_page(request: Request, contact_id: int) -> HTMLResponse:
     """One contact: status, history (who or what changed it, when, from where), deliveries and
     provider events: the evidence an admin reads before reactivating anyone."""
     ctx = _ctx(request)
-    with ctx.engine.connect() as conn:
-        contact, history, sent, seen = queries.contact_detail(conn, contact_id)
-    if contact is None:
+    detail = views.contact_detail(ctx, contact_id)
+    if detail is None:
         raise HTTPException(status_code=404, detail="Not Found")
+    contact = detail.contact
     return html_response(
         ctx.settings,
         "admin/contact.html",
@@ -225,7 +221,7 @@ def contact_page(request: Request, contact_id: int) -> HTMLResponse:
         page_title=f"{contact['first_name']} {contact['last_name']}",
         standalone=False,
         contact=contact,
-        history=history,
-        deliveries=sent,
-        events=seen,
+        history=detail.history,
+        deliveries=detail.deliveries,
+        events=detail.events,
     )

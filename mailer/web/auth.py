@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import hmac
 import secrets
 
 from fastapi import HTTPException, Request
 
 from mailer.config import Settings
+from mailer.core.accounts.pbkdf2 import DEFAULT_ITERATIONS, hash_password, verify_password
 from mailer.core.errors import ConfigError
 
 __all__ = [
@@ -29,9 +29,6 @@ __all__ = [
     "verify_password",
 ]
 
-SCHEME = "pbkdf2_sha256"
-# OWASP Password Storage Cheat Sheet (2023): 600,000 iterations for PBKDF2-HMAC-SHA256.
-DEFAULT_ITERATIONS = 600_000
 REALM = 'Basic realm="vipu-mailer admin", charset="UTF-8"'
 
 # PBKDF2 at 600k iterations costs a good fraction of a second; a browser sends the credentials
@@ -39,43 +36,6 @@ REALM = 'Basic realm="vipu-mailer admin", charset="UTF-8"'
 _PROCESS_KEY = secrets.token_bytes(32)
 _VERIFIED: set[bytes] = set()
 _VERIFIED_MAX = 64
-
-
-def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii").rstrip("=")
-
-
-def _unb64(text: str) -> bytes:
-    return base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
-
-
-def hash_password(
-    password: str, *, iterations: int = DEFAULT_ITERATIONS, salt: bytes | None = None
-) -> str:
-    """`pbkdf2_sha256$iterations$salt$hash` (salt and hash base64 without padding)."""
-    salt = salt if salt is not None else secrets.token_bytes(16)
-    digest = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), salt, iterations)
-    return f"{SCHEME}${iterations}${_b64(salt)}${_b64(digest)}"
-
-
-def _parse(encoded: str) -> tuple[int, bytes, bytes]:
-    parts = encoded.strip().split("$")
-    try:
-        if len(parts) != 4 or parts[0] != SCHEME:
-            raise ValueError("expected pbkdf2_sha256$<iterations>$<salt>$<hash>")
-        iterations = int(parts[1])
-        if iterations < 1:
-            raise ValueError("iterations must be positive")
-        return iterations, _unb64(parts[2]), _unb64(parts[3])
-    except (ValueError, binascii.Error) as err:
-        raise ConfigError("MAILER_ADMIN_PASSWORD_HASH", f"not a password hash: {err}") from err
-
-
-def verify_password(password: str, encoded: str) -> bool:
-    """True when `password` matches the hash; raises ConfigError when the hash is malformed."""
-    iterations, salt, expected = _parse(encoded)
-    digest = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), salt, iterations)
-    return hmac.compare_digest(digest, expected)
 
 
 def admin_enabled(settings: Settings) -> bool:

@@ -14,21 +14,17 @@ in the register answer the same bilingual 404 page: nothing tells whether a cont
 
 from __future__ import annotations
 
-from typing import Any
-
-import sqlalchemy as sa
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from mailer.config import Settings
-from mailer.core.models import ContactStatus, Language
-from mailer.core.tokens import InvalidTokenError, read_unsubscribe_token
+from mailer.core.models import Language
 from mailer.pipeline import Context
-from mailer.store.contacts import change_status, contacts
+from mailer.pipeline import unsubscribe as unsubscribing
 from mailer.web.pages import html_response, public_strings, security_headers
 
-__all__ = ["router", "unsubscribe_contact"]
+__all__ = ["router"]
 
 router = APIRouter()
 
@@ -37,39 +33,6 @@ SOURCE_WEB_FORM = "web-form"
 ONE_CLICK_BODY = b"List-Unsubscribe=One-Click"
 # A one-click body is 26 bytes; a form post a few hundred. Nothing legitimate comes near this.
 MAX_BODY = 64 * 1024
-
-
-def _contact(ctx: Context, token: str) -> dict[str, Any] | None:
-    try:
-        contact_id = read_unsubscribe_token(ctx.settings.secret_key.get_secret_value(), token)
-    except InvalidTokenError:
-        return None
-    with ctx.engine.connect() as conn:
-        row = (
-            conn.execute(
-                sa.select(
-                    contacts.c.id, contacts.c.email, contacts.c.language, contacts.c.status
-                ).where(contacts.c.id == contact_id)
-            )
-            .mappings()
-            .first()
-        )
-    return dict(row) if row is not None else None
-
-
-def unsubscribe_contact(ctx: Context, contact_id: int, *, source: str) -> bool:
-    """Mark the contact unsubscribed, with time and source in its history; False when it already
-    was (idempotent: a repeated POST writes nothing)."""
-    with ctx.engine.begin() as conn:
-        return change_status(
-            conn,
-            contact_id,
-            ContactStatus.UNSUBSCRIBED,
-            at=ctx.now(),
-            kind="unsubscribed",
-            source=source,
-            reason=f"unsubscribed through the letter's link ({source})",
-        )
 
 
 def _masked(email: str) -> str:
@@ -90,24 +53,19 @@ def _not_found(settings: Settings) -> HTMLResponse:
     )
 
 
-def _language(contact: dict[str, Any]) -> Language:
-    return Language.SV if contact["language"] == Language.SV.value else Language.FI
-
-
 @router.get("/u/{token}", response_class=HTMLResponse)
 def confirm_page(token: str, request: Request) -> HTMLResponse:
     ctx: Context = request.app.state.ctx
-    contact = _contact(ctx, token)
-    if contact is None:
+    owner = unsubscribing.link_owner(ctx, token)
+    if owner is None:
         return _not_found(ctx.settings)
-    language = _language(contact)
     return html_response(
         ctx.settings,
         "public/unsubscribe.html",
-        lang=language.value,
-        t=public_strings(ctx.settings, language),
-        email=_masked(contact["email"]),
-        done=contact["status"] == ContactStatus.UNSUBSCRIBED.value,
+        lang=owner.language.value,
+        t=public_strings(ctx.settings, owner.language),
+        email=_masked(owner.email),
+        done=owner.unsubscribed,
     )
 
 
@@ -137,15 +95,14 @@ async def unsubscribe(token: str, request: Request) -> Response:
     if not declared.isdigit() or int(declared) > MAX_BODY:
         return Response(status_code=413, headers=security_headers(ctx.settings))
     source = await _source(request)
-    contact = await run_in_threadpool(_contact, ctx, token)
-    if contact is None:
+    owner = await run_in_threadpool(unsubscribing.link_owner, ctx, token)
+    if owner is None:
         return _not_found(ctx.settings)
-    await run_in_threadpool(unsubscribe_contact, ctx, int(contact["id"]), source=source)
-    language = _language(contact)
+    await run_in_threadpool(unsubscribing.unsubscribe, ctx, owner.contact_id, source=source)
     return html_response(
         ctx.settings,
         "public/unsubscribed.html",
-        lang=language.value,
-        t=public_strings(ctx.settings, language),
-        email=_masked(contact["email"]),
+        lang=owner.language.value,
+        t=public_strings(ctx.settings, owner.language),
+        email=_masked(owner.email),
     )

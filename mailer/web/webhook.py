@@ -15,7 +15,6 @@ import logging
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
 from mailer.core.errors import StorageError, WebhookError, WebhookSignatureError
@@ -89,7 +88,7 @@ async def sendgrid_events(request: Request) -> JSONResponse:
     except WebhookError as err:
         log.warning("webhook: bad request from %s: %s", peer, err)
         return _error(400, str(err))
-    except (SQLAlchemyError, StorageError) as err:
+    except StorageError as err:
         # the class only: a driver message can carry SQL parameters (addresses) or a DSN
         log.error("webhook: storage failed (%s); answered 503 so SendGrid retries", type(err))
         return JSONResponse(

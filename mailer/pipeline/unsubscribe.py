@@ -1,0 +1,57 @@
+"""The unsubscribe link's two steps, as the web layer needs them: find whose link it is, and
+unsubscribe them. Each runs in its own transaction here, so the web layer never touches the
+database itself."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from mailer.core.models import ContactStatus, Language
+from mailer.core.tokens import InvalidTokenError, read_unsubscribe_token
+from mailer.pipeline.context import Context
+from mailer.store.contacts import change_status, unsubscribe_target
+
+__all__ = ["LinkOwner", "link_owner", "unsubscribe"]
+
+
+class LinkOwner(NamedTuple):
+    """Whose unsubscribe link this is: what the confirmation page shows, nothing more."""
+
+    contact_id: int
+    email: str
+    language: Language
+    unsubscribed: bool
+
+
+def link_owner(ctx: Context, token: str) -> LinkOwner | None:
+    """The contact a token names; None for a forged or foreign token and for a contact no longer
+    in the register (the caller shows the same 404 for both, so nothing tells which)."""
+    try:
+        contact_id = read_unsubscribe_token(ctx.settings.secret_key.get_secret_value(), token)
+    except InvalidTokenError:
+        return None
+    with ctx.engine.connect() as conn:
+        row = unsubscribe_target(conn, contact_id)
+    if row is None:
+        return None
+    return LinkOwner(
+        contact_id=row.id,
+        email=row.email,
+        language=Language.SV if row.language == Language.SV.value else Language.FI,
+        unsubscribed=row.status == ContactStatus.UNSUBSCRIBED.value,
+    )
+
+
+def unsubscribe(ctx: Context, contact_id: int, *, source: str) -> bool:
+    """Mark the contact unsubscribed, with time and source in its history; False when it already
+    was (idempotent: a repeated POST writes nothing)."""
+    with ctx.engine.begin() as conn:
+        return change_status(
+            conn,
+            contact_id,
+            ContactStatus.UNSUBSCRIBED,
+            at=ctx.now(),
+            kind="unsubscribed",
+            source=source,
+            reason=f"unsubscribed through the letter's link ({source})",
+        )
