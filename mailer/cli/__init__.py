@@ -4,7 +4,19 @@ from __future__ import annotations
 
 import typer
 
-from mailer.cli import admin, contacts, db, demo, editions, events, reports, roster, schedules, send
+from mailer.cli import (
+    admin,
+    contacts,
+    db,
+    demo,
+    editions,
+    events,
+    organisations,
+    reports,
+    roster,
+    schedules,
+    send,
+)
 
 __all__ = ["app", "main"]
 
@@ -17,6 +29,7 @@ app = typer.Typer(
 app.add_typer(db.app, name="db")
 app.add_typer(roster.app, name="roster")
 app.add_typer(contacts.app, name="contact")
+app.add_typer(organisations.app, name="organisations")
 app.add_typer(editions.app, name="edition")
 send.register(app)
 events.register(app)

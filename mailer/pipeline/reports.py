@@ -15,6 +15,7 @@ from sqlalchemy.engine import RowMapping
 
 from mailer.core.models import ContactStatus, Language, Region
 from mailer.core.regions import REGION_NAMES, find_municipality
+from mailer.core.register.organisations import OrganisationKey, organisation_key
 from mailer.core.reports.models import (
     BounceReport,
     ContactEntry,
@@ -50,11 +51,10 @@ def _municipality_name(code: str | None, language: str) -> str | None:
     return found.name_sv if language == Language.SV.value else found.name_fi
 
 
-def _org_key(row: RowMapping) -> tuple[str, str]:
-    # A municipality is one organisation whatever its contacts typed as its name (Espoo/Esbo).
-    if row["org_type"] == "municipality" and row["municipality"]:
-        return ("municipality", str(row["municipality"]))
-    return (str(row["org_type"]), " ".join(str(row["organisation"]).casefold().split()))
+def _org_key(row: RowMapping) -> OrganisationKey:
+    return organisation_key(
+        Region(row["region"]), str(row["org_type"]), row["municipality"], str(row["organisation"])
+    )
 
 
 def bounce_report(
@@ -88,10 +88,10 @@ def bounce_report(
         section = sections[Region(row["region"])]
         (section.stale if verdict == "stale" else section.suspect).append(entry)
     for org, members in _organisations(rows).items():
-        if org[0] in sections and not any(
+        if org.region in sections and not any(
             m["status"] == ContactStatus.ACTIVE.value for m in members
         ):
-            sections[org[0]].without_active_contact.append(_gap(members))
+            sections[org.region].without_active_contact.append(_gap(members))
     return BounceReport(
         generated_at=ctx.now(), region=region, since=since, regions=list(sections.values())
     )
@@ -170,10 +170,10 @@ def _entry(
     )
 
 
-def _organisations(rows: Sequence[RowMapping]) -> dict[tuple[Region, str, str], list[RowMapping]]:
-    grouped: dict[tuple[Region, str, str], list[RowMapping]] = defaultdict(list)
+def _organisations(rows: Sequence[RowMapping]) -> dict[OrganisationKey, list[RowMapping]]:
+    grouped: dict[OrganisationKey, list[RowMapping]] = defaultdict(list)
     for row in rows:
-        grouped[(Region(row["region"]), *_org_key(row))].append(row)
+        grouped[_org_key(row)].append(row)
     return grouped
 
 

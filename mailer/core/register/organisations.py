@@ -1,0 +1,111 @@
+"""PURE: the register seen per organisation. The VIP network needs every municipality, private
+education provider and teacher-training school to have at least one VIPU contact who actually
+receives the letter; an organisation whose contacts are all stale or unsubscribed must be asked
+to appoint a new one. Contacts in, organisations out."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from datetime import datetime
+from typing import NamedTuple
+
+from pydantic import BaseModel
+
+from mailer.core.models import ContactStatus, OrgType, Region
+
+__all__ = ["Member", "Organisation", "OrganisationKey", "group_organisations", "organisation_key"]
+
+
+class OrganisationKey(NamedTuple):
+    region: Region
+    org_type: str
+    name: str  # a municipality's code, else the organisation's name case- and space-folded
+
+
+class Member(BaseModel):
+    """One contact as the organisation view shows it."""
+
+    contact_id: int
+    name: str
+    email: str
+    role: str
+    language: str
+    status: ContactStatus
+    status_changed_at: datetime | None
+
+
+class Organisation(BaseModel):
+    region: Region
+    org_type: str
+    name: str  # as most of its contacts' rosters write it
+    municipality: str | None  # municipality code
+    members: list[Member]
+
+    @property
+    def has_active_contact(self) -> bool:
+        return any(m.status is ContactStatus.ACTIVE for m in self.members)
+
+
+def organisation_key(
+    region: Region, org_type: str, municipality: str | None, organisation: str
+) -> OrganisationKey:
+    """A municipality is one organisation whatever its contacts typed as its name (Espoon
+    kaupunki, Esbo stad): its code is the key. Other organisations are told apart by name, with
+    case and spacing differences ignored."""
+    if org_type == OrgType.MUNICIPALITY.value and municipality:
+        return OrganisationKey(region, org_type, municipality)
+    return OrganisationKey(region, org_type, " ".join(organisation.casefold().split()))
+
+
+class ContactRow(NamedTuple):
+    """What grouping needs of a register row."""
+
+    contact_id: int
+    first_name: str
+    last_name: str
+    email: str
+    organisation: str
+    org_type: str
+    municipality: str | None
+    region: Region
+    language: str
+    role: str
+    status: ContactStatus
+    status_changed_at: datetime | None
+
+
+def group_organisations(rows: Iterable[ContactRow]) -> list[Organisation]:
+    """Every organisation with its contacts, ordered by region, type and name."""
+    grouped: dict[OrganisationKey, list[ContactRow]] = defaultdict(list)
+    for row in rows:
+        grouped[
+            organisation_key(row.region, row.org_type, row.municipality, row.organisation)
+        ].append(row)
+    found = [_organisation(key, members) for key, members in grouped.items()]
+    return sorted(found, key=lambda o: (o.region.value, o.org_type, o.name.casefold()))
+
+
+def _organisation(key: OrganisationKey, rows: list[ContactRow]) -> Organisation:
+    # The rosters may spell a municipality "Espoon kaupunki" and "Esbo stad": show the spelling
+    # most of them use (alphabetically first on a tie), so the name does not depend on row order.
+    spellings = Counter(r.organisation for r in rows)
+    name = min(spellings, key=lambda text: (-spellings[text], text))
+    return Organisation(
+        region=key.region,
+        org_type=key.org_type,
+        name=name,
+        municipality=rows[0].municipality,
+        members=[
+            Member(
+                contact_id=r.contact_id,
+                name=f"{r.first_name} {r.last_name}".strip(),
+                email=r.email,
+                role=r.role,
+                language=r.language,
+                status=r.status,
+                status_changed_at=r.status_changed_at,
+            )
+            for r in rows
+        ],
+    )
