@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import http.client
 import json
+import logging
 from typing import Any
 
 import pytest
@@ -13,9 +15,11 @@ from typer.testing import CliRunner
 
 from mailer.cli import app as cli_app
 from mailer.config import Settings
-from mailer.core.errors import ProviderAuthError
+from mailer.core.errors import ProviderAuthError, TransientProviderError
 from mailer.pipeline import Context
 from mailer.pipeline.events import sync_suppressions
+from mailer.providers.sendgrid.client import HTTP_LOGGER
+from mailer.providers.sendgrid.suppressions import SuppressionLists
 from mailer.store.tables import contacts, events
 from tests.fakes.sendgrid_server import FakeSendGrid
 from tests.fakes.webhook_client import NOW, seed_contact, seed_delivery, ts
@@ -137,3 +141,46 @@ def test_the_cli_prints_the_sync_report_as_json(
     assert report["lists"]["bounces"] == 2
     assert report["ingest"]["status_changes"] == 3
     assert _statuses(engine)["anna.virtanen@espoo.example"] == ("stale", 0)
+
+
+def test_sync_keeps_addresses_and_the_key_out_of_the_http_clients_debug_log(
+    sync_ctx: Context, engine: Engine, fake_sendgrid: FakeSendGrid, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger=HTTP_LOGGER)
+    _seed(engine, fake_sendgrid)
+    assert sync_suppressions(sync_ctx).lists["bounces"] == 2
+    lines = [r.getMessage() for r in caplog.records if r.name == HTTP_LOGGER]
+    assert "GET Response: 200 <redacted>" in lines
+    assert fake_sendgrid.api_key not in caplog.text
+    assert "@" not in caplog.text  # no address, from any list
+
+
+def test_sync_of_a_list_sendgrid_does_not_have_is_refused_before_any_request(
+    sync_ctx: Context, engine: Engine
+) -> None:
+    with pytest.raises(ValueError, match="unknown suppression list 'unsubscribes'"):
+        sync_suppressions(sync_ctx, lists=["unsubscribes"])
+    assert _events(engine) == []
+
+
+class _CutShort:
+    """A client whose every request ends mid-answer (what urllib raises as IncompleteRead)."""
+
+    def __init__(self) -> None:
+        self.client = self
+        self.suppression = self
+
+    def _(self, name: str) -> _CutShort:
+        return self
+
+    def get(self, **_: Any) -> Any:
+        raise http.client.IncompleteRead(b"[{", 100)
+
+
+def test_an_answer_cut_short_is_a_transient_sendgrid_error(
+    sync_ctx: Context, engine: Engine
+) -> None:
+    source = SuppressionLists(sync_ctx.settings, client=_CutShort())
+    with pytest.raises(TransientProviderError, match="GET /v3/suppression/bounces offset 0"):
+        sync_suppressions(sync_ctx, source)
+    assert _events(engine) == []

@@ -3,6 +3,7 @@ deadline, reminders, missed runs and the coordinator notices. SQLite and Postgre
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -56,6 +57,9 @@ class FakeProvider:
     def send_message(self, message: OutgoingMessage) -> SendOutcome:
         self.messages.append(message)
         return SendOutcome(delivery_id=message.delivery_id, accepted=True)
+
+    def proof_of_delivery(self, edition: str, delivery_ids: Iterable[str]) -> set[str]:
+        return set()
 
     def close(self) -> None:
         self.closed = True

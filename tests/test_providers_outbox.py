@@ -119,7 +119,8 @@ def test_delivered_is_proven_by_file_or_index_and_a_torn_line_proves_nothing(
     with (folder / "index.jsonl").open("a") as index:
         index.write('{"delivery_id": "00000000-0000-4000-8000-0000000')  # crash mid-line
     wanted = [recipient(i).delivery_id for i in (1, 2, 3)]
-    assert provider.delivered(MONTH, wanted) == {recipient(1).delivery_id, recipient(2).delivery_id}
+    proven = provider.proof_of_delivery(MONTH, wanted)
+    assert proven == {recipient(1).delivery_id, recipient(2).delivery_id}
 
 
 def test_send_message_writes_a_test_letter_apart(tmp_path: Path) -> None:

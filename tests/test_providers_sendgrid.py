@@ -18,9 +18,10 @@ from mailer.core.errors import (
     ProviderAuthError,
     TransientProviderError,
 )
-from mailer.core.models import Role
+from mailer.core.models import OutgoingMessage, Role
 from mailer.providers import make_provider
 from mailer.providers.base import Batch
+from mailer.providers.sendgrid.client import HTTP_LOGGER
 from mailer.providers.sendgrid.send import RetryPolicy, SendGridProvider
 from tests.fakes.sendgrid_server import FakeSendGrid
 from tests.test_providers_outbox import recipient
@@ -49,6 +50,19 @@ def batch(n: int = 2, variant: int = 0) -> Batch:
         batch_id="b",
         compiled=compiled_variant(VARIANTS[variant]),
         recipients=tuple(recipient(i) for i in range(n)),
+    )
+
+
+def message() -> OutgoingMessage:
+    return OutgoingMessage(
+        delivery_id="test-1",
+        edition="2026-11",
+        variant=VARIANTS[0],
+        to_email="kaisa.coordinator@vip-verkosto.example",
+        to_name="Kaisa",
+        subject="[TEST] VIPU",
+        html="<p>hei</p>",
+        text="hei",
     )
 
 
@@ -143,7 +157,10 @@ def test_a_read_timeout_is_an_unknown_outcome_not_a_retry(fake_sendgrid: FakeSen
     provider = provider_for(fake_sendgrid, sendgrid_timeout=0.3)
     with pytest.raises(DeliveryOutcomeUnknownError, match="timed out"):
         provider.send_batch(batch())
-    assert len(fake_sendgrid.attempts) <= 1
+    assert provider.requests_made == 1  # given up on, never tried again
+    # the fake records a request once it has answered it: wait for the slow answer, then count
+    fake_sendgrid.wait_for_requests(1)
+    assert len(fake_sendgrid.attempts) == 1
 
 
 def test_an_unreachable_api_is_retried_then_transient() -> None:
@@ -173,6 +190,40 @@ def test_debug_logging_shows_neither_the_api_key_nor_any_address(
     assert fake_sendgrid.api_key not in text
     for r in sent.recipients:
         assert r.email not in text and r.unsubscribe_url not in text
+
+
+def test_the_http_clients_own_debug_log_never_shows_the_key_or_a_body(
+    fake_sendgrid: FakeSendGrid, caplog: pytest.LogCaptureFixture
+) -> None:
+    # an operator turning python_http_client's own logger to DEBUG: its lines come through,
+    # redacted (the filter sits on that logger, so it holds whatever level it is set to)
+    caplog.set_level(logging.DEBUG, logger=HTTP_LOGGER)
+    sent = batch(3)
+    provider = provider_for(fake_sendgrid)
+    provider.send_batch(sent)
+    provider.send_message(message())
+    assert len(fake_sendgrid.requests) == 2
+    lines = [r.getMessage() for r in caplog.records if r.name == HTTP_LOGGER]
+    assert any(line.startswith("HEADERS: ") and "'Authorization': '<redacted>'" in line
+               for line in lines)  # fmt: skip
+    assert "PAYLOAD: <redacted>" in lines
+    text = caplog.text
+    assert fake_sendgrid.api_key not in text and "Bearer" not in text
+    for r in sent.recipients:
+        assert r.email not in text and r.unsubscribe_url not in text and r.last_name not in text
+    assert message().to_email not in text and "personalizations" not in text
+
+
+def test_redaction_covers_error_answers_too(
+    fake_sendgrid: FakeSendGrid, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger=HTTP_LOGGER)
+    fake_sendgrid.inject("400", field="personalizations.0.to.0.email", message="bad address")
+    with pytest.raises(PermanentProviderError, match="bad address"):
+        provider_for(fake_sendgrid).send_batch(batch(1))
+    lines = [r.getMessage() for r in caplog.records if r.name == HTTP_LOGGER]
+    assert "POST Response: 400 <redacted>" in lines
+    assert "bad address" not in caplog.text and fake_sendgrid.api_key not in caplog.text
 
 
 def test_non_ascii_values_arrive_as_written(fake_sendgrid: FakeSendGrid) -> None:
@@ -253,7 +304,7 @@ def test_batch_substitutions_equal_the_render_contract(
     first: str, last: str, org: str, role: str
 ) -> None:
     from mailer.core.edition.render import substitutions
-    from mailer.providers.sendgrid.send import _Substitutions
+    from mailer.providers.sendgrid.body import _Substitutions
 
     compiled = compiled_variant(VARIANTS[3])
     subs = _Substitutions(compiled)
@@ -282,15 +333,15 @@ def test_batch_substitutions_equal_the_render_contract(
 def test_which_recipients_a_400_blames(fields: list[str | None], blamed: set[int]) -> None:
     import json
 
-    from mailer.providers.sendgrid.send import _named_personalizations
+    from mailer.providers.sendgrid.errors import named_personalizations
 
     body = json.dumps({"errors": [{"message": "bad", "field": f} for f in fields]})
-    assert _named_personalizations(body, 10) == blamed
+    assert named_personalizations(body, 10) == blamed
 
 
 def test_a_400_body_that_is_not_sendgrids_error_shape_blames_no_one() -> None:
-    from mailer.providers.sendgrid.send import _named_personalizations
+    from mailer.providers.sendgrid.errors import named_personalizations
 
-    assert _named_personalizations("<html>Bad Request</html>", 10) == set()
-    assert _named_personalizations('["personalizations.1"]', 10) == set()
-    assert _named_personalizations(None, 10) == set()
+    assert named_personalizations("<html>Bad Request</html>", 10) == set()
+    assert named_personalizations('["personalizations.1"]', 10) == set()
+    assert named_personalizations(None, 10) == set()

@@ -275,8 +275,8 @@ class _Crashing:
             raise KeyboardInterrupt
         return self.inner.send_batch(batch)
 
-    def delivered(self, edition: str, ids: Any) -> set[str]:
-        return self.inner.delivered(edition, ids)
+    def proof_of_delivery(self, edition: str, ids: Any) -> set[str]:
+        return self.inner.proof_of_delivery(edition, ids)
 
     def send_message(self, message: Any) -> SendOutcome:
         raise NotImplementedError

@@ -8,26 +8,18 @@ and the policy only for the contacts whose new events can change their standing.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from mailer.core.bounces.policy import Evidence, classify
-from mailer.core.errors import (
-    PermanentProviderError,
-    ProviderAuthError,
-    RateLimitedError,
-    StorageError,
-    TransientProviderError,
-)
+from mailer.core.errors import StorageError
 from mailer.core.models import DeliveryEvent, EventType
 from mailer.pipeline.bounce_policy import (
     POLICY_KIND,
@@ -37,9 +29,12 @@ from mailer.pipeline.bounce_policy import (
     thresholds_from,
 )
 from mailer.pipeline.context import Context
-from mailer.providers.sendgrid.events import normalise_event, parse_events
+from mailer.providers.sendgrid.events import parse_events
 from mailer.store.event_links import link_events
 from mailer.store.events import insert_events
+
+if TYPE_CHECKING:
+    from mailer.providers.sendgrid.suppressions import SuppressionLists
 
 __all__ = [
     "POLICY_KIND",
@@ -174,8 +169,6 @@ def ingest_parsed(
 
 # --- `mailer bounces sync`: SendGrid's suppression lists -------------------------------------
 
-SUPPRESSION_LISTS = ("bounces", "blocks", "invalid_emails", "spam_reports")
-
 
 class SyncReport(BaseModel):
     lists: dict[str, int] = Field(default_factory=dict)  # list -> entries fetched
@@ -183,105 +176,27 @@ class SyncReport(BaseModel):
     ingest: IngestReport = Field(default_factory=IngestReport)
 
 
-def _suppression_event(name: str, entry: dict[str, Any]) -> dict[str, Any]:
-    """A suppression-list entry in the shape of the webhook event it stands for."""
-    email = str(entry.get("email", ""))
-    created = entry.get("created")
-    event: dict[str, Any] = {
-        "email": email,
-        "timestamp": created,
-        "suppression_list": name,
-        "entry": entry,  # as SendGrid listed it
-    }
-    if name == "bounces":
-        status = str(entry.get("status") or "")
-        # on the bounces list SendGrid drops every later send: hard unless the status says 4.x.x
-        event |= {"event": "bounce", "type": "blocked" if status.startswith("4") else "bounce"}
-    elif name == "blocks":
-        event |= {"event": "bounce", "type": "blocked"}
-    elif name == "invalid_emails":
-        event |= {"event": "dropped", "reason": "Invalid"}
-    else:
-        event |= {"event": "spamreport"}
-    for key in ("reason", "status"):
-        if entry.get(key) and key not in event:
-            event[key] = entry[key]
-    event_id = f"sync:{name}:{email.strip().lower()}:{created}"
-    if len(event_id) > 100:
-        event_id = "sync:" + hashlib.sha256(event_id.encode("utf-8")).hexdigest()
-    event["sg_event_id"] = event_id
-    return event
-
-
 def sync_suppressions(
-    ctx: Context, client: Any = None, *, page_size: int = 500, lists: Sequence[str] = ()
+    ctx: Context,
+    source: SuppressionLists | None = None,
+    *,
+    page_size: int = 500,
+    lists: Sequence[str] = (),
 ) -> SyncReport:
-    """Page through SendGrid's suppression lists (`limit`/`offset` until a short page) and feed
-    each entry through the same store + policy as the webhook. Each page is its own transaction
-    and every entry has a stable id, so an interrupted or repeated sync is safe to re-run.
+    """Page through SendGrid's suppression lists and feed each entry through the same store +
+    policy as the webhook. Each page is its own transaction and every entry has a stable id, so
+    an interrupted or repeated sync is safe to re-run. `source` is built from settings when None.
+    """
+    # imported here: the SendGrid SDK loads only when a sync runs (the webhook never needs it)
+    from mailer.providers.sendgrid.suppressions import SUPPRESSION_LISTS, SuppressionLists
 
-    `client` is a `sendgrid.SendGridAPIClient` (built from settings when None)."""
-    if client is None:
-        client = _client(ctx)
+    if source is None:
+        source = SuppressionLists(ctx.settings)
     report = SyncReport()
     for name in lists or SUPPRESSION_LISTS:
-        endpoint = getattr(client.client.suppression, name)
-        offset = 0
         report.lists[name] = 0
-        while True:
-            page = _get_page(endpoint, name, page_size, offset)
+        for page in source.pages(name, page_size=page_size, clock=ctx.now):
             report.pages += 1
-            report.lists[name] += len(page)
-            received_at = ctx.now()
-            parsed = [
-                normalise_event(_suppression_event(name, entry), received_at=received_at)
-                for entry in page
-            ]
-            report.ingest.add(ingest_parsed(ctx, parsed, source=f"suppression:{name}"))
-            if len(page) < page_size:
-                break
-            offset += page_size
+            report.lists[name] += page.entries
+            report.ingest.add(ingest_parsed(ctx, page.events, source=f"suppression:{name}"))
     return report
-
-
-def _client(ctx: Context) -> Any:
-    from sendgrid import SendGridAPIClient
-
-    key = ctx.settings.sendgrid_api_key
-    if key is None:
-        raise ProviderAuthError("MAILER_SENDGRID_API_KEY is not set")
-    client = SendGridAPIClient(api_key=key.get_secret_value(), host=ctx.settings.sendgrid_host)
-    client.client.timeout = ctx.settings.sendgrid_timeout
-    return client
-
-
-def _get_page(endpoint: Any, name: str, limit: int, offset: int) -> list[dict[str, Any]]:
-    from urllib.error import URLError
-
-    from python_http_client.exceptions import HTTPError
-
-    what = f"GET /v3/suppression/{name} offset {offset}"
-    try:
-        response = endpoint.get(query_params={"limit": limit, "offset": offset})
-    except HTTPError as err:
-        status = int(err.status_code)
-        body = err.body.decode("utf-8", "replace") if isinstance(err.body, bytes) else None
-        message = f"{what}: SendGrid answered {status}"
-        if status in (401, 403):
-            raise ProviderAuthError(message, status=status, body=body) from err
-        if status == 429:
-            reset = (err.headers or {}).get("X-RateLimit-Reset")
-            reset_at = float(reset) if reset and str(reset).isdigit() else None
-            raise RateLimitedError(message, reset_at=reset_at) from err
-        if status >= 500:
-            raise TransientProviderError(message, status=status, body=body) from err
-        raise PermanentProviderError(message, status=status, body=body) from err
-    except (URLError, OSError) as err:
-        raise TransientProviderError(f"{what}: {err}") from err
-    try:
-        page = json.loads(response.body or b"[]")
-    except json.JSONDecodeError as err:
-        raise PermanentProviderError(f"{what}: answer is not JSON") from err
-    if not isinstance(page, list) or not all(isinstance(e, dict) for e in page):
-        raise PermanentProviderError(f"{what}: answer is not a JSON array of objects")
-    return page

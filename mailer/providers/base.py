@@ -3,6 +3,7 @@ recipient out. Providers only translate (django-anymail style); the pipeline orc
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict
@@ -32,6 +33,12 @@ class Provider(Protocol):
 
     def send_message(self, message: OutgoingMessage) -> SendOutcome:
         """Send one finished message outside the ledger (test sends, coordinator notices)."""
+        ...
+
+    def proof_of_delivery(self, edition: str, delivery_ids: Iterable[str]) -> set[str]:
+        """Which of `delivery_ids` (of `edition`) the provider itself can prove it took, for
+        batches a crash left in `sending`: the outbox has the letters' files; a remote API may
+        have nothing to show (an empty set), its events being the proof instead."""
         ...
 
     def close(self) -> None: ...

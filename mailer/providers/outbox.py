@@ -4,7 +4,7 @@ Files go to `<var_dir>/outbox/<edition>/<delivery_id>.eml`, each written to a te
 renamed into place (os.replace is atomic on POSIX), so a killed send never leaves half a letter.
 `index.jsonl` beside them gets one JSON line per letter, appended after the files of a batch are
 in place: a torn last line after a crash is ignored, and the .eml files themselves are the proof
-that a letter "went out" (see `delivered`). Nothing leaves the machine.
+that a letter "went out" (see `proof_of_delivery`). Nothing leaves the machine.
 """
 
 from __future__ import annotations
@@ -133,7 +133,7 @@ class OutboxProvider:
 
     # --- evidence for the ambiguity rule ------------------------------------------------------
 
-    def delivered(self, edition: str, delivery_ids: Iterable[str]) -> set[str]:
+    def proof_of_delivery(self, edition: str, delivery_ids: Iterable[str]) -> set[str]:
         """The delivery ids whose letter is in the outbox (file in place, or named by the index)."""
         folder = self.root / edition
         wanted = set(delivery_ids)

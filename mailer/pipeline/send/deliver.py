@@ -181,7 +181,6 @@ def _resolve_ambiguous(
         batches = ledger.sending_batches(conn, month, *scope)
         dead = [b for b in batches if not _alive(b[1], b[2], now, me)]
         evidence = ledger.evidence_for_batches(conn, [str(b[0]) for b in dead])
-    delivered = getattr(provider, "delivered", None)
     for batch_id, _claimed_by, _at, _count in dead:
         with ctx.engine.begin() as conn:
             if batch_id in evidence:
@@ -189,15 +188,14 @@ def _resolve_ambiguous(
                     conn, batch_id, state="accepted", now=now, message_id=evidence[batch_id]
                 )
                 continue
-            if callable(delivered):
-                rows = ledger.batch_recipients(conn, batch_id)
-                proven = delivered(month, [row.delivery_id for row in rows])
-                ledger.finish_rows(
-                    conn,
-                    batch_id,
-                    [{"delivery_id": d, "state": "accepted", "at": now} for d in proven],
-                )
-                report.resolved_by_evidence += len(proven)
+            rows = ledger.batch_recipients(conn, batch_id)
+            proven = provider.proof_of_delivery(month, [row.delivery_id for row in rows])
+            ledger.finish_rows(
+                conn,
+                batch_id,
+                [{"delivery_id": d, "state": "accepted", "at": now} for d in proven],
+            )
+            report.resolved_by_evidence += len(proven)
             if resend:
                 report.resent_ambiguous += ledger.finish_batch(
                     conn, batch_id, state="queued", now=now, error="re-sent: ambiguous"
