@@ -236,7 +236,7 @@ def naive_ingest(ctx: Context, payload: list[dict]) -> int:
     for event in parse_events(payload, received_at=ctx.now()):
         with ctx.engine.begin() as conn:
             if conn.execute(
-                sa.select(events.c.id).where(events.c.sg_event_id == event.sg_event_id)
+                sa.select(events.c.id).where(events.c.sg_event_id == event.provider_event_id)
             ).first():
                 continue
             link = conn.execute(
@@ -246,9 +246,9 @@ def naive_ingest(ctx: Context, payload: list[dict]) -> int:
             ).first()
             conn.execute(
                 sa.insert(events).values(
-                    sg_event_id=event.sg_event_id, event_type=event.event_type.value,
+                    sg_event_id=event.provider_event_id, event_type=event.event_type.value,
                     raw_type=event.raw_type, email=event.email, occurred_at=event.occurred_at,
-                    received_at=ctx.now(), source="naive", sg_message_id=event.sg_message_id,
+                    received_at=ctx.now(), source="naive", sg_message_id=event.provider_message_id,
                     delivery_pk=link.id if link else None,
                     contact_id=link.contact_id if link else None, edition=event.edition,
                     reason=event.reason, status=event.status, bounce_type=event.bounce_type,

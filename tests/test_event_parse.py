@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from mailer.core.errors import WebhookError
-from mailer.core.models import EventType
+from mailer.core.models import DeliveryEvent, EventType
 from mailer.providers.sendgrid.events import (
     normalise_event,
     parse_body,
@@ -59,17 +59,24 @@ def test_fields_are_normalised_and_the_raw_event_kept_as_sent() -> None:
     event = normalise_event(raw, received_at=RECEIVED)
     assert event.email == "anna.virtanen@espoo.example"
     assert event.occurred_at == datetime.fromtimestamp(TS, UTC)
-    assert (event.sg_event_id, event.delivery_id, event.edition) == (
+    assert (event.provider_event_id, event.delivery_id, event.edition) == (
         "ev-1",
         "0b6f6c1e-8f4b-4c5e-9d1e-3b7a2f0c9e11",
         "2026-06",
     )
+    assert event.provider_message_id == "14c5d75ce93.filterdrecv-p3las1-1-5-0"
     assert (event.bounce_type, event.status, event.classification) == (
         "bounce",
         "5.1.1",
         "Invalid Address",
     )
     assert event.raw == raw
+
+
+def test_events_leave_the_package_in_our_names_with_sendgrids_kept_in_raw() -> None:
+    event = normalise_event(_event("open", sg_event_id="e9"), received_at=RECEIVED)
+    assert not [name for name in DeliveryEvent.model_fields if name.startswith("sg_")]
+    assert (event.provider_event_id, event.raw["sg_event_id"]) == ("e9", "e9")
 
 
 def test_deferred_events_take_the_servers_response_as_reason() -> None:
@@ -106,15 +113,15 @@ def test_a_missing_event_id_gets_a_stable_synthetic_one() -> None:
     first = normalise_event(raw, received_at=RECEIVED)
     again = normalise_event(json.loads(json.dumps(raw)), received_at=RECEIVED)
     other = normalise_event(_event("click"), received_at=RECEIVED)
-    assert first.sg_event_id == again.sg_event_id == synthetic_event_id(raw)
-    assert first.sg_event_id.startswith("synthetic:")
-    assert other.sg_event_id != first.sg_event_id
-    assert len(first.sg_event_id) <= 100
+    assert first.provider_event_id == again.provider_event_id == synthetic_event_id(raw)
+    assert first.provider_event_id.startswith("synthetic:")
+    assert other.provider_event_id != first.provider_event_id
+    assert len(first.provider_event_id) <= 100
 
 
 def test_an_overlong_event_id_is_replaced_by_a_synthetic_one() -> None:
     event = normalise_event(_event("open", sg_event_id="x" * 150), received_at=RECEIVED)
-    assert event.sg_event_id.startswith("synthetic:")
+    assert event.provider_event_id.startswith("synthetic:")
 
 
 @pytest.mark.parametrize(
@@ -142,7 +149,7 @@ def test_an_empty_array_is_valid_and_order_is_kept() -> None:
         [_event("processed", sg_event_id="a"), _event("open", sg_event_id="b")],
         received_at=RECEIVED,
     )
-    assert [e.sg_event_id for e in parsed] == ["a", "b"]
+    assert [e.provider_event_id for e in parsed] == ["a", "b"]
 
 
 def test_nul_characters_are_dropped_from_text_fields_but_kept_in_raw() -> None:

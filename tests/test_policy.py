@@ -26,7 +26,7 @@ def ev(
     fields.pop("asm_group_id", None)
     event_type = EventType(kind) if kind in EventType._value2member_map_ else EventType.UNKNOWN
     return DeliveryEvent(
-        sg_event_id=f"ev{next(_ids):04d}",
+        provider_event_id=f"ev{next(_ids):04d}",
         event_type=event_type,
         raw_type=kind,
         email="anna.virtanen@espoo.example",

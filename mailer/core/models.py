@@ -185,14 +185,17 @@ class SendOutcome(BaseModel):
 
 
 class DeliveryEvent(BaseModel):
-    """One normalised delivery event; `raw` keeps the provider's payload as it came."""
+    """One delivery event in our words, whichever provider reported it; `raw` keeps the
+    provider's payload as it came."""
 
-    sg_event_id: str
+    # the provider's id of this event (stored once by it), or a stable synthetic one
+    provider_event_id: str
     event_type: EventType
     raw_type: str
     email: str | None = None
     occurred_at: datetime
-    sg_message_id: str | None = None
+    # the provider's id of the message; for SendGrid `<X-Message-Id of the request>.<suffix>`
+    provider_message_id: str | None = None
     delivery_id: str | None = None
     edition: str | None = None
     reason: str | None = None

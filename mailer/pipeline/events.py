@@ -104,7 +104,7 @@ def ingest_parsed(
     thresholds = thresholds_from(ctx.settings.policy)
     unique: dict[str, DeliveryEvent] = {}
     for event in parsed:
-        unique.setdefault(event.sg_event_id, event)
+        unique.setdefault(event.provider_event_id, event)
     batch = list(unique.values())
     report = IngestReport(received=len(parsed))
     with _writer(ctx.engine) as conn:
@@ -113,14 +113,14 @@ def ingest_parsed(
         for event, link in zip(batch, links, strict=True):
             rows.append(
                 {
-                    "sg_event_id": event.sg_event_id,
+                    "sg_event_id": event.provider_event_id,
                     "event_type": event.event_type.value,
                     "raw_type": event.raw_type,
                     "email": event.email,
                     "occurred_at": event.occurred_at,
                     "received_at": now,
                     "source": source[:32],
-                    "sg_message_id": event.sg_message_id,
+                    "sg_message_id": event.provider_message_id,
                     "delivery_pk": link.delivery_pk,
                     "contact_id": link.contact_id,
                     "edition": event.edition or link.edition,
@@ -138,7 +138,7 @@ def ingest_parsed(
         delivered: dict[int, datetime] = {}  # contact -> latest new delivery
         unknown = unlinked = 0
         for event, link in zip(batch, links, strict=True):
-            if event.sg_event_id not in inserted:
+            if event.provider_event_id not in inserted:
                 continue
             unknown += event.event_type is EventType.UNKNOWN
             unlinked += link.contact_id is None and link.delivery_pk is None
@@ -154,7 +154,7 @@ def ingest_parsed(
                 link.contact_id in only_delivered
                 and event.event_type in POLICY_TYPES
                 and event.event_type is not EventType.DELIVERED
-                and event.sg_event_id in inserted
+                and event.provider_event_id in inserted
             ):
                 del only_delivered[link.contact_id]
         report.changes = apply_policy(

@@ -55,7 +55,7 @@ def _link_by_delivery_id(
 
 
 def _message_prefix(event: DeliveryEvent) -> str | None:
-    return event.sg_message_id.split(".", 1)[0] if event.sg_message_id else None
+    return event.provider_message_id.split(".", 1)[0] if event.provider_message_id else None
 
 
 def _link_by_message_id(

@@ -101,12 +101,12 @@ def load_histories(
             # stored rows were validated on the way in: construct without validating again
             histories[row.contact_id].append(
                 DeliveryEvent.model_construct(
-                    sg_event_id=row.sg_event_id,
+                    provider_event_id=row.sg_event_id,
                     event_type=EventType(row.event_type),
                     raw_type=row.raw_type,
                     email=row.email,
                     occurred_at=row.occurred_at,
-                    sg_message_id=row.sg_message_id,
+                    provider_message_id=row.sg_message_id,
                     delivery_id=None,
                     edition=row.edition,
                     reason=row.reason,

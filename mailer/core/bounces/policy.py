@@ -1,7 +1,8 @@
 """PURE: the bounce policy. (a contact's delivery events, now, thresholds) -> verdict.
 
 The verdict is a function of the *set* of events, never of their arrival order: events are sorted
-by (occurred_at, sg_event_id) first, so out-of-order delivery by SendGrid gives the same result.
+by (occurred_at, provider_event_id) first, so out-of-order delivery by the provider gives the same
+result.
 Thresholds and the words that decide are data (`Thresholds`, filled from settings), not branches.
 
 Evidence, per SendGrid's Event Webhook reference and bounce classification docs:
@@ -75,7 +76,7 @@ class PolicyResult:
     unsubscribe_evidence: tuple[DeliveryEvent, ...] = ()
     not_counted: tuple[DeliveryEvent, ...] = ()  # our-side bounces, for the reports
     reason: str = ""
-    counted: frozenset[str] = field(default_factory=frozenset)  # sg_event_ids counted
+    counted: frozenset[str] = field(default_factory=frozenset)  # provider_event_ids counted
 
 
 _STATUS_CLASS = re.compile(r"(?<![\d.])([245])\.\d{1,3}\.\d{1,3}")
@@ -176,7 +177,7 @@ def evaluate(
         unsubscribe_evidence=tuple(unsub),
         not_counted=tuple(e for e, c in current if c is Evidence.OUR_SIDE),
         reason=reason,
-        counted=frozenset(e.sg_event_id for e in (*evidence, *unsub)),
+        counted=frozenset(e.provider_event_id for e in (*evidence, *unsub)),
     )
 
 
@@ -184,7 +185,7 @@ _Classified = list[tuple[DeliveryEvent, Evidence]]
 
 
 def _order(event: DeliveryEvent) -> tuple[datetime, str]:
-    return event.occurred_at, event.sg_event_id
+    return event.occurred_at, event.provider_event_id
 
 
 def _hard_evidence(current: _Classified, reached_at: list[datetime]) -> list[DeliveryEvent]:

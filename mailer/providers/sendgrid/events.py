@@ -101,12 +101,12 @@ def normalise_event(raw: Mapping[str, Any], *, received_at: datetime) -> Deliver
     edition = text["edition"]
     bounce_type = text["type"] if event_type is EventType.BOUNCE else None
     return DeliveryEvent(
-        sg_event_id=event_id,
+        provider_event_id=event_id,
         event_type=event_type,
         raw_type=raw_type or "(missing)",
         email=email.lower() if email else None,
         occurred_at=_occurred_at(raw, received_at),
-        sg_message_id=text["sg_message_id"],
+        provider_message_id=text["sg_message_id"],
         delivery_id=text["delivery_id"],
         edition=edition if edition and _EDITION.match(edition) else None,
         # deferred events carry the remote server's answer in `response`, bounces in `reason`
