@@ -27,7 +27,7 @@ __all__ = ["normalise_event", "parse_body", "parse_events", "synthetic_event_id"
 
 _KNOWN = {t.value: t for t in EventType if t is not EventType.UNKNOWN}
 _EDITION = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-_MAX_EVENT_ID = 100  # width of events.sg_event_id (mailer/store/events.py)
+_MAX_EVENT_ID = 100  # width of events.sg_event_id (mailer/store/tables.py)
 
 
 def synthetic_event_id(raw: Mapping[str, Any]) -> str:
