@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     admin_password: SecretStr | None = None
     admin_password_hash: SecretStr | None = None
     admin_user: str = "admin"
+    # workspace sessions: ended after this long without a request, and this long after login
+    session_idle_minutes: int = Field(30, ge=1)
+    session_max_hours: int = Field(12, ge=1)
 
     # schedules
     coordinator_emails: list[str] = Field(default_factory=list)

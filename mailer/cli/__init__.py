@@ -6,6 +6,7 @@ import typer
 
 from mailer.cli import (
     admin,
+    audit,
     contacts,
     db,
     demo,
@@ -16,6 +17,7 @@ from mailer.cli import (
     roster,
     schedules,
     send,
+    users,
 )
 
 __all__ = ["app", "main"]
@@ -36,6 +38,8 @@ events.register(app)
 app.add_typer(reports.app, name="report")
 app.add_typer(admin.app, name="admin")
 app.add_typer(schedules.app, name="schedule")
+app.add_typer(users.app, name="user")
+app.add_typer(audit.app, name="audit")
 demo.register(app)
 
 

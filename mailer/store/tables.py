@@ -13,6 +13,7 @@ from mailer.store.base import UTCDateTime, metadata
 __all__ = [
     "IS_QUEUED",
     "IS_SENDING",
+    "audit_log",
     "contact_history",
     "contact_sources",
     "contacts",
@@ -25,6 +26,8 @@ __all__ = [
     "schedule_runs",
     "scheduler_lock",
     "send_batches",
+    "users",
+    "web_sessions",
 ]
 
 # --- contact register -----------------------------------------------------------------------------
@@ -260,4 +263,48 @@ schedule_runs = sa.Table(
     sa.Column("detail", sa.Text, nullable=True),
     sa.Column("ran_at", UTCDateTime, nullable=False),
     sa.UniqueConstraint("job_id", "kind", "scheduled_for", name="uq_schedule_runs_job_kind_time"),
+)
+
+# --- workspace accounts ---------------------------------------------------------------------------
+
+# Issue 14. Users are never deleted, only disabled: the audit log keeps
+# naming them.
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("email", sa.String(254), nullable=False, unique=True),  # normalised, lower case
+    sa.Column("display_name", sa.String(200), nullable=False),
+    sa.Column("role", sa.String(20), nullable=False),  # core.accounts.UserRole
+    sa.Column("ui_language", sa.String(2), nullable=False),  # core.accounts.UiLanguage
+    sa.Column("active", sa.Boolean, nullable=False),
+    sa.Column("password_hash", sa.String(255), nullable=False),  # Argon2id, PHC string
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("password_changed_at", UTCDateTime, nullable=False),
+)
+
+# Server-side sessions: the cookie holds a random token, the row only its SHA-256 (a copy of
+# the database does not let anyone in). Any `mailer serve` process behind the proxy finds it.
+web_sessions = sa.Table(
+    "web_sessions",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),  # sha256 hex of the cookie's token
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("last_seen_at", UTCDateTime, nullable=False),
+    sa.Index("ix_web_sessions_user_id", "user_id"),
+)
+
+# Who did what and when. `actor` is the account's email, or `cli:<os user>` for the command
+# line; never a foreign key, so the entry outlives whatever it names.
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("actor", sa.String(254), nullable=False),
+    sa.Column("action", sa.String(40), nullable=False),  # core.accounts.AuditAction
+    sa.Column("target", sa.String(254), nullable=False),
+    sa.Column("detail", sa.Text, nullable=False),
+    sa.Index("ix_audit_log_at", "at"),
 )

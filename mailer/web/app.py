@@ -12,7 +12,8 @@ from mailer.config import Settings
 from mailer.core.errors import ConfigError
 from mailer.pipeline import Context
 from mailer.providers.sendgrid.signature import load_public_key
-from mailer.web import admin, unsubscribe, webhook
+from mailer.web import admin, unsubscribe, webhook, workspace
+from mailer.web.sessions import Forbidden
 
 __all__ = ["check_webhook_config", "create_app"]
 
@@ -67,4 +68,6 @@ def create_app(settings: Settings, context: Context | None = None) -> FastAPI:
     app.include_router(webhook.router)
     app.include_router(unsubscribe.router)
     app.include_router(admin.router)
+    app.include_router(workspace.router)
+    app.add_exception_handler(Forbidden, workspace.forbidden_page)
     return app

@@ -1,0 +1,100 @@
+"""Who may do what in the workspace: roles, permissions and the table joining them, as data."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+from types import MappingProxyType
+
+from mailer.core.errors import MailerError
+
+__all__ = [
+    "ROLE_PERMISSIONS",
+    "AccountError",
+    "AuditAction",
+    "Permission",
+    "UiLanguage",
+    "UserRole",
+    "allows",
+]
+
+
+class AccountError(MailerError, ValueError):
+    """An account operation was refused: unknown or duplicate user, weak password, bad value.
+    `field` names what was wrong (email, password, role, ...) so a form can point at it."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        super().__init__(f"{field}: {message}")
+
+
+class UserRole(StrEnum):
+    COORDINATOR = "coordinator"  # writes editions, sends tests, keeps rosters and contacts
+    APPROVER = "approver"  # a coordinator who may also approve and schedule (four-eyes)
+    ADMIN = "admin"  # users, settings view, erasure, the audit log
+
+
+class UiLanguage(StrEnum):
+    """The workspace's own language (the letters have only fi and sv)."""
+
+    FI = "fi"
+    SV = "sv"
+    EN = "en"
+
+
+class Permission(StrEnum):
+    EDIT_EDITIONS = "edit_editions"
+    TEST_SEND = "test_send"
+    MANAGE_CONTACTS = "manage_contacts"
+    APPROVE = "approve"
+    SCHEDULE = "schedule"
+    MANAGE_USERS = "manage_users"
+    VIEW_SETTINGS = "view_settings"
+    ERASE = "erase"
+    VIEW_AUDIT = "view_audit"
+    VIEW_ADMIN_PAGES = "view_admin_pages"
+
+
+_COORDINATOR = frozenset(
+    {Permission.EDIT_EDITIONS, Permission.TEST_SEND, Permission.MANAGE_CONTACTS}
+)
+
+ROLE_PERMISSIONS: Mapping[UserRole, frozenset[Permission]] = MappingProxyType(
+    {
+        UserRole.COORDINATOR: _COORDINATOR,
+        UserRole.APPROVER: _COORDINATOR | {Permission.APPROVE, Permission.SCHEDULE},
+        UserRole.ADMIN: frozenset(
+            {
+                Permission.MANAGE_USERS,
+                Permission.VIEW_SETTINGS,
+                Permission.ERASE,
+                Permission.VIEW_AUDIT,
+                Permission.VIEW_ADMIN_PAGES,
+            }
+        ),
+    }
+)
+
+
+def allows(role: UserRole, permission: Permission) -> bool:
+    return permission in ROLE_PERMISSIONS[role]
+
+
+class AuditAction(StrEnum):
+    """Every kind of audit entry. Stored as text, so a new member needs no migration."""
+
+    LOGIN = "login"
+    LOGIN_FAILED = "login_failed"
+    LOGOUT = "logout"
+    USER_ADDED = "user_added"
+    USER_DISABLED = "user_disabled"
+    PASSWORD_SET = "password_set"  # noqa: S105  (an action name, not a password)
+    # written by the workspace's later parts (issue 14): editor, approval, schedule, sends
+    EDITION_EDITED = "edition_edited"
+    EDITION_APPROVED = "edition_approved"
+    EDITION_UNAPPROVED = "edition_unapproved"
+    SCHEDULE_CHANGED = "schedule_changed"
+    TEST_SENT = "test_sent"
+    SENT = "sent"
+    CONTACT_CHANGED = "contact_changed"
+    CONTACT_ERASED = "contact_erased"

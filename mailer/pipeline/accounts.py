@@ -1,0 +1,287 @@
+"""Workspace accounts: add, list, disable, set a password; log in, resume and end a session.
+
+Passwords are hashed with Argon2id (argon2-cffi's defaults: RFC 9106's second recommended
+profile). Sessions live in the database (any `mailer serve` process behind the proxy finds them):
+the browser holds a random token, the table only its SHA-256. Disabling an account or setting its
+password ends every session it has.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+from enum import StrEnum
+from functools import cache
+from typing import NamedTuple
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from mailer.core.accounts import (
+    AccountError,
+    AuditAction,
+    Permission,
+    UiLanguage,
+    UserRole,
+    allows,
+    check_password,
+    normalise_password,
+)
+from mailer.core.roster.values import check_email
+from mailer.pipeline.audit import record_in
+from mailer.pipeline.context import Context
+from mailer.store import users as store
+from mailer.store.users import UserRow
+
+__all__ = [
+    "HASHER",
+    "Account",
+    "LoginOutcome",
+    "LoginResult",
+    "add_user",
+    "disable_user",
+    "list_accounts",
+    "log_in",
+    "log_out",
+    "resume_session",
+    "session_key",
+    "set_password",
+]
+
+HASHER = PasswordHasher()
+# A last_seen write per request would turn every page view into a write; a minute is precise
+# enough for an idle timeout counted in tens of minutes.
+TOUCH_EVERY = timedelta(minutes=1)
+
+
+class Account(NamedTuple):
+    email: str
+    display_name: str
+    role: UserRole
+    ui_language: UiLanguage
+    active: bool
+    created_at: datetime
+    password_changed_at: datetime
+
+    def may(self, permission: Permission) -> bool:
+        return self.active and allows(self.role, permission)
+
+
+class LoginOutcome(StrEnum):
+    OK = "ok"
+    REFUSED = "refused"  # unknown email, wrong password or disabled account: never said which
+
+
+class LoginResult(NamedTuple):
+    outcome: LoginOutcome
+    token: str | None = None  # the session cookie's value, only on OK
+    account: Account | None = None
+
+
+def _account(row: UserRow) -> Account:
+    return Account(
+        email=row.email,
+        display_name=row.display_name,
+        role=row.role,
+        ui_language=row.ui_language,
+        active=row.active,
+        created_at=row.created_at,
+        password_changed_at=row.password_changed_at,
+    )
+
+
+def _email(text: str) -> str:
+    email, reason = check_email(text)
+    if email is None:
+        raise AccountError("email", reason or "not an email address")
+    return email
+
+
+def _hash(password: str) -> str:
+    return HASHER.hash(password)
+
+
+@cache
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    # Verified against when the email is unknown, so that answer takes as long as a wrong password.
+    return hasher.hash(secrets.token_urlsafe(16))
+
+
+def _verify(encoded: str, password: str) -> bool:
+    try:
+        return HASHER.verify(encoded, normalise_password(password))
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _session_id(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _existing(conn: sa.Connection, email: str) -> UserRow:
+    row = store.find_user(conn, _email(email))
+    if row is None:
+        raise AccountError("email", f"no user {email.strip()!r}")
+    return row
+
+
+def add_user(
+    ctx: Context,
+    *,
+    email: str,
+    role: UserRole,
+    password: str,
+    actor: str,
+    display_name: str | None = None,
+    ui_language: UiLanguage = UiLanguage.FI,
+) -> Account:
+    normalised = _email(email)
+    name = (display_name or "").strip() or normalised.partition("@")[0]
+    if len(name) > 200:
+        raise AccountError("name", "use at most 200 characters")
+    encoded = _hash(check_password(password, email=normalised))
+    with ctx.engine.begin() as conn:
+        if store.find_user(conn, normalised) is not None:
+            raise AccountError("email", f"a user {normalised!r} already exists")
+        at = ctx.now()
+        row = store.insert_user(
+            conn,
+            email=normalised,
+            display_name=name,
+            role=role,
+            ui_language=ui_language,
+            password_hash=encoded,
+            at=at,
+        )
+        record_in(
+            conn, at, actor=actor, action=AuditAction.USER_ADDED, target=normalised,
+            detail=f"role {role.value}",
+        )  # fmt: skip
+    return _account(row)
+
+
+def list_accounts(ctx: Context) -> list[Account]:
+    with ctx.engine.connect() as conn:
+        return [_account(row) for row in store.list_users(conn)]
+
+
+def disable_user(ctx: Context, email: str, *, actor: str) -> Account:
+    """Disable the account and end its sessions at once (idempotent)."""
+    with ctx.engine.begin() as conn:
+        row = _existing(conn, email)
+        store.set_active(conn, row.id, False)
+        ended = store.delete_sessions_of(conn, row.id)
+        record_in(
+            conn, ctx.now(), actor=actor, action=AuditAction.USER_DISABLED, target=row.email,
+            detail=f"{ended} session(s) ended",
+        )  # fmt: skip
+    return _account(row._replace(active=False))
+
+
+def set_password(ctx: Context, email: str, password: str, *, actor: str) -> Account:
+    """A new password; every session of the account ends (whoever knew the old one is out)."""
+    with ctx.engine.connect() as conn:
+        row = _existing(conn, email)
+    encoded = _hash(check_password(password, email=row.email))
+    with ctx.engine.begin() as conn:
+        at = ctx.now()
+        store.set_password_hash(conn, row.id, encoded, at)
+        ended = store.delete_sessions_of(conn, row.id)
+        record_in(
+            conn, at, actor=actor, action=AuditAction.PASSWORD_SET, target=row.email,
+            detail=f"{ended} session(s) ended",
+        )  # fmt: skip
+    return _account(row._replace(password_changed_at=at))
+
+
+def _check_login(conn: sa.Connection, email: str, password: str) -> tuple[UserRow | None, str]:
+    """(the user, "") when the password is right and the account active, else (None, why)."""
+    normalised, _ = check_email(email)
+    row = store.find_user(conn, normalised) if normalised else None
+    if row is None:
+        _verify(_dummy_hash(HASHER), password)
+        return None, "unknown email"
+    if not _verify(row.password_hash, password):
+        return None, "wrong password"
+    if not row.active:
+        return None, "account disabled"
+    return row, ""
+
+
+def log_in(ctx: Context, email: str, password: str, *, client: str) -> LoginResult:
+    """Check the password and open a session; every attempt is in the audit log."""
+    with ctx.engine.begin() as conn:
+        row, why = _check_login(conn, email, password)
+        at = ctx.now()
+        if row is None:
+            typed = email.strip()
+            record_in(
+                conn, at, actor=f"client:{client}", action=AuditAction.LOGIN_FAILED,
+                target=typed, detail=why,
+            )  # fmt: skip
+            return LoginResult(LoginOutcome.REFUSED)
+        if HASHER.check_needs_rehash(row.password_hash):
+            store.set_password_hash(
+                conn, row.id, _hash(normalise_password(password)), row.password_changed_at
+            )
+        token = secrets.token_urlsafe(32)
+        store.insert_session(conn, _session_id(token), row.id, at)
+        store.delete_sessions_idle_since(conn, at - timedelta(minutes=_idle_minutes(ctx)))
+        record_in(
+            conn, at, actor=row.email, action=AuditAction.LOGIN, target=row.email,
+            detail=f"client {client}",
+        )  # fmt: skip
+    return LoginResult(LoginOutcome.OK, token, _account(row))
+
+
+def _idle_minutes(ctx: Context) -> int:
+    return ctx.settings.session_idle_minutes
+
+
+def _expired(ctx: Context, session: store.SessionRow, now: datetime) -> bool:
+    idle = now - session.last_seen_at > timedelta(minutes=_idle_minutes(ctx))
+    too_old = now - session.created_at > timedelta(hours=ctx.settings.session_max_hours)
+    return idle or too_old or not session.user.active
+
+
+def resume_session(ctx: Context, token: str | None) -> Account | None:
+    """The account a session token belongs to, or None (unknown, idle too long, too old, or the
+    account disabled; an expired session is deleted)."""
+    if not token:
+        return None
+    session_id = _session_id(token)
+    with ctx.engine.begin() as conn:
+        session = store.find_session(conn, session_id)
+        if session is None:
+            return None
+        now = ctx.now()
+        if _expired(ctx, session, now):
+            store.delete_session(conn, session_id)
+            return None
+        if now - session.last_seen_at >= TOUCH_EVERY:
+            store.touch_session(conn, session_id, now)
+    return _account(session.user)
+
+
+def log_out(ctx: Context, token: str | None, *, client: str) -> bool:
+    """End the session server-side; False when there was none (already ended or expired)."""
+    if not token:
+        return False
+    session_id = _session_id(token)
+    with ctx.engine.begin() as conn:
+        session = store.find_session(conn, session_id)
+        if session is None:
+            return False
+        store.delete_session(conn, session_id)
+        record_in(
+            conn, ctx.now(), actor=session.user.email, action=AuditAction.LOGOUT,
+            target=session.user.email, detail=f"client {client}",
+        )  # fmt: skip
+    return True
+
+
+def session_key(token: str) -> str:
+    """What a CSRF token is bound to: the session's id, never the cookie's token itself."""
+    return _session_id(token)

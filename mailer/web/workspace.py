@@ -1,0 +1,238 @@
+"""The coordinators' workspace: log in and out, the dashboard, the audit log (admins).
+
+Server-rendered, no JavaScript needed. All text comes from the catalogues in
+templates/web/workspace/i18n/<fi|sv|en>.yaml: anonymous pages take `?lang=`, the pages behind
+login the account's own language, and `<html lang>` says which.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+import yaml
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from mailer.config import Settings
+from mailer.core.accounts import AuditAction, Permission, UiLanguage
+from mailer.pipeline import Context
+from mailer.pipeline.accounts import LoginOutcome, log_in, log_out
+from mailer.pipeline.audit import audit_csv, audit_page
+from mailer.web.pages import html_response, security_headers
+from mailer.web.sessions import (
+    ANONYMOUS_CSRF_COOKIE,
+    Forbidden,
+    Visitor,
+    anonymous_csrf,
+    check_csrf,
+    clear_session_cookie,
+    client_address,
+    new_nonce,
+    require_account,
+    require_permission,
+    session_cookie_name,
+    set_anonymous_cookie,
+    set_session_cookie,
+    visitor,
+)
+
+__all__ = ["AUDIT_PAGE_SIZE", "forbidden_page", "router", "strings"]
+
+router = APIRouter()
+
+AUDIT_PAGE_SIZE = 50
+ADMIN_PAGES = (
+    ("admin_overview", "/admin/"),
+    ("admin_bounces", "/admin/bounces"),
+    ("admin_contacts", "/admin/contacts"),
+    ("admin_editions", "/admin/editions"),
+)
+
+
+@cache
+def _catalogue(templates_dir: Path, language: str) -> dict[str, str]:
+    path = templates_dir / "web" / "workspace" / "i18n" / f"{language}.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return {str(k): str(v) for k, v in data.items()}
+
+
+def strings(settings: Settings, language: UiLanguage) -> dict[str, str]:
+    return _catalogue(settings.templates_dir.resolve(), language.value)
+
+
+def _ctx(request: Request) -> Context:
+    ctx: Context = request.app.state.ctx
+    return ctx
+
+
+def _anonymous_language(lang: str | None) -> UiLanguage:
+    try:
+        return UiLanguage(lang or UiLanguage.FI.value)
+    except ValueError:
+        return UiLanguage.FI
+
+
+def _page(
+    settings: Settings, name: str, language: UiLanguage, *, status: int = 200, **context: Any
+) -> HTMLResponse:
+    return html_response(
+        settings,
+        f"workspace/{name}",
+        status=status,
+        lang=language.value,
+        t=strings(settings, language),
+        languages=[lang.value for lang in UiLanguage],
+        **context,
+    )
+
+
+def _signed_in_page(
+    request: Request, who: Visitor, name: str, *, status: int = 200, **context: Any
+) -> HTMLResponse:
+    account = who.account
+    assert account is not None
+    return _page(
+        _ctx(request).settings,
+        name,
+        account.ui_language,
+        status=status,
+        account=account,
+        csrf=who.csrf,
+        may_audit=account.may(Permission.VIEW_AUDIT),
+        may_admin=account.may(Permission.VIEW_ADMIN_PAGES),
+        **context,
+    )
+
+
+def forbidden_page(request: Request, exc: Exception) -> Response:
+    """The app's handler for `Forbidden`: a 403 page in the account's language."""
+    assert isinstance(exc, Forbidden)
+    return _signed_in_page(request, exc.who, "forbidden.html", status=403, nav="")
+
+
+def _login_form(
+    request: Request,
+    language: UiLanguage,
+    *,
+    status: int = 200,
+    email: str = "",
+    errors: dict[str, str] | None = None,
+) -> HTMLResponse:
+    settings = _ctx(request).settings
+    nonce = request.cookies.get(ANONYMOUS_CSRF_COOKIE) or new_nonce()
+    response = _page(
+        settings,
+        "login.html",
+        language,
+        status=status,
+        csrf=anonymous_csrf(settings, nonce),
+        email=email,
+        errors=errors or {},
+    )
+    set_anonymous_cookie(response, settings, nonce)
+    return response
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(
+    request: Request, who: Annotated[Visitor, Depends(visitor)], lang: str | None = None
+) -> Response:
+    if who.account is not None:
+        return RedirectResponse("/", status_code=303)
+    return _login_form(request, _anonymous_language(lang))
+
+
+def _missing(email: str, password: str, t: dict[str, str]) -> dict[str, str]:
+    errors = {}
+    if not email.strip():
+        errors["email"] = t["error_email_missing"]
+    if not password:
+        errors["password"] = t["error_password_missing"]
+    return errors
+
+
+@router.post("/login", dependencies=[Depends(check_csrf)])
+def login(
+    request: Request,
+    email: Annotated[str, Form(max_length=320)] = "",
+    password: Annotated[str, Form(max_length=4096)] = "",
+    lang: Annotated[str, Form(max_length=8)] = "",
+) -> Response:
+    ctx = _ctx(request)
+    language = _anonymous_language(lang)
+    t = strings(ctx.settings, language)
+    errors = _missing(email, password, t)
+    if errors:
+        return _login_form(request, language, status=400, email=email, errors=errors)
+    result = log_in(ctx, email, password, client=client_address(request))
+    if result.outcome is not LoginOutcome.OK or result.token is None:
+        errors = {"form": t["error_login_refused"]}
+        return _login_form(request, language, status=400, email=email, errors=errors)
+    response = RedirectResponse("/", status_code=303)
+    set_session_cookie(response, ctx.settings, result.token)
+    return response
+
+
+@router.post("/logout", dependencies=[Depends(check_csrf)])
+def logout(request: Request) -> Response:
+    ctx = _ctx(request)
+    token = request.cookies.get(session_cookie_name(ctx.settings))
+    log_out(ctx, token, client=client_address(request))
+    response = RedirectResponse("/login", status_code=303)
+    clear_session_cookie(response, ctx.settings)
+    return response
+
+
+@router.get("/", response_class=HTMLResponse)
+def dashboard(request: Request, who: Annotated[Visitor, Depends(require_account)]) -> Response:
+    return _signed_in_page(request, who, "dashboard.html", nav="dashboard", admin_pages=ADMIN_PAGES)
+
+
+def _action(value: str | None) -> AuditAction | None:
+    if not value:
+        return None
+    try:
+        return AuditAction(value)
+    except ValueError as err:
+        raise HTTPException(status_code=400, detail=f"unknown action {value!r}") from err
+
+
+AuditViewer = Annotated[Visitor, Depends(require_permission(Permission.VIEW_AUDIT))]
+
+
+@router.get("/audit", response_class=HTMLResponse)
+def audit(request: Request, who: AuditViewer, action: str | None = None, page: int = 1) -> Response:
+    chosen = _action(action)
+    page = max(page, 1)
+    found = audit_page(
+        _ctx(request), action=chosen, offset=(page - 1) * AUDIT_PAGE_SIZE, limit=AUDIT_PAGE_SIZE
+    )
+    pages = max((found.total + AUDIT_PAGE_SIZE - 1) // AUDIT_PAGE_SIZE, 1)
+    keep = {"action": chosen.value} if chosen else {}
+    return _signed_in_page(
+        request,
+        who,
+        "audit.html",
+        nav="audit",
+        rows=found.rows,
+        total=found.total,
+        page=page,
+        pages=pages,
+        chosen=chosen.value if chosen else "",
+        actions=[a.value for a in AuditAction],
+        csv_url="/audit.csv" + (f"?{urlencode(keep)}" if keep else ""),
+        prev_url=f"?{urlencode({**keep, 'page': page - 1})}" if page > 1 else None,
+        next_url=f"?{urlencode({**keep, 'page': page + 1})}" if page < pages else None,
+    )
+
+
+@router.get("/audit.csv")
+def audit_download(request: Request, who: AuditViewer, action: str | None = None) -> Response:
+    ctx = _ctx(request)
+    found = audit_page(ctx, action=_action(action))
+    headers = security_headers(ctx.settings)
+    headers["Content-Disposition"] = 'attachment; filename="audit.csv"'
+    return Response(audit_csv(found.rows), media_type="text/csv; charset=utf-8", headers=headers)

@@ -1,0 +1,407 @@
+"""The workspace in-process, on both backends: login and logout, session cookies, CSRF on every
+post, idle timeout, roles, the dashboard and the audit page, in fi, sv and en."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+
+from mailer.core.accounts import AuditAction, UiLanguage, UserRole
+from mailer.pipeline import Context
+from mailer.pipeline.accounts import disable_user, set_password
+from mailer.pipeline.audit import audit_page
+from mailer.web.app import create_app
+from mailer.web.workspace import AUDIT_PAGE_SIZE
+from tests.accounts_support import (
+    PASSWORD,
+    ClockContext,
+    Jar,
+    cheap_hashing,
+    csrf_of,
+    make_user,
+)
+from tests.asgi_client import AsgiClient
+
+__all__ = ["cheap_hashing"]  # the fixture, imported for pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CATALOGUES = ROOT / "templates" / "web" / "workspace" / "i18n"
+SECURE_COOKIE = "__Host-mailer_session"
+
+pytestmark = pytest.mark.usefixtures("cheap_hashing")
+
+
+class Browser:
+    """An in-process client that keeps cookies like a browser."""
+
+    def __init__(self, client: AsgiClient) -> None:
+        self.client = client
+        self.jar = Jar()
+
+    def get(self, url: str, **headers: str) -> httpx.Response:
+        return self.jar.take(self.client.get(url, headers=self.jar.headers(headers)))
+
+    def post(self, url: str, data: dict[str, str], **headers: str) -> httpx.Response:
+        return self.jar.take(self.client.post(url, data=data, headers=self.jar.headers(headers)))
+
+    def log_in(self, email: str, password: str = PASSWORD, lang: str = "fi") -> httpx.Response:
+        token = csrf_of(self.get(f"/login?lang={lang}").text)
+        data = {"email": email, "password": password, "csrf_token": token, "lang": lang}
+        return self.post("/login", data)
+
+
+@pytest.fixture
+def clock_ctx(ctx: Context) -> ClockContext:
+    return ClockContext(ctx.settings, ctx.engine)
+
+
+@pytest.fixture
+def make_browser(clock_ctx: ClockContext) -> Iterator[Callable[..., Browser]]:
+    made: list[AsgiClient] = []
+
+    def make(**settings: Any) -> Browser:
+        configured = clock_ctx.settings.model_copy(update=settings)
+        context = ClockContext(configured, clock_ctx.engine)
+        context.clock = clock_ctx.clock
+        made.append(AsgiClient(create_app(configured, context)))
+        browser = Browser(made[-1])
+        browser.context = context  # type: ignore[attr-defined]
+        return browser
+
+    yield make
+    for client in made:
+        client.close()
+
+
+@pytest.fixture
+def browser(make_browser: Callable[..., Browser]) -> Browser:
+    return make_browser()
+
+
+@pytest.fixture
+def people(clock_ctx: ClockContext) -> None:
+    make_user(clock_ctx, "aino.admin@vip.example", UserRole.ADMIN, name="Aino Admin")
+    make_user(
+        clock_ctx, "bo.godkannare@vip.example", UserRole.APPROVER, name="Bo Berg",
+        language=UiLanguage.SV,
+    )  # fmt: skip
+    make_user(clock_ctx, "kaisa.koordinaattori@vip.example", UserRole.COORDINATOR, name="Kaisa")
+
+
+def _actions(ctx: Context) -> list[AuditAction]:
+    return [row.action for row in reversed(audit_page(ctx).rows)]
+
+
+# --- the login page ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "lang", "heading"),
+    [("", "fi", "Kirjaudu sisään"), ("?lang=sv", "sv", "Logga in"), ("?lang=en", "en", "Log in"),
+     ("?lang=de", "fi", "Kirjaudu sisään")],
+)  # fmt: skip
+def test_the_login_form_is_in_the_asked_language_with_labels_and_a_csrf_field(
+    browser: Browser, query: str, lang: str, heading: str
+) -> None:
+    response = browser.get(f"/login{query}")
+    assert response.status_code == 200
+    html = response.text
+    assert f'<html lang="{lang}">' in html
+    assert f"<h1>{heading}</h1>" in html
+    assert '<label for="email">' in html and '<label for="password">' in html
+    assert 'type="hidden" name="csrf_token"' in html
+    assert response.headers["content-security-policy"].startswith("default-src 'none'")
+    cookie = response.headers["set-cookie"]
+    assert "mailer_csrf=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
+
+
+def test_login_sets_a_hardened_session_cookie_and_redirects_to_the_dashboard(
+    browser: Browser, people: None
+) -> None:
+    response = browser.log_in("Aino.Admin@VIP.example")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/"
+    cookie = next(c for c in response.headers.get_list("set-cookie") if c.startswith(SECURE_COOKIE))
+    for flag in ("HttpOnly", "Secure", "SameSite=lax", "Path=/"):
+        assert flag in cookie
+    page = browser.get("/")
+    assert page.status_code == 200
+    assert "Aino Admin" in page.text
+    assert "Ylläpitäjä" in page.text  # the role, in the account's language
+    assert '<html lang="fi">' in page.text
+
+
+def test_over_plain_http_the_cookie_is_not_secure_and_has_no_host_prefix(
+    make_browser: Callable[..., Browser], people: None
+) -> None:
+    browser = make_browser(public_url="http://127.0.0.1:8000")
+    response = browser.log_in("aino.admin@vip.example")
+    cookie = next(
+        c for c in response.headers.get_list("set-cookie") if c.startswith("mailer_session=")
+    )
+    assert "Secure" not in cookie
+    assert browser.get("/").status_code == 200
+
+
+def test_after_login_the_pages_speak_the_accounts_language_whatever_the_form_was_in(
+    browser: Browser, people: None
+) -> None:
+    browser.log_in("bo.godkannare@vip.example", lang="en")
+    page = browser.get("/")
+    assert '<html lang="sv">' in page.text
+    assert "Godkännare" in page.text
+    assert 'href="/admin/' not in page.text  # approvers get no admin links
+
+
+@pytest.mark.parametrize(
+    ("email", "password"),
+    [("aino.admin@vip.example", PASSWORD + "x"), ("nobody@vip.example", PASSWORD)],
+)
+def test_a_wrong_password_and_an_unknown_email_get_the_same_answer_tied_to_the_fields(
+    browser: Browser, clock_ctx: ClockContext, people: None, email: str, password: str
+) -> None:
+    response = browser.log_in(email, password)
+    assert response.status_code == 400
+    html = response.text
+    assert 'id="login-error"' in html and html.count('aria-describedby="login-error"') == 2
+    assert "Sähköposti tai salasana on väärin" in html
+    assert f'value="{email}"' in html and PASSWORD not in html
+    assert all(SECURE_COOKIE not in c for c in response.headers.get_list("set-cookie"))
+    assert _actions(clock_ctx)[-1] is AuditAction.LOGIN_FAILED
+
+
+def test_empty_fields_get_their_own_messages(browser: Browser, people: None) -> None:
+    token = csrf_of(browser.get("/login?lang=en").text)
+    response = browser.post(
+        "/login", {"email": " ", "password": "", "csrf_token": token, "lang": "en"}
+    )
+    assert response.status_code == 400
+    html = response.text
+    assert 'aria-describedby="email-error"' in html and 'id="email-error"' in html
+    assert 'aria-describedby="password-error"' in html and "Enter your password." in html
+
+
+def test_a_disabled_account_cannot_log_in(
+    browser: Browser, clock_ctx: ClockContext, people: None
+) -> None:
+    disable_user(clock_ctx, "kaisa.koordinaattori@vip.example", actor="cli:test")
+    assert browser.log_in("kaisa.koordinaattori@vip.example").status_code == 400
+
+
+# --- CSRF ----------------------------------------------------------------------------------
+
+
+def test_a_login_post_without_a_csrf_token_is_forbidden(browser: Browser, people: None) -> None:
+    browser.get("/login")
+    data = {"email": "aino.admin@vip.example", "password": PASSWORD}
+    assert browser.post("/login", data).status_code == 403
+
+
+@pytest.mark.parametrize("token", ["forged", "eyJhIjoxfQ.badsignature"])
+def test_a_login_post_with_a_forged_token_is_forbidden(
+    browser: Browser, people: None, token: str
+) -> None:
+    browser.get("/login")
+    data = {"email": "aino.admin@vip.example", "password": PASSWORD, "csrf_token": token}
+    assert browser.post("/login", data).status_code == 403
+
+
+def test_a_login_token_without_its_cookie_is_forbidden(browser: Browser, people: None) -> None:
+    """Double submit: a token copied from someone's page is useless without their cookie."""
+    token = csrf_of(browser.get("/login").text)
+    browser.jar.cookies.clear()
+    data = {"email": "aino.admin@vip.example", "password": PASSWORD, "csrf_token": token}
+    assert browser.post("/login", data).status_code == 403
+
+
+def test_a_logout_without_the_sessions_token_is_forbidden_and_the_session_lives(
+    make_browser: Callable[..., Browser], people: None
+) -> None:
+    mine, theirs = make_browser(), make_browser()
+    mine.log_in("aino.admin@vip.example")
+    theirs.log_in("kaisa.koordinaattori@vip.example")
+    their_token = csrf_of(theirs.get("/").text)
+    assert mine.post("/logout", {}).status_code == 403
+    assert mine.post("/logout", {"csrf_token": their_token}).status_code == 403
+    assert mine.get("/").status_code == 200
+
+
+def test_the_csrf_token_may_come_in_a_header(browser: Browser, people: None) -> None:
+    browser.log_in("aino.admin@vip.example")
+    token = csrf_of(browser.get("/").text)
+    assert browser.post("/logout", {}, **{"X-CSRF-Token": token}).status_code == 303
+
+
+# --- sessions ------------------------------------------------------------------------------
+
+
+def test_logout_ends_the_session_on_the_server_not_just_in_the_browser(
+    browser: Browser, clock_ctx: ClockContext, people: None
+) -> None:
+    browser.log_in("aino.admin@vip.example")
+    stolen = dict(browser.jar.cookies)
+    response = browser.post("/logout", {"csrf_token": csrf_of(browser.get("/").text)})
+    assert response.status_code == 303 and response.headers["location"] == "/login"
+    assert SECURE_COOKIE not in browser.jar.cookies
+    browser.jar.cookies = stolen  # a copy of the cookie taken before the logout
+    assert browser.get("/").status_code == 303
+    assert _actions(clock_ctx)[-2:] == [AuditAction.LOGIN, AuditAction.LOGOUT]
+
+
+@pytest.mark.parametrize("cookie", [None, "not-a-session", ""])
+def test_without_a_live_session_the_dashboard_sends_to_login(
+    browser: Browser, cookie: str | None
+) -> None:
+    if cookie is not None:
+        browser.jar.cookies[SECURE_COOKIE] = cookie
+    response = browser.get("/")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login"
+
+
+def test_a_session_ends_after_the_idle_timeout_and_lives_while_used(
+    make_browser: Callable[..., Browser], people: None
+) -> None:
+    browser = make_browser(session_idle_minutes=30)
+    context: ClockContext = browser.context  # type: ignore[attr-defined]
+    browser.log_in("aino.admin@vip.example")
+    for _ in range(3):  # used every 20 minutes: an hour later still in
+        context.advance(minutes=20)
+        assert browser.get("/").status_code == 200
+    context.advance(minutes=31)
+    assert browser.get("/").status_code == 303
+
+
+def test_a_session_ends_after_its_maximum_age_even_when_used(
+    make_browser: Callable[..., Browser], people: None
+) -> None:
+    browser = make_browser(session_max_hours=1)
+    context: ClockContext = browser.context  # type: ignore[attr-defined]
+    browser.log_in("aino.admin@vip.example")
+    for _ in range(2):  # used within the idle timeout, 50 minutes in all
+        context.advance(minutes=25)
+        assert browser.get("/").status_code == 200
+    context.advance(minutes=11)
+    assert browser.get("/").status_code == 303
+
+
+@pytest.mark.parametrize("change", ["disable", "set-password"])
+def test_disabling_or_a_new_password_ends_the_accounts_sessions(
+    browser: Browser, clock_ctx: ClockContext, people: None, change: str
+) -> None:
+    browser.log_in("kaisa.koordinaattori@vip.example")
+    assert browser.get("/").status_code == 200
+    if change == "disable":
+        disable_user(clock_ctx, "kaisa.koordinaattori@vip.example", actor="cli:test")
+    else:
+        set_password(clock_ctx, "kaisa.koordinaattori@vip.example", "Uusi-salasana-2026", actor="t")
+    assert browser.get("/").status_code == 303
+
+
+def test_a_second_login_gets_a_new_session_and_the_login_page_redirects_when_in(
+    browser: Browser, people: None
+) -> None:
+    browser.log_in("aino.admin@vip.example")
+    first = browser.jar.cookies[SECURE_COOKIE]
+    assert browser.get("/login").status_code == 303
+    browser.jar.cookies.pop(SECURE_COOKIE)
+    browser.log_in("aino.admin@vip.example")
+    assert browser.jar.cookies[SECURE_COOKIE] != first
+
+
+# --- roles and the audit page --------------------------------------------------------------
+
+
+def test_an_admin_sees_the_audit_log_and_the_admin_links(
+    browser: Browser, clock_ctx: ClockContext, people: None
+) -> None:
+    browser.log_in("aino.admin@vip.example")
+    dashboard = browser.get("/").text
+    for href in ('href="/audit"', 'href="/admin/"', 'href="/admin/bounces"'):
+        assert href in dashboard
+    page = browser.get("/audit")
+    assert page.status_code == 200
+    assert page.text.count("Käyttäjä lisätty") == 3 + 1  # three rows and the filter's option
+    assert "Kirjautuminen" in page.text and "aino.admin@vip.example" in page.text
+
+
+@pytest.mark.parametrize("email", ["kaisa.koordinaattori@vip.example", "bo.godkannare@vip.example"])
+def test_others_get_a_403_page_in_their_language_from_the_audit_log(
+    browser: Browser, people: None, email: str
+) -> None:
+    browser.log_in(email)
+    assert 'href="/audit"' not in browser.get("/").text
+    for path in ("/audit", "/audit.csv"):
+        response = browser.get(path)
+        assert response.status_code == 403
+    assert "<h1>" in response.text and "aino.admin" not in response.text
+
+
+def test_anonymous_visitors_of_the_audit_log_are_sent_to_login(browser: Browser) -> None:
+    assert browser.get("/audit").headers["location"] == "/login"
+
+
+def test_the_audit_page_filters_by_action_and_pages(
+    browser: Browser, clock_ctx: ClockContext, people: None
+) -> None:
+    for _ in range(AUDIT_PAGE_SIZE + 1):
+        browser.log_in("nobody@vip.example")
+    browser.log_in("aino.admin@vip.example")
+    page = browser.get("/audit?action=login_failed")
+    assert '<span class="audit-total">51</span>' in page.text
+    assert 'href="?action=login_failed&amp;page=2"' in page.text
+    second = browser.get("/audit?action=login_failed&page=2")
+    assert second.text.count("nobody@vip.example") == 1
+    assert browser.get("/audit?action=nonsense").status_code == 400
+
+
+def test_the_audit_csv_is_formula_safe(
+    browser: Browser, clock_ctx: ClockContext, people: None
+) -> None:
+    browser.log_in('=HYPERLINK("http://evil.example")')
+    browser.log_in("aino.admin@vip.example")
+    response = browser.get("/audit.csv?action=login_failed")
+    assert response.status_code == 200
+    assert response.headers["content-disposition"] == 'attachment; filename="audit.csv"'
+    assert "'=HYPERLINK" in response.text
+    assert ";=HYPERLINK" not in response.text
+
+
+def test_user_data_on_the_pages_is_escaped(browser: Browser, clock_ctx: ClockContext) -> None:
+    make_user(clock_ctx, "x@vip.example", UserRole.ADMIN, name="<script>alert(1)</script>")
+    browser.log_in("x@vip.example")
+    html = browser.get("/").text
+    assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)" in html
+
+
+# --- languages -----------------------------------------------------------------------------
+
+
+def test_the_three_catalogues_have_the_same_keys_and_no_empty_text() -> None:
+    loaded = {
+        lang.value: yaml.safe_load((CATALOGUES / f"{lang.value}.yaml").read_text("utf-8"))
+        for lang in UiLanguage
+    }
+    keys = {lang: set(texts) for lang, texts in loaded.items()}
+    assert keys["fi"] == keys["sv"] == keys["en"]
+    assert all(str(v).strip() for texts in loaded.values() for v in texts.values())
+    assert {f"action_{a.value}" for a in AuditAction} <= keys["fi"]
+    assert {f"role_{r.value}" for r in UserRole} <= keys["fi"]
+
+
+@pytest.mark.parametrize("language", list(UiLanguage))
+@pytest.mark.parametrize("role", list(UserRole))
+def test_every_signed_in_page_renders_in_every_language_for_every_role(
+    browser: Browser, clock_ctx: ClockContext, language: UiLanguage, role: UserRole
+) -> None:
+    make_user(clock_ctx, "u@vip.example", role, language=language)
+    browser.log_in("u@vip.example")
+    for path in ("/", "/audit"):
+        page = browser.get(path)
+        assert page.status_code in (200, 403)
+        assert f'<html lang="{language.value}">' in page.text
