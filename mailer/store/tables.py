@@ -267,8 +267,7 @@ schedule_runs = sa.Table(
 
 # --- workspace accounts ---------------------------------------------------------------------------
 
-# Issue 14. Users are never deleted, only disabled: the audit log keeps
-# naming them.
+# Issue 14. Users are never deleted, only disabled: the audit log keeps naming them.
 users = sa.Table(
     "users",
     metadata,
