@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
 from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import cache
@@ -51,6 +52,9 @@ __all__ = [
 ]
 
 HASHER = PasswordHasher()
+# Each Argon2id check takes 64 MiB and a core for tens of milliseconds: a burst of logins must
+# queue, not take the process's memory (a per-process bound on work, not shared state).
+HASHING = threading.BoundedSemaphore(2)
 # A last_seen write per request would turn every page view into a write; a minute is precise
 # enough for an idle timeout counted in tens of minutes.
 TOUCH_EVERY = timedelta(minutes=1)
@@ -100,18 +104,21 @@ def _email(text: str) -> str:
 
 
 def _hash(password: str) -> str:
-    return HASHER.hash(password)
+    with HASHING:
+        return HASHER.hash(password)
 
 
 @cache
 def _dummy_hash(hasher: PasswordHasher) -> str:
     # Verified against when the email is unknown, so that answer takes as long as a wrong password.
-    return hasher.hash(secrets.token_urlsafe(16))
+    with HASHING:
+        return hasher.hash(secrets.token_urlsafe(16))
 
 
 def _verify(encoded: str, password: str) -> bool:
     try:
-        return HASHER.verify(encoded, normalise_password(password))
+        with HASHING:
+            return HASHER.verify(encoded, normalise_password(password))
     except (VerificationError, InvalidHashError):
         return False
 
