@@ -10,7 +10,7 @@ import pytest
 
 from mailer.core.models import Region
 from mailer.core.reports.csv_export import BOUNCE_COLUMNS, bounce_report_csv, csv_text, neutralise
-from mailer.pipeline.reports import BounceReport, ContactEntry, Evidence, RegionBounces
+from mailer.pipeline.reports import BounceReport, ContactEntry, EvidenceItem, RegionBounces
 
 
 @pytest.mark.parametrize(
@@ -70,7 +70,7 @@ def _report(organisation: str, reason: str) -> BounceReport:
         soft_streak=0,
         last_delivered_at=None,
         evidence=[
-            Evidence(
+            EvidenceItem(
                 event_type="bounce",
                 occurred_at=datetime(2026, 3, 2, 10, tzinfo=UTC),
                 status="5.1.1",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from mailer.core.delivery.plan import Candidate, Plan, plan_deliveries
+from mailer.core.delivery.plan import Candidate, plan_deliveries
 from mailer.core.models import Language, Region, Variant
 
 HYKS_FI = Variant(region=Region.HYKS, language=Language.FI)
@@ -81,12 +81,3 @@ def test_filters_keep_out_of_scope_contacts_out_of_plan_and_skips(
     assert {cid for ids in plan.new.values() for cid in ids} == expected
     in_scope_stale = region in (None, Region.OYS) and language in (None, Language.FI)
     assert dict(plan.skipped) == ({"stale": 1} if in_scope_stale else {})
-
-
-def test_chunks_merge_into_one_plan() -> None:
-    total = Plan()
-    total.merge(plan_deliveries([c(1), c(2, status="stale")], {}))
-    total.merge(plan_deliveries([c(3), c(4, status="stale")], {4: "queued"}))
-    assert total.new == {HYKS_FI: [1, 3]}
-    assert total.withdraw == [4]
-    assert dict(total.skipped) == {"stale": 2}

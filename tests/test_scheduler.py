@@ -6,6 +6,7 @@ from __future__ import annotations
 import pickle
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -264,16 +265,31 @@ class Threaded:
     def __init__(self, ctx: Context, **options: object) -> None:
         self.ctx = Context(ctx.settings, create_db_engine(ctx.settings.database_url))
         self.states: list[str] = []
+        self.ticks: Counter[str] = Counter()
+        self.ticked = threading.Condition()
         self.runner = SchedulerRunner(
             self.ctx,
             heartbeat_seconds=0.05,
             poll_seconds=0.05,
             on_state=lambda state, _detail: self.states.append(state),
+            on_tick=self._tick,
             **options,  # type: ignore[arg-type]
         )
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
+
+    def _tick(self, what: str) -> None:
+        with self.ticked:
+            self.ticks[what] += 1
+            self.ticked.notify_all()
+
+    def wait_for_steps(self, what: str, more: int) -> None:
+        """Block until the runner has taken `more` further steps of this kind (see on_tick)."""
+        with self.ticked:
+            target = self.ticks[what] + more
+            if not self.ticked.wait_for(lambda: self.ticks[what] >= target, timeout=30):
+                raise AssertionError(f"timed out waiting for {more} more {what!r} steps")
 
     def _run(self) -> None:
         try:
@@ -312,7 +328,8 @@ def test_a_second_scheduler_waits_as_standby_and_takes_over_when_the_first_stops
     second = Threaded(ctx, holder="second")
     runners.append(second)
     wait_until(lambda: second.runner.state == "standby", "the second one is a standby")
-    time.sleep(0.3)  # several polls and heartbeats: the standby must stay a standby
+    second.wait_for_steps("standby", 5)  # five more looks at the lock
+    first.wait_for_steps("beat", 5)  # and five more heartbeats of the holder
     assert second.runner.state == "standby"
     assert lock_row(ctx.engine)[0] == "first"
     first.stop()
@@ -410,7 +427,7 @@ def test_a_scheduler_back_within_grace_runs_once_and_beyond_grace_reports_missed
         lambda: len(runs(ctx.engine)) == 1 and runs(ctx.engine)[0]["outcome"] != "started",
         "the run",
     )
-    time.sleep(0.3)  # a few more scheduler wake-ups: nothing more may happen
+    runner.wait_for_steps("processed", 5)  # five more passes over the job store
     runner.stop()
     [run] = runs(ctx.engine)
     assert (run["kind"], run["scheduled_for"]) == (expected_kind, due)

@@ -22,8 +22,9 @@ from mailer.cli.common import (
 )
 from mailer.core.models import ContactStatus, Language, Region
 from mailer.core.reports.csv_export import neutralise
+from mailer.core.roster.rows import RosterProblem
 from mailer.pipeline.contacts import ContactListing, list_contacts
-from mailer.pipeline.roster import ImportReport, Problem, import_rosters
+from mailer.pipeline.roster import ImportReport, import_rosters
 
 app = typer.Typer(help="Contact rosters: import and list.", no_args_is_help=True)
 
@@ -53,7 +54,7 @@ def plain_row(table: Table, *cells: str) -> None:
     table.add_row(*(escape(cell) for cell in cells))
 
 
-def _problem_table(title: str, problems: list[Problem]) -> Table:
+def _problem_table(title: str, problems: list[RosterProblem]) -> Table:
     table = Table(title=title, title_justify="left")
     for name in ("file", "line", "column", "reason"):
         table.add_column(name, overflow="fold")

@@ -12,6 +12,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+# Pinned by tests/test_architecture.py; BatchState and ScheduleRunOutcome join the list when that
+# pin is updated.
 __all__ = [
     "CompiledVariant",
     "Contact",
@@ -76,6 +78,32 @@ class DeliveryState(StrEnum):
     SENDING = "sending"
     ACCEPTED = "accepted"
     FAILED = "failed"
+
+
+class BatchState(StrEnum):
+    """send_batches states: a batch is created `sending` when it is claimed, then finished
+    `accepted` (its rows have their own outcomes) or `failed` (a refused request)."""
+
+    SENDING = "sending"
+    ACCEPTED = "accepted"
+    FAILED = "failed"
+
+
+class ScheduleRunOutcome(StrEnum):
+    """What a schedule fire did (schedule_runs.outcome; `duplicate` and `no-fire` are returned
+    but never recorded: nothing ran)."""
+
+    STARTED = "started"  # recorded before acting on the fire
+    SENT = "sent"
+    HELD = "held"  # not approved in time: the coordinators were told
+    WAITING = "waiting"  # still held; told already, the daily retry stays quiet
+    ALREADY_SENT = "already-sent"
+    FAILED = "failed"
+    APPROVED = "approved"  # a reminder found the edition approved: no mail
+    REMINDED = "reminded"
+    MISSED = "missed"
+    DUPLICATE = "duplicate"
+    NO_FIRE = "no-fire"
 
 
 class EventType(StrEnum):

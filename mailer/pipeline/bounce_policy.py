@@ -42,8 +42,8 @@ POLICY_TYPES = frozenset(
 
 class StatusChange(BaseModel):
     contact_id: int
-    old_status: str
-    new_status: str
+    old_status: ContactStatus
+    new_status: ContactStatus
     reason: str
 
 
@@ -110,7 +110,7 @@ def _skip_plain_deliveries(
     whose only news is a delivery just gets its last delivery moved (appended to `counters`)."""
     for cid, at in only_delivered.items():
         state = states.get(cid)
-        if state is not None and state.status == ContactStatus.ACTIVE and state.soft_streak == 0:
+        if state is not None and state.status is ContactStatus.ACTIVE and state.soft_streak == 0:
             full.discard(cid)
             if state.last_delivered_at is None or at > state.last_delivered_at:
                 counters.append(CounterUpdate(cid, 0, at, now))
@@ -140,14 +140,12 @@ def _move_status(
         conn, cid, wanted, at=now, kind=POLICY_KIND, reason=reason, source=source[:64]
     ):
         return None
-    return StatusChange(
-        contact_id=cid, old_status=state.status, new_status=wanted.value, reason=reason
-    )
+    return StatusChange(contact_id=cid, old_status=state.status, new_status=wanted, reason=reason)
 
 
 def _reset_streak(change: StatusChange | None) -> bool:
     # change_status to active zeroes the streak in the row: write ours back in any case then
-    return change is not None and change.new_status == ContactStatus.ACTIVE
+    return change is not None and change.new_status is ContactStatus.ACTIVE
 
 
 def _counter_update(

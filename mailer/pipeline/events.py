@@ -41,7 +41,7 @@ __all__ = [
     "POLICY_TYPES",
     "IngestReport",
     "StatusChange",
-    "SyncReport",
+    "SuppressionSyncReport",
     "apply_policy",
     "ingest_events",
     "ingest_parsed",
@@ -170,7 +170,7 @@ def ingest_parsed(
 # --- `mailer bounces sync`: SendGrid's suppression lists -------------------------------------
 
 
-class SyncReport(BaseModel):
+class SuppressionSyncReport(BaseModel):
     lists: dict[str, int] = Field(default_factory=dict)  # list -> entries fetched
     pages: int = 0
     ingest: IngestReport = Field(default_factory=IngestReport)
@@ -182,7 +182,7 @@ def sync_suppressions(
     *,
     page_size: int = 500,
     lists: Sequence[str] = (),
-) -> SyncReport:
+) -> SuppressionSyncReport:
     """Page through SendGrid's suppression lists and feed each entry through the same store +
     policy as the webhook. Each page is its own transaction and every entry has a stable id, so
     an interrupted or repeated sync is safe to re-run. `source` is built from settings when None.
@@ -192,7 +192,7 @@ def sync_suppressions(
 
     if source is None:
         source = SuppressionLists(ctx.settings)
-    report = SyncReport()
+    report = SuppressionSyncReport()
     for name in lists or SUPPRESSION_LISTS:
         report.lists[name] = 0
         for page in source.pages(name, page_size=page_size, clock=ctx.now):

@@ -13,7 +13,7 @@ from typing import Literal
 
 from sqlalchemy.engine import RowMapping
 
-from mailer.core.models import ContactStatus, Language, Region
+from mailer.core.models import ContactStatus, DeliveryState, Language, Region
 from mailer.core.regions import REGION_NAMES, find_municipality
 from mailer.core.register.organisations import OrganisationKey, organisation_key
 from mailer.core.reports.models import (
@@ -21,7 +21,7 @@ from mailer.core.reports.models import (
     ContactEntry,
     EditionFigures,
     EditionReport,
-    Evidence,
+    EvidenceItem,
     OrganisationGap,
     RegionBounces,
 )
@@ -33,7 +33,7 @@ __all__ = [
     "ContactEntry",
     "EditionFigures",
     "EditionReport",
-    "Evidence",
+    "EvidenceItem",
     "OrganisationGap",
     "RegionBounces",
     "bounce_report",
@@ -68,33 +68,51 @@ def bounce_report(
         rows = q.contact_rows(conn, region=key)
         events_by_contact = _group_evidence(q.evidence_events(conn, region=key))
         delivered = q.delivered_at_by_contact(conn, region=key)
-    watch = [r for r in rows if r["status"] != ContactStatus.UNSUBSCRIBED.value]
-    suspect_after = ctx.settings.policy.soft_editions_to_suspect
     sections = {r: _empty_section(r) for r in ([region] if region else list(Region))}
-    for row in watch:
+    suspect_after = ctx.settings.policy.soft_editions_to_suspect
+    for row in rows:
+        if row["status"] == ContactStatus.UNSUBSCRIBED or row["region"] not in sections:
+            continue
         cid = int(row["id"])
-        last_good = max(
-            (d for d in (row["last_delivered_at"], delivered.get(cid)) if d is not None),
-            default=None,
-        )
         evidence = [e for e in events_by_contact.get(cid, []) if since is None or e[0] >= since]
-        verdict = _verdict(row, evidence, last_good, suspect_after)
-        if verdict is None or row["region"] not in sections:
-            continue
-        changed = row["status_changed_at"]
-        if since is not None and not evidence and (changed is None or changed < since):
-            continue
-        entry = _entry(row, verdict, last_good, [e[1] for e in evidence[:EVIDENCE_PER_CONTACT]])
-        section = sections[Region(row["region"])]
-        (section.stale if verdict == "stale" else section.suspect).append(entry)
-    for org, members in _organisations(rows).items():
-        if org.region in sections and not any(
-            m["status"] == ContactStatus.ACTIVE.value for m in members
-        ):
-            sections[org.region].without_active_contact.append(_gap(members))
+        entry = _watched(row, evidence, delivered.get(cid), suspect_after, since)
+        if entry is not None:
+            section = sections[Region(row["region"])]
+            (section.stale if entry.verdict == "stale" else section.suspect).append(entry)
+    _add_gaps(sections, rows)
     return BounceReport(
         generated_at=ctx.now(), region=region, since=since, regions=list(sections.values())
     )
+
+
+def _watched(
+    row: RowMapping,
+    evidence: list[tuple[datetime, EvidenceItem, bool]],
+    delivered: datetime | None,
+    suspect_after: int,
+    since: datetime | None,
+) -> ContactEntry | None:
+    """The contact's entry when they are stale or suspect (and, with `since`, changed or with
+    evidence since then)."""
+    last_good = max(
+        (d for d in (row["last_delivered_at"], delivered) if d is not None), default=None
+    )
+    verdict = _verdict(row, evidence, last_good, suspect_after)
+    if verdict is None:
+        return None
+    changed = row["status_changed_at"]
+    if since is not None and not evidence and (changed is None or changed < since):
+        return None
+    return _entry(row, verdict, last_good, [e[1] for e in evidence[:EVIDENCE_PER_CONTACT]])
+
+
+def _add_gaps(sections: dict[Region, RegionBounces], rows: Sequence[RowMapping]) -> None:
+    """The organisations in these sections that have no active contact left."""
+    for org, members in _organisations(rows).items():
+        if org.region in sections and not any(
+            m["status"] == ContactStatus.ACTIVE for m in members
+        ):
+            sections[org.region].without_active_contact.append(_gap(members))
 
 
 def _empty_section(region: Region) -> RegionBounces:
@@ -107,11 +125,11 @@ def _empty_section(region: Region) -> RegionBounces:
 
 def _group_evidence(
     found: Sequence[RowMapping],
-) -> dict[int, list[tuple[datetime, Evidence, bool]]]:
+) -> dict[int, list[tuple[datetime, EvidenceItem, bool]]]:
     """Evidence per contact, newest first, with a flag for soft evidence."""
-    grouped: dict[int, list[tuple[datetime, Evidence, bool]]] = defaultdict(list)
+    grouped: dict[int, list[tuple[datetime, EvidenceItem, bool]]] = defaultdict(list)
     for ev in found:
-        item = Evidence(
+        item = EvidenceItem(
             event_type=ev["event_type"],
             occurred_at=ev["occurred_at"],
             status=ev["status"],
@@ -127,13 +145,13 @@ def _group_evidence(
 
 def _verdict(
     row: RowMapping,
-    evidence: list[tuple[datetime, Evidence, bool]],
+    evidence: list[tuple[datetime, EvidenceItem, bool]],
     last_good: datetime | None,
     suspect_after: int,
 ) -> Literal["stale", "suspect"] | None:
-    if row["status"] == ContactStatus.STALE.value:
+    if row["status"] == ContactStatus.STALE:
         return "stale"
-    if row["status"] != ContactStatus.ACTIVE.value:
+    if row["status"] != ContactStatus.ACTIVE:
         return None
     # The same threshold as the bounce policy's (settings.policy), so the two never disagree.
     if row["soft_streak"] >= suspect_after:
@@ -149,7 +167,7 @@ def _entry(
     row: RowMapping,
     verdict: Literal["stale", "suspect"],
     last_good: datetime | None,
-    ev: list[Evidence],
+    ev: list[EvidenceItem],
 ) -> ContactEntry:
     return ContactEntry(
         contact_id=row["id"],
@@ -211,9 +229,9 @@ def edition_report(ctx: Context, month: str) -> EditionReport:
         seen = kinds.get(int(d["id"]), set())
         flags = {
             "planned": True,
-            "accepted": d["state"] == "accepted",
-            "failed": d["state"] == "failed",
-            "pending": d["state"] in ("queued", "sending"),
+            "accepted": d["state"] == DeliveryState.ACCEPTED,
+            "failed": d["state"] == DeliveryState.FAILED,
+            "pending": d["state"] in (DeliveryState.QUEUED, DeliveryState.SENDING),
             "delivered": "delivered" in seen,
             "bounced": "bounce" in seen,
             "dropped": "dropped" in seen,

@@ -30,14 +30,7 @@ from mailer.core.roster.rows import RosterFile, RosterProblem, parse_roster
 from mailer.pipeline.context import Context
 from mailer.store import register as store
 
-__all__ = ["FileSummary", "ImportReport", "MissingReport", "Problem", "import_rosters"]
-
-
-class Problem(BaseModel):
-    file: str
-    line: int | None
-    column: str | None
-    reason: str
+__all__ = ["FileSummary", "ImportReport", "MissingReport", "import_rosters"]
 
 
 class FileSummary(BaseModel):
@@ -81,8 +74,8 @@ class ImportReport(BaseModel):
     updated: int
     unchanged: int
     missing: int
-    problems: list[Problem]  # rejected rows and unreadable files
-    warnings: list[Problem]  # accepted rows with a notice (region conflict, ...)
+    problems: list[RosterProblem]  # rejected rows and unreadable files
+    warnings: list[RosterProblem]  # accepted rows with a notice (region conflict, ...)
     conflicts: list[dict[str, Any]]  # merge conflicts with both sources
     missing_contacts: list[MissingReport]
     # gone from an imported file but still named by a file not imported now: not missing
@@ -121,10 +114,6 @@ def _read_files(paths: Sequence[Path]) -> list[RosterFile]:
 
 def _unreadable(name: str, reason: str) -> RosterFile:
     return RosterFile(file=name, readable=False, problems=[RosterProblem(name, None, None, reason)])
-
-
-def _problems(items: Sequence[RosterProblem]) -> list[Problem]:
-    return [Problem(file=p.file, line=p.line, column=p.column, reason=p.reason) for p in items]
 
 
 def _summary(parsed: RosterFile) -> FileSummary:
@@ -248,8 +237,8 @@ def _report(
         updated=len(diff.updated),
         unchanged=len(diff.unchanged),
         missing=len(diff.missing),
-        problems=_problems([q for p in parsed for q in p.problems]),
-        warnings=_problems([w for p in parsed for w in p.warnings]),
+        problems=[q for p in parsed for q in p.problems],
+        warnings=[w for p in parsed for w in p.warnings],
         conflicts=[c.to_dict() for c in conflicts],
         missing_contacts=[
             MissingReport(

@@ -26,7 +26,7 @@ from mailer.pipeline.schedules import lock
 from mailer.pipeline.schedules.jobs import (
     RuleTrigger,
     SafeBackgroundScheduler,
-    SyncReport,
+    ScheduleSyncReport,
     load_schedules,
     scheduler_options,
     sync_jobs,
@@ -57,7 +57,11 @@ class SchedulerRunner:
         stale_after: timedelta = timedelta(minutes=2),
         poll_seconds: float = 15.0,
         on_state: Callable[[str, str], None] | None = None,
+        on_tick: Callable[[str], None] | None = None,
     ) -> None:
+        """`on_state(state, detail)` hears every change of state; `on_tick(what)` every step of
+        the loops: "standby" (the lock was found held), "beat" (the lock renewed), "processed"
+        (the scheduler went through its job store), so a caller can wait for steps, not time."""
         if heartbeat_seconds * 4 > stale_after.total_seconds():
             raise ValueError("heartbeat_seconds must be at most a quarter of stale_after")
         self.ctx = ctx
@@ -67,8 +71,9 @@ class SchedulerRunner:
         self.stale_after = stale_after
         self.poll_seconds = poll_seconds
         self.on_state = on_state or (lambda state, detail: log.info("%s: %s", state, detail))
+        self.on_tick = on_tick or (lambda _what: None)
         self.state = "starting"
-        self.sync_report: SyncReport | None = None
+        self.sync_report: ScheduleSyncReport | None = None
         self._stop = threading.Event()
         self._scheduler: SafeBackgroundScheduler | None = None
 
@@ -101,6 +106,7 @@ class SchedulerRunner:
                     raise SchedulerLockedError(attempt.holder, beat.isoformat() if beat else "?")
                 if self.state != "standby":
                     self._set_state("standby", f"waiting for the lock held by {attempt.holder}")
+                self.on_tick("standby")
                 self._stop.wait(self.poll_seconds)
                 continue
             try:
@@ -127,7 +133,9 @@ class SchedulerRunner:
         return alive, time.monotonic()
 
     def _active(self, schedules: list[Any]) -> None:
-        scheduler = SafeBackgroundScheduler(**scheduler_options(self.ctx))
+        scheduler = SafeBackgroundScheduler(
+            on_processed=lambda: self.on_tick("processed"), **scheduler_options(self.ctx)
+        )
         scheduler.start(paused=True)
         self._scheduler = scheduler
         try:
@@ -142,6 +150,7 @@ class SchedulerRunner:
                 if not alive:
                     self._set_state("lost", "the lock was taken over or unreachable; standby")
                     return
+                self.on_tick("beat")
                 # Jobs written by `mailer schedule sync` in another process are only seen when
                 # the scheduler looks at the store again: wake it on every heartbeat.
                 scheduler.wakeup()

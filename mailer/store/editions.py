@@ -14,6 +14,7 @@ __all__ = [
     "Approval",
     "known_months",
     "latest_approval",
+    "mark_sent",
     "record_approval",
     "sent_months",
 ]
@@ -78,4 +79,13 @@ def sent_months(conn: sa.Connection) -> set[str]:
     marked = sa.select(editions.c.month).where(editions.c.sent_at.is_not(None))
     return set(conn.execute(accepted.distinct()).scalars()) | set(
         conn.execute(marked.distinct()).scalars()
+    )
+
+
+def mark_sent(conn: sa.Connection, month: str, at: datetime) -> None:
+    """Record the edition's first complete send (a later one leaves the time alone)."""
+    conn.execute(
+        sa.update(editions)
+        .where(editions.c.month == month, editions.c.sent_at.is_(None))
+        .values(sent_at=at)
     )

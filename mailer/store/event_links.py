@@ -1,4 +1,4 @@
-"""Link delivery events to the ledger in bulk: our delivery id, else the X-Message-Id prefix,
+"""LedgerLink delivery events to the ledger in bulk: our delivery id, else the X-Message-Id prefix,
 else the address."""
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ from mailer.core.models import DeliveryEvent
 from mailer.store.bulk import IN_IDS, chunks
 from mailer.store.tables import contacts, deliveries, send_batches
 
-__all__ = ["Link", "link_events"]
+__all__ = ["LedgerLink", "link_events"]
 
 
 @dataclass(frozen=True)
-class Link:
+class LedgerLink:
     """Where an event belongs in the ledger (every field None: unlinked)."""
 
     delivery_pk: int | None = None
@@ -25,30 +25,30 @@ class Link:
     edition: str | None = None
 
 
-def link_events(conn: Connection, evs: Sequence[DeliveryEvent]) -> list[Link]:
+def link_events(conn: Connection, evs: Sequence[DeliveryEvent]) -> list[LedgerLink]:
     """The ledger link of each event, in order: our `delivery_id` from custom_args, else the
     `sg_message_id` prefix (the X-Message-Id of the send request, SendGrid docs "Event Webhook
     Reference") with the address, else the address alone (that contact's delivery of the event's
     edition, or their latest delivery). Three bulk lookups per call, never one per event."""
-    links: list[Link | None] = [None] * len(evs)
+    links: list[LedgerLink | None] = [None] * len(evs)
     _link_by_delivery_id(conn, evs, links)
     _link_by_message_id(conn, evs, links)
     _link_by_email(conn, evs, links)
-    return [link or Link() for link in links]
+    return [link or LedgerLink() for link in links]
 
 
 def _link_by_delivery_id(
-    conn: Connection, evs: Sequence[DeliveryEvent], links: list[Link | None]
+    conn: Connection, evs: Sequence[DeliveryEvent], links: list[LedgerLink | None]
 ) -> None:
     """Fill `links` for the events that carry a delivery id the ledger knows."""
-    by_delivery_id: dict[str, Link] = {}
+    by_delivery_id: dict[str, LedgerLink] = {}
     wanted = {e.delivery_id for e in evs if e.delivery_id}
     query = sa.select(
         deliveries.c.delivery_id, deliveries.c.id, deliveries.c.contact_id, deliveries.c.edition
     ).where(deliveries.c.delivery_id.in_(IN_IDS))
     for chunk in chunks(wanted):
         for did, pk, contact_id, edition in conn.execute(query, {"ids": chunk}):
-            by_delivery_id[did] = Link(pk, contact_id, edition)
+            by_delivery_id[did] = LedgerLink(pk, contact_id, edition)
     for i, e in enumerate(evs):
         if e.delivery_id and e.delivery_id in by_delivery_id:
             links[i] = by_delivery_id[e.delivery_id]
@@ -59,7 +59,7 @@ def _message_prefix(event: DeliveryEvent) -> str | None:
 
 
 def _link_by_message_id(
-    conn: Connection, evs: Sequence[DeliveryEvent], links: list[Link | None]
+    conn: Connection, evs: Sequence[DeliveryEvent], links: list[LedgerLink | None]
 ) -> None:
     """Fill the still unlinked `links` whose event names a message id the ledger knows."""
     prefixes = {p for i, e in enumerate(evs) if links[i] is None and (p := _message_prefix(e))}
@@ -78,7 +78,7 @@ def _link_by_message_id(
 
 
 def _link_by_email(
-    conn: Connection, evs: Sequence[DeliveryEvent], links: list[Link | None]
+    conn: Connection, evs: Sequence[DeliveryEvent], links: list[LedgerLink | None]
 ) -> None:
     """Fill the still unlinked `links` by the event's address: that contact's delivery of the
     event's edition, else their latest delivery, else the contact alone."""
@@ -92,18 +92,20 @@ def _link_by_email(
             links[i] = _link_for_edition(contact_id, per_edition, e.edition)
 
 
-def _link_for_edition(contact_id: int, per_edition: dict[str, int], edition: str | None) -> Link:
+def _link_for_edition(
+    contact_id: int, per_edition: dict[str, int], edition: str | None
+) -> LedgerLink:
     if edition and edition in per_edition:
-        return Link(per_edition[edition], contact_id, edition)
+        return LedgerLink(per_edition[edition], contact_id, edition)
     if per_edition:
         latest, pk = max(per_edition.items(), key=lambda kv: kv[1])
-        return Link(pk, contact_id, latest)
-    return Link(None, contact_id, None)
+        return LedgerLink(pk, contact_id, latest)
+    return LedgerLink(None, contact_id, None)
 
 
-def _by_message_id(conn: Connection, prefixes: set[str]) -> dict[str, dict[str | None, Link]]:
+def _by_message_id(conn: Connection, prefixes: set[str]) -> dict[str, dict[str | None, LedgerLink]]:
     """prefix -> {recipient address -> link}, from deliveries.message_id and from the batch's."""
-    found: dict[str, dict[str | None, Link]] = {}
+    found: dict[str, dict[str | None, LedgerLink]] = {}
     cols = (deliveries.c.email, deliveries.c.id, deliveries.c.contact_id, deliveries.c.edition)
     queries = (
         sa.select(deliveries.c.message_id, *cols).where(deliveries.c.message_id.in_(IN_IDS)),
@@ -115,7 +117,7 @@ def _by_message_id(conn: Connection, prefixes: set[str]) -> dict[str, dict[str |
         for query in queries:
             for message_id, email, pk, contact_id, edition in conn.execute(query, {"ids": chunk}):
                 address = email.lower() if email else None
-                found.setdefault(message_id, {})[address] = Link(pk, contact_id, edition)
+                found.setdefault(message_id, {})[address] = LedgerLink(pk, contact_id, edition)
     return found
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 
 from mailer.core.errors import StorageError
-from mailer.core.models import DeliveryEvent, EventType
+from mailer.core.models import ContactStatus, DeliveryEvent, EventType
 from mailer.store.bulk import IN_IDS, bind_rows, chunks, execute_many, insert_many
 from mailer.store.tables import contact_history, contacts, events
 
@@ -122,7 +122,7 @@ def load_histories(
 @dataclass(frozen=True)
 class ContactState:
     id: int
-    status: str
+    status: ContactStatus
     soft_streak: int
     last_delivered_at: datetime | None
     # the last time someone other than the policy made the contact active (reactivation):
@@ -154,10 +154,11 @@ def contact_states(
         since: dict[int, datetime] = {}
         for contact_id, kind, new_status, at in conn.execute(history, {"ids": chunk}):
             last_kind[contact_id] = kind
-            if new_status == "active" and kind not in policy_kinds:
+            if new_status == ContactStatus.ACTIVE and kind not in policy_kinds:
                 since[contact_id] = at
-        for cid, status, streak, last_delivered in conn.execute(query, {"ids": chunk}):
-            owned = status == "active" or last_kind.get(cid) in policy_kinds
+        for cid, stored, streak, last_delivered in conn.execute(query, {"ids": chunk}):
+            status = ContactStatus(stored)
+            owned = status is ContactStatus.ACTIVE or last_kind.get(cid) in policy_kinds
             states[cid] = ContactState(cid, status, streak, last_delivered, since.get(cid), owned)
     return states
 

@@ -11,15 +11,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
+
+from mailer.core.models import BatchState, ContactStatus, DeliveryState
 
 # `deliveries` is re-exported for callers not moved to mailer.store.tables yet
 from mailer.store.tables import IS_QUEUED, IS_SENDING, contacts, deliveries, events, send_batches
 
 __all__ = [
+    "BatchRecipient",
+    "BatchRows",
+    "RowOutcome",
+    "SendingBatch",
     "batch_recipients",
     "claim_batch",
     "close_batch",
@@ -38,6 +44,46 @@ _c = contacts.c
 _b = send_batches.c
 
 
+class BatchRecipient(NamedTuple):
+    """A claimed ledger row with what stage 2 of rendering needs."""
+
+    pk: int
+    delivery_id: str
+    contact_id: int
+    email: str
+    first_name: str
+    last_name: str
+    organisation: str
+    role: str
+
+
+class BatchRows(NamedTuple):
+    """A claimed batch's rows: the recipients, and the delivery ids of contacts erased since
+    planning (nobody left to mail)."""
+
+    recipients: list[BatchRecipient]
+    erased: list[str]
+
+
+class RowOutcome(NamedTuple):
+    """One row's outcome for `finish_rows`."""
+
+    delivery_id: str
+    state: DeliveryState
+    at: datetime
+    message_id: str | None = None
+    error: str | None = None
+
+
+class SendingBatch(NamedTuple):
+    """A batch with rows still in `sending`, and who claimed it when."""
+
+    batch_id: str
+    claimed_by: str | None
+    sending_at: datetime | None
+    rows: int
+
+
 def _scope(stmt: Any, region: str | None, language: str | None) -> Any:
     if region is not None:
         stmt = stmt.where(_d.region == region)
@@ -48,13 +94,13 @@ def _scope(stmt: Any, region: str | None, language: str | None) -> Any:
 
 def state_counts(
     conn: Connection, edition: str, region: str | None, language: str | None
-) -> dict[str, int]:
+) -> dict[DeliveryState, int]:
     stmt = _scope(
         sa.select(_d.state, sa.func.count()).where(_d.edition == edition).group_by(_d.state),
         region,
         language,
     )
-    return {str(state): int(n) for state, n in conn.execute(stmt)}
+    return {DeliveryState(state): int(n) for state, n in conn.execute(stmt)}
 
 
 # --- claiming and finishing batches ------------------------------------------------------------
@@ -71,7 +117,7 @@ def next_queued(edition: str, region: str, language: str, limit: int) -> sa.Sele
             IS_QUEUED,
             _d.region == region,
             _d.language == language,
-            _c.status == "active",
+            _c.status == ContactStatus.ACTIVE,
         )
         .order_by(_d.id)
         .limit(limit)
@@ -101,7 +147,7 @@ def claim_batch(
             id=batch_id,
             edition=edition,
             variant=f"{region}-{language}",
-            state="sending",
+            state=BatchState.SENDING,
             size=0,
             attempts=1,
             claimed_by=worker[:100],
@@ -117,8 +163,13 @@ def claim_batch(
         target = list(conn.execute(pick.with_for_update(skip_locked=True, of=deliveries)).scalars())
     claimed = conn.execute(
         sa.update(deliveries)
-        .where(_d.id.in_(target), _d.state == "queued")
-        .values(state="sending", batch_id=batch_id, sending_at=now, attempts=_d.attempts + 1)
+        .where(_d.id.in_(target), _d.state == DeliveryState.QUEUED)
+        .values(
+            state=DeliveryState.SENDING,
+            batch_id=batch_id,
+            sending_at=now,
+            attempts=_d.attempts + 1,
+        )
     ).rowcount
     if claimed:
         conn.execute(sa.update(send_batches).where(_b.id == batch_id).values(size=claimed))
@@ -127,8 +178,8 @@ def claim_batch(
     return int(claimed)
 
 
-def batch_recipients(conn: Connection, batch_id: str) -> list[Any]:
-    """The batch's rows with what stage 2 needs; contact columns are None for an erased contact."""
+def batch_recipients(conn: Connection, batch_id: str) -> BatchRows:
+    """The batch's rows with what stage 2 needs, in id order."""
     stmt = (
         sa.select(
             _d.id,
@@ -141,17 +192,23 @@ def batch_recipients(conn: Connection, batch_id: str) -> list[Any]:
             _c.role,
         )
         .select_from(deliveries.outerjoin(contacts, _c.id == _d.contact_id))
-        .where(_d.batch_id == batch_id, _d.state == "sending")
+        .where(_d.batch_id == batch_id, _d.state == DeliveryState.SENDING)
         .order_by(_d.id)
     )
-    return list(conn.execute(stmt).all())
+    rows = BatchRows([], [])
+    for row in conn.execute(stmt):
+        if row[3] is None:  # the contact's columns of an erased contact
+            rows.erased.append(row[1])
+        else:
+            rows.recipients.append(BatchRecipient(*row))
+    return rows
 
 
 def finish_batch(
     conn: Connection,
     batch_id: str,
     *,
-    state: str,
+    state: DeliveryState,
     now: datetime,
     message_id: str | None = None,
     error: str | None = None,
@@ -159,20 +216,22 @@ def finish_batch(
     """Every row of the batch still in `sending` -> `state` (accepted / failed / queued), in one
     statement. `queued` puts rows back that provably never left (e.g. a 401)."""
     values: dict[str, Any] = {"state": state, "last_error": error}
-    if state == "accepted":
+    if state is DeliveryState.ACCEPTED:
         values.update(message_id=message_id, accepted_at=now)
-    elif state == "failed":
+    elif state is DeliveryState.FAILED:
         values["failed_at"] = now
-    elif state == "queued":
+    elif state is DeliveryState.QUEUED:
         values["batch_id"] = None
     rows = conn.execute(
-        sa.update(deliveries).where(_d.batch_id == batch_id, _d.state == "sending").values(values)
+        sa.update(deliveries)
+        .where(_d.batch_id == batch_id, _d.state == DeliveryState.SENDING)
+        .values(values)
     ).rowcount
     conn.execute(
         sa.update(send_batches)
         .where(_b.id == batch_id)
         .values(
-            state="failed" if state == "queued" else state,
+            state=_BATCH_STATE[state],
             message_id=message_id,
             last_error=error,
             finished_at=now,
@@ -181,8 +240,17 @@ def finish_batch(
     return int(rows)
 
 
-def finish_rows(conn: Connection, batch_id: str, rows: Sequence[dict[str, Any]]) -> None:
-    """Per-row outcomes (executemany): dicts with delivery_id, state, message_id, error, at."""
+# a batch whose rows went back to the queue failed as a request
+_BATCH_STATE = {
+    DeliveryState.ACCEPTED: BatchState.ACCEPTED,
+    DeliveryState.FAILED: BatchState.FAILED,
+    DeliveryState.QUEUED: BatchState.FAILED,
+    DeliveryState.SENDING: BatchState.SENDING,
+}
+
+
+def finish_rows(conn: Connection, batch_id: str, rows: Sequence[RowOutcome]) -> None:
+    """Per-row outcomes, in one executemany."""
     if not rows:
         return
     stmt = (
@@ -190,7 +258,7 @@ def finish_rows(conn: Connection, batch_id: str, rows: Sequence[dict[str, Any]])
         .where(
             _d.delivery_id == sa.bindparam("k_delivery_id"),
             _d.batch_id == sa.bindparam("k_batch_id"),
-            _d.state == "sending",
+            _d.state == DeliveryState.SENDING,
         )
         .values(
             state=sa.bindparam("k_state"),
@@ -204,13 +272,13 @@ def finish_rows(conn: Connection, batch_id: str, rows: Sequence[dict[str, Any]])
         stmt,
         [
             {
-                "k_delivery_id": r["delivery_id"],
+                "k_delivery_id": r.delivery_id,
                 "k_batch_id": batch_id,
-                "k_state": r["state"],
-                "k_message_id": r.get("message_id"),
-                "k_error": r.get("error"),
-                "k_accepted_at": r["at"] if r["state"] == "accepted" else None,
-                "k_failed_at": r["at"] if r["state"] == "failed" else None,
+                "k_state": r.state,
+                "k_message_id": r.message_id,
+                "k_error": r.error,
+                "k_accepted_at": r.at if r.state is DeliveryState.ACCEPTED else None,
+                "k_failed_at": r.at if r.state is DeliveryState.FAILED else None,
             }
             for r in rows
         ],
@@ -220,7 +288,9 @@ def finish_rows(conn: Connection, batch_id: str, rows: Sequence[dict[str, Any]])
 def close_batch(conn: Connection, batch_id: str, *, now: datetime) -> None:
     """Close a batch whose rows were finished one by one (their own states tell the outcome)."""
     conn.execute(
-        sa.update(send_batches).where(_b.id == batch_id).values(state="accepted", finished_at=now)
+        sa.update(send_batches)
+        .where(_b.id == batch_id)
+        .values(state=BatchState.ACCEPTED, finished_at=now)
     )
 
 
@@ -234,8 +304,8 @@ def release_batch(conn: Connection, batch_id: str, error: str | None = None) -> 
 
 def sending_batches(
     conn: Connection, edition: str, region: str | None, language: str | None
-) -> list[Any]:
-    """Batches that still have rows in `sending`: (batch_id, claimed_by, sending_at, rows)."""
+) -> list[SendingBatch]:
+    """Batches that still have rows in `sending`."""
     stmt = _scope(
         sa.select(_d.batch_id, _b.claimed_by, _b.sending_at, sa.func.count())
         .join(send_batches, _b.id == _d.batch_id)
@@ -244,7 +314,7 @@ def sending_batches(
         region,
         language,
     )
-    return list(conn.execute(stmt).all())
+    return [SendingBatch(str(b), by, at, int(n)) for b, by, at, n in conn.execute(stmt)]
 
 
 def evidence_for_batches(conn: Connection, batch_ids: Sequence[str]) -> dict[str, str | None]:

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
 
-from mailer.core.models import DeliveryState
+from mailer.core.models import ContactStatus, DeliveryState
 from mailer.store.tables import (
     contact_history,
     contacts,
@@ -104,7 +104,7 @@ def evidence_events(conn: Connection, *, region: str | None) -> Sequence[RowMapp
     )
     wanted = sa.and_(
         events.c.event_type.in_(FAILURE_EVENTS),
-        contacts.c.status != "unsubscribed",
+        contacts.c.status != ContactStatus.UNSUBSCRIBED,
         _region_filter(region),
     )
     linked = (
@@ -237,7 +237,10 @@ def unsubscribe_history(conn: Connection, month: str) -> list[tuple[int, datetim
     )
     query = sa.select(
         contact_history.c.contact_id, contact_history.c.at, contact_history.c.source
-    ).where(contact_history.c.contact_id.in_(own), contact_history.c.new_status == "unsubscribed")
+    ).where(
+        contact_history.c.contact_id.in_(own),
+        contact_history.c.new_status == ContactStatus.UNSUBSCRIBED,
+    )
     return [(int(c), at, src) for c, at, src in conn.execute(query)]
 
 
@@ -245,7 +248,7 @@ def next_letter_at(conn: Connection, month: str) -> dict[int, datetime]:
     """Per contact of this edition who ever unsubscribed: when their next letter (a later
     edition) was accepted. Bounds the window in which an unsubscribe counts for this edition."""
     left = sa.select(contact_history.c.contact_id).where(
-        contact_history.c.new_status == "unsubscribed"
+        contact_history.c.new_status == ContactStatus.UNSUBSCRIBED
     )
     own = sa.select(deliveries.c.contact_id).where(
         deliveries.c.edition == month, deliveries.c.contact_id.in_(left)

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, RowMapping
 
+from mailer.core.models import ScheduleRunOutcome
 from mailer.store.tables import schedule_runs, scheduler_lock
 
 __all__ = [
@@ -92,7 +93,7 @@ def claim_run(
     scheduled_for: datetime,
     edition: str,
     ran_at: datetime,
-    outcome: str = "started",
+    outcome: ScheduleRunOutcome = ScheduleRunOutcome.STARTED,
     detail: str | None = None,
 ) -> int | None:
     """Record a fire before acting on it; None if this (job, kind, time) was recorded already, so
@@ -115,7 +116,9 @@ def claim_run(
     return int(run_id) if run_id is not None else None
 
 
-def finish_run(conn: Connection, run_id: int, outcome: str, detail: str | None = None) -> None:
+def finish_run(
+    conn: Connection, run_id: int, outcome: ScheduleRunOutcome, detail: str | None = None
+) -> None:
     conn.execute(
         sa.update(schedule_runs)
         .where(schedule_runs.c.id == run_id)
@@ -123,7 +126,7 @@ def finish_run(conn: Connection, run_id: int, outcome: str, detail: str | None =
     )
 
 
-def send_outcomes(conn: Connection, job_id: str, edition: str) -> set[str]:
+def send_outcomes(conn: Connection, job_id: str, edition: str) -> set[ScheduleRunOutcome]:
     """Outcomes of this job's earlier send fires for the edition: "sent" stops the retries,
     "held" means the coordinators were told already."""
     stmt = (
@@ -135,7 +138,7 @@ def send_outcomes(conn: Connection, job_id: str, edition: str) -> set[str]:
             schedule_runs.c.edition == edition,
         )
     )
-    return {str(outcome) for outcome in conn.execute(stmt).scalars()}
+    return {ScheduleRunOutcome(outcome) for outcome in conn.execute(stmt).scalars()}
 
 
 def list_runs(conn: Connection, *, job_id: str | None = None, limit: int = 100) -> list[RowMapping]:

@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from mailer.core.models import ContactStatus, DeliveryState
 from mailer.store.base import UTCDateTime, metadata
 
 __all__ = [
@@ -46,7 +47,13 @@ contacts = sa.Table(
     sa.Column("region", sa.String(8), nullable=False, index=True),
     sa.Column("language", sa.String(2), nullable=False),
     sa.Column("role", sa.String(10), nullable=False),
-    sa.Column("status", sa.String(16), nullable=False, server_default="active", index=True),
+    sa.Column(
+        "status",
+        sa.String(16),
+        nullable=False,
+        server_default=ContactStatus.ACTIVE.value,
+        index=True,
+    ),
     sa.Column("status_reason", sa.Text, nullable=True),
     sa.Column("status_changed_at", UTCDateTime, nullable=True),
     # consecutive editions with soft failures and no delivery (bounce policy)
@@ -224,8 +231,8 @@ deliveries = sa.Table(
 # cut the time of claiming and finishing batches by a third. Queries that should use one repeat
 # its condition literally (IS_QUEUED, IS_SENDING): a bound `state = $1` cannot prove it in the
 # generic plan PostgreSQL may settle on for a statement psycopg has prepared.
-IS_QUEUED = deliveries.c.state == sa.literal_column("'queued'")
-IS_SENDING = deliveries.c.state == sa.literal_column("'sending'")
+IS_QUEUED = deliveries.c.state == sa.literal_column(f"'{DeliveryState.QUEUED.value}'")
+IS_SENDING = deliveries.c.state == sa.literal_column(f"'{DeliveryState.SENDING.value}'")
 
 
 def _partial_index(name: str, where: Any, *columns: sa.Column[Any]) -> sa.Index:

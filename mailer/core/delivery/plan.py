@@ -49,14 +49,6 @@ class Plan:
     def new_count(self) -> int:
         return sum(len(ids) for ids in self.new.values())
 
-    def merge(self, other: Plan) -> None:
-        """Fold a later chunk's plan into this one (chunks never share a contact)."""
-        for variant, ids in other.new.items():
-            self.new.setdefault(variant, []).extend(ids)
-        self.withdraw.extend(other.withdraw)
-        self.skipped.update(other.skipped)
-        self.already_planned += other.already_planned
-
 
 def plan_deliveries(
     candidates: Iterable[Candidate],

@@ -17,13 +17,13 @@ __all__ = [
     "ContactEntry",
     "EditionFigures",
     "EditionReport",
-    "Evidence",
+    "EvidenceItem",
     "OrganisationGap",
     "RegionBounces",
 ]
 
 
-class Evidence(BaseModel):
+class EvidenceItem(BaseModel):
     """One provider event that speaks against an address."""
 
     event_type: str
@@ -51,7 +51,7 @@ class ContactEntry(BaseModel):
     status_reason: str | None
     soft_streak: int
     last_delivered_at: datetime | None  # the last good delivery we know of
-    evidence: list[Evidence] = Field(default_factory=list)
+    evidence: list[EvidenceItem] = Field(default_factory=list)
 
 
 class OrganisationGap(BaseModel):

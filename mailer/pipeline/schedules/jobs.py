@@ -7,7 +7,7 @@ written by `mailer schedule sync` runs in whichever process holds the scheduler 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -30,7 +30,7 @@ __all__ = [
     "JOB_FUNCS",
     "RuleTrigger",
     "SafeBackgroundScheduler",
-    "SyncReport",
+    "ScheduleSyncReport",
     "desired_jobs",
     "load_schedules",
     "open_job_store",
@@ -101,10 +101,17 @@ class SafeBackgroundScheduler(BackgroundScheduler):  # type: ignore[misc]
     not touch the jobs: the next scheduler runs (or reports missed) what is due.
     Upstream: agronholm/apscheduler#285 and #985 (the error is reported; the lost run is ours)."""
 
+    def __init__(self, *, on_processed: Callable[[], None] | None = None, **options: Any) -> None:
+        # called after every pass over the job store: lets a caller wait for the next passes
+        self.on_processed = on_processed
+        super().__init__(**options)
+
     def _process_jobs(self) -> float | None:
         if self.state == STATE_STOPPED:
             return None
         result: float | None = super()._process_jobs()
+        if self.on_processed is not None:
+            self.on_processed()
         return result
 
 
@@ -181,7 +188,7 @@ def desired_jobs(schedules: list[Schedule]) -> list[JobSpec]:
     return jobs
 
 
-class SyncReport(BaseModel):
+class ScheduleSyncReport(BaseModel):
     added: list[str]
     changed: list[str]
     removed: list[str]
@@ -203,11 +210,11 @@ def _same(job: Any, spec: JobSpec) -> bool:
     )
 
 
-def sync_jobs(scheduler: BaseScheduler, schedules: list[Schedule]) -> SyncReport:
+def sync_jobs(scheduler: BaseScheduler, schedules: list[Schedule]) -> ScheduleSyncReport:
     """Make the job store match the schedules. An unchanged job is left alone, so its pending
     (possibly missed) next run survives; a changed one is replaced and rescheduled from now."""
     existing = {job.id: job for job in scheduler.get_jobs(jobstore="default")}
-    report = SyncReport(added=[], changed=[], removed=[], unchanged=[])
+    report = ScheduleSyncReport(added=[], changed=[], removed=[], unchanged=[])
     wanted = desired_jobs(schedules)
     for spec in wanted:
         job = existing.get(spec.id)
@@ -233,7 +240,7 @@ def sync_jobs(scheduler: BaseScheduler, schedules: list[Schedule]) -> SyncReport
     return report
 
 
-def sync_schedules(ctx: Context, scheduler: BaseScheduler | None = None) -> SyncReport:
+def sync_schedules(ctx: Context, scheduler: BaseScheduler | None = None) -> ScheduleSyncReport:
     """`mailer schedule sync`: schedules/*.yaml -> job store. Validates every file first, so a
     broken file changes nothing."""
     schedules = load_schedules(ctx.settings.schedules_dir)

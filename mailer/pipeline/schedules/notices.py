@@ -18,13 +18,15 @@ from mailer.core.models import Language, OutgoingMessage, Region, Variant
 from mailer.pipeline.context import Context
 from mailer.providers.base import Provider
 
-__all__ = ["Problem", "compose_notice", "notify_coordinators"]
+__all__ = ["NoticeReason", "compose_notice", "notify_coordinators"]
 
 log = logging.getLogger("mailer.schedules")
 
 
 @dataclass(frozen=True)
-class Problem:
+class NoticeReason:
+    """Why coordinators get a notice (why a scheduled send did not go out as planned)."""
+
     code: str  # missing / not-approved / changed / late / failed / missed
     detail: str
 
@@ -114,7 +116,7 @@ def compose_notice(
     edition: str,
     schedule: str,
     targets: list[str],
-    problem: Problem,
+    problem: NoticeReason,
     zone: ZoneInfo,
     planned: datetime | None = None,
     deadline: datetime | None = None,
@@ -156,7 +158,7 @@ def notify_coordinators(
     edition: str,
     schedule: str,
     targets: list[str],
-    problem: Problem,
+    problem: NoticeReason,
     planned: datetime | None = None,
     deadline: datetime | None = None,
 ) -> int:

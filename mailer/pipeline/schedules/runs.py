@@ -16,7 +16,7 @@ from typing import Any
 
 from mailer.config import load_settings
 from mailer.core.errors import EditionNotApprovedError
-from mailer.core.models import Language, Region
+from mailer.core.models import Language, Region, ScheduleRunOutcome
 from mailer.core.schedule.spec import Rule
 from mailer.core.schedule.times import (
     FireKind,
@@ -27,7 +27,7 @@ from mailer.core.schedule.times import (
 )
 from mailer.pipeline.context import Context
 from mailer.pipeline.editions.check import approval_status, require_approved
-from mailer.pipeline.schedules.notices import Problem, notify_coordinators
+from mailer.pipeline.schedules.notices import NoticeReason, notify_coordinators
 from mailer.pipeline.send.deliver import send_edition
 from mailer.providers.base import Provider
 from mailer.store import schedules as store
@@ -59,21 +59,23 @@ def _context(ctx: Context | None) -> Iterator[Context]:
         own.close()
 
 
-def _problem(ctx: Context, edition: str, deadline: datetime) -> Problem | None:
+def _problem(ctx: Context, edition: str, deadline: datetime) -> NoticeReason | None:
     """Why the edition may not go out now, or None when it is approved, unchanged and in time."""
     status = approval_status(ctx, edition)
     if not status.exists or status.state == "missing":
-        return Problem("missing", "no content file")
+        return NoticeReason("missing", "no content file")
     if status.changed_since_approval:
-        return Problem("changed", f"changed since approval by {status.approved_by}")
+        return NoticeReason("changed", f"changed since approval by {status.approved_by}")
     if status.state not in ("approved", "sent"):
-        return Problem("not-approved", "not approved")
+        return NoticeReason("not-approved", "not approved")
     if status.approved_at is not None and status.approved_at > deadline:
-        return Problem("late", f"approved at {status.approved_at.isoformat()}, after the deadline")
+        return NoticeReason(
+            "late", f"approved at {status.approved_at.isoformat()}, after the deadline"
+        )
     try:
         require_approved(ctx, edition)  # the guard `mailer send` uses: hash checked again
     except EditionNotApprovedError as err:
-        return Problem("not-approved", err.reason)
+        return NoticeReason("not-approved", err.reason)
     return None
 
 
@@ -86,7 +88,9 @@ def _claim(
         )
 
 
-def _finish(ctx: Context, run_id: int, outcome: str, detail: str | None = None) -> str:
+def _finish(
+    ctx: Context, run_id: int, outcome: ScheduleRunOutcome, detail: str | None = None
+) -> ScheduleRunOutcome:
     with ctx.engine.begin() as conn:
         store.finish_run(conn, run_id, outcome, detail)
     log.info("schedule run %s: %s %s", run_id, outcome, detail or "")
@@ -102,7 +106,7 @@ def fire_send(
     ctx: Context | None = None,
     now: datetime | None = None,
     provider: Provider | None = None,
-) -> str:
+) -> ScheduleRunOutcome:
     """Send the month's edition to `targets` if approved, unchanged and not past the deadline;
     otherwise send no letter and notify the coordinators (at the first fire that finds the
     problem and at the deadline; the daily retries in between stay quiet). Returns the outcome
@@ -113,17 +117,17 @@ def fire_send(
         fire = latest_fire_at_or_before(parsed, "send", at)
         if fire is None:
             log.warning("%s fired at %s, which is no fire time of its rule", job_id, at)
-            return "no-fire"
+            return ScheduleRunOutcome.NO_FIRE
         planned = planned_for_fire(parsed, "send", fire)
         edition = edition_for(planned, parsed.zone)
         deadline = deadline_for(parsed, planned)
         run_id = _claim(context, job_id, "send", fire=fire, edition=edition, now=at)
         if run_id is None:
-            return "duplicate"
+            return ScheduleRunOutcome.DUPLICATE
         with context.engine.connect() as conn:
             earlier = store.send_outcomes(conn, job_id, edition)
-        if "sent" in earlier:
-            return _finish(context, run_id, "already-sent")
+        if ScheduleRunOutcome.SENT in earlier:
+            return _finish(context, run_id, ScheduleRunOutcome.ALREADY_SENT)
         problem = _problem(context, edition, deadline)
         if problem is None:
             return _send(
@@ -137,8 +141,10 @@ def fire_send(
         # Tell the coordinators once (at the first fire that finds the problem, which is a retry
         # when the planned fire was missed), and again at the deadline; retries in between stay
         # quiet.
-        if "held" in earlier and fire != deadline:
-            return _finish(context, run_id, "waiting", f"{problem.code}: {problem.detail}")
+        if ScheduleRunOutcome.HELD in earlier and fire != deadline:
+            return _finish(
+                context, run_id, ScheduleRunOutcome.WAITING, f"{problem.code}: {problem.detail}"
+            )
         stage = "deadline" if fire == deadline else "planned"
         notify_coordinators(
             context,
@@ -151,7 +157,9 @@ def fire_send(
             deadline=deadline,
             problem=problem,
         )
-        return _finish(context, run_id, "held", f"{problem.code}: {problem.detail}")
+        return _finish(
+            context, run_id, ScheduleRunOutcome.HELD, f"{problem.code}: {problem.detail}"
+        )
 
 
 def _send(
@@ -162,7 +170,7 @@ def _send(
     edition: str,
     targets: list[str],
     provider: Provider | None,
-) -> str:
+) -> ScheduleRunOutcome:
     summary = []
     unfinished = 0
     try:
@@ -181,7 +189,7 @@ def _send(
         summary.append(str(err))
     else:
         if not unfinished:
-            return _finish(ctx, run_id, "sent", "; ".join(summary))
+            return _finish(ctx, run_id, ScheduleRunOutcome.SENT, "; ".join(summary))
     # Failed or unfinished deliveries: not "sent", so the next daily retry resumes the ledger
     # (which never mails anyone twice) until the deadline.
     detail = "; ".join(summary)
@@ -192,9 +200,9 @@ def _send(
         edition=edition,
         schedule=schedule,
         targets=targets,
-        problem=Problem("failed", detail),
+        problem=NoticeReason("failed", detail),
     )
-    return _finish(ctx, run_id, "failed", detail)
+    return _finish(ctx, run_id, ScheduleRunOutcome.FAILED, detail)
 
 
 def fire_reminder(
@@ -206,7 +214,7 @@ def fire_reminder(
     ctx: Context | None = None,
     now: datetime | None = None,
     provider: Provider | None = None,
-) -> str:
+) -> ScheduleRunOutcome:
     """`reminder_days` before a planned send: remind the coordinators if the edition is not yet
     approved (or changed since approval). An approved edition gets no mail."""
     with _context(ctx) as context:
@@ -214,15 +222,15 @@ def fire_reminder(
         parsed = Rule.model_validate(rule)
         fire = latest_fire_at_or_before(parsed, "reminder", at)
         if fire is None:
-            return "no-fire"
+            return ScheduleRunOutcome.NO_FIRE
         planned = planned_for_fire(parsed, "reminder", fire)
         edition = edition_for(planned, parsed.zone)
         run_id = _claim(context, job_id, "reminder", fire=fire, edition=edition, now=at)
         if run_id is None:
-            return "duplicate"
+            return ScheduleRunOutcome.DUPLICATE
         problem = _problem(context, edition, deadline_for(parsed, planned))
         if problem is None:
-            return _finish(context, run_id, "approved")
+            return _finish(context, run_id, ScheduleRunOutcome.APPROVED)
         notify_coordinators(
             context,
             provider,
@@ -234,7 +242,9 @@ def fire_reminder(
             deadline=deadline_for(parsed, planned),
             problem=problem,
         )
-        return _finish(context, run_id, "reminded", f"{problem.code}: {problem.detail}")
+        return _finish(
+            context, run_id, ScheduleRunOutcome.REMINDED, f"{problem.code}: {problem.detail}"
+        )
 
 
 def record_missed(
@@ -248,7 +258,7 @@ def record_missed(
     ctx: Context | None = None,
     now: datetime | None = None,
     provider: Provider | None = None,
-) -> str:
+) -> ScheduleRunOutcome:
     """The scheduler was down past the grace time: record a `missed` run and tell coordinators
     (a send can still go out at a later retry before the deadline, or by hand: `mailer send`)."""
     with _context(ctx) as context:
@@ -261,7 +271,7 @@ def record_missed(
         edition = edition_for(planned, parsed.zone)
         run_id = _claim(context, job_id, "missed", fire=scheduled_for, edition=edition, now=at)
         if run_id is None:
-            return "duplicate"
+            return ScheduleRunOutcome.DUPLICATE
         notify_coordinators(
             context,
             provider,
@@ -271,9 +281,11 @@ def record_missed(
             targets=targets,
             planned=planned,
             deadline=deadline_for(parsed, planned),
-            problem=Problem("missed", f"{kind} due at {scheduled_for.isoformat()} was missed"),
+            problem=NoticeReason("missed", f"{kind} due at {scheduled_for.isoformat()} was missed"),
         )
-        return _finish(context, run_id, "missed", f"{kind} at {scheduled_for.isoformat()}")
+        return _finish(
+            context, run_id, ScheduleRunOutcome.MISSED, f"{kind} at {scheduled_for.isoformat()}"
+        )
 
 
 def recent_runs(ctx: Context, *, limit: int = 20) -> list[dict[str, Any]]:

@@ -12,17 +12,16 @@ import os
 import socket
 import time
 import uuid
-from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
-import sqlalchemy as sa
 from pydantic import BaseModel, Field
 
-from mailer.core.delivery.plan import Candidate, plan_deliveries
 from mailer.core.edition.render import personalise
 from mailer.core.models import (
     CompiledVariant,
+    DeliveryState,
     Language,
     Region,
     Role,
@@ -31,9 +30,10 @@ from mailer.core.models import (
 )
 from mailer.pipeline.context import Context
 from mailer.pipeline.send.loop import LoopCounts, RecipientFactory, VariantSender
+from mailer.pipeline.send.planning import plan_ledger
 from mailer.providers import Provider, make_provider, unsubscribe_headers
 from mailer.store import ledger, ledger_plan
-from mailer.store.tables import editions
+from mailer.store.editions import mark_sent
 
 __all__ = ["SendReport", "deliver", "send_edition", "send_test"]
 
@@ -93,68 +93,6 @@ def _alive(claimed_by: str | None, sending_at: datetime | None, now: datetime, m
     return True
 
 
-def _delivery_ids(n: int) -> Iterator[str]:
-    """n version-7 UUID strings (RFC 9562 section 5.7): the current Unix time in milliseconds,
-    then 74 random bits, all from one read of the OS random source.
-
-    Time-ordered on purpose: the ledger's unique index on delivery_id then grows at its right
-    edge, as the rowid does, instead of taking each new id at a random place in a B-tree of a
-    million entries (at a million recipients random v4 ids made planning take half again as
-    long, most of it rewriting index pages). The ids stay unguessable (74 random bits) and
-    nothing reads meaning into them."""
-    stamp = f"{time.time_ns() // 1_000_000:012x}"
-    head = f"{stamp[:8]}-{stamp[8:]}-7"
-    pool = os.urandom(10 * n).hex()  # 20 hex digits per id; 19 are used
-    for at in range(0, 20 * n, 20):
-        h = pool[at : at + 20]
-        # version nibble 7 (in `head`); variant bits 10xx
-        yield f"{head}{h[:3]}-{'89ab'[int(h[3], 16) & 3]}{h[4:7]}-{h[7:19]}"
-
-
-# --- planning ------------------------------------------------------------------------------------
-
-
-def _plan(
-    ctx: Context, month: str, region: Region | None, language: Language | None, dry_run: bool
-) -> tuple[int, int, Counter[str]]:
-    """Plan in chunks (one transaction each); returns (new, withdrawn, skipped)."""
-    new = withdrawn = 0
-    skipped: Counter[str] = Counter()
-    last = 0
-    r = region.value if region else None
-    lang = language.value if language else None
-    while True:
-        with ctx.engine.begin() as conn:
-            rows = ledger_plan.plan_candidate_chunk(conn, after=last, region=r, language=lang)
-            if not rows:
-                break
-            last = rows[-1][0]
-            existing = ledger_plan.planned_states(conn, month, rows[0][0], last)
-            plan = plan_deliveries(
-                [Candidate(*row[:4]) for row in rows], existing, region=region, language=language
-            )
-            skipped.update(plan.skipped)
-            new += plan.new_count
-            if dry_run:
-                continue
-            email = {row[0]: row[4] for row in rows}
-            fresh = _delivery_ids(plan.new_count)
-            ledger_plan.insert_planned(
-                conn,
-                [
-                    (next(fresh), month, cid, email[cid], reg, lang, "queued", 0)
-                    for (reg, lang), ids in (
-                        ((v.region.value, v.language.value), ids) for v, ids in plan.new.items()
-                    )
-                    for cid in ids
-                ],
-                queued_at=ctx.now(),
-            )
-            if plan.withdraw:
-                withdrawn += ledger_plan.withdraw_queued(conn, month, plan.withdraw)
-    return new, withdrawn, skipped
-
-
 # --- the ambiguity rule ---------------------------------------------------------------------------
 
 
@@ -179,26 +117,31 @@ def _resolve_ambiguous(
     now = ctx.now()
     with ctx.engine.connect() as conn:
         batches = ledger.sending_batches(conn, month, *scope)
-        dead = [b for b in batches if not _alive(b[1], b[2], now, me)]
-        evidence = ledger.evidence_for_batches(conn, [str(b[0]) for b in dead])
-    for batch_id, _claimed_by, _at, _count in dead:
+        dead = [b for b in batches if not _alive(b.claimed_by, b.sending_at, now, me)]
+        evidence = ledger.evidence_for_batches(conn, [b.batch_id for b in dead])
+    for batch_id in (b.batch_id for b in dead):
         with ctx.engine.begin() as conn:
             if batch_id in evidence:
                 report.resolved_by_evidence += ledger.finish_batch(
-                    conn, batch_id, state="accepted", now=now, message_id=evidence[batch_id]
+                    conn,
+                    batch_id,
+                    state=DeliveryState.ACCEPTED,
+                    now=now,
+                    message_id=evidence[batch_id],
                 )
                 continue
             rows = ledger.batch_recipients(conn, batch_id)
-            proven = provider.proof_of_delivery(month, [row.delivery_id for row in rows])
+            ids = [row.delivery_id for row in rows.recipients] + rows.erased
+            proven = provider.proof_of_delivery(month, ids)
             ledger.finish_rows(
                 conn,
                 batch_id,
-                [{"delivery_id": d, "state": "accepted", "at": now} for d in proven],
+                [ledger.RowOutcome(d, DeliveryState.ACCEPTED, now) for d in proven],
             )
             report.resolved_by_evidence += len(proven)
             if resend:
                 report.resent_ambiguous += ledger.finish_batch(
-                    conn, batch_id, state="queued", now=now, error="re-sent: ambiguous"
+                    conn, batch_id, state=DeliveryState.QUEUED, now=now, error="re-sent: ambiguous"
                 )
 
 
@@ -218,51 +161,106 @@ def deliver(
     progress: Progress | None = None,
     worker_id: str | None = None,
 ) -> SendReport:
-    """Plan and send compiled variants (send_edition after its approval check and compile)."""
+    """Plan and send compiled variants (send_edition after its approval check and compile):
+    plan, resolve what a crashed run left ambiguous, send the variants, summarise."""
     started = time.perf_counter()
     me = _worker_tag(worker_id)
-    scope = (region.value if region else None, language.value if language else None)
+    scope = _Scope(region, language)
     report = SendReport(
         edition=month,
         provider=provider.name if provider is not None else ctx.settings.provider,
-        region=scope[0],
-        language=scope[1],
+        region=scope.region_value,
+        language=scope.language_value,
         dry_run=dry_run,
         worker_id=me,
     )
-    new, _withdrawn, skipped = _plan(ctx, month, region, language, dry_run)
+    new = _plan_report(ctx, month, scope, report, dry_run=dry_run)
+    with ctx.engine.connect() as conn:
+        before = ledger.state_counts(conn, month, *scope.values)
+    report.already_accepted = before.get(DeliveryState.ACCEPTED, 0)
+    if dry_run or provider is None:
+        _summarise_unsent(report, before, pending=new if dry_run else 0)
+    else:
+        with ctx.engine.begin() as conn:
+            ledger_plan.requeue_failed(conn, month, *scope.values)
+        _resolve_ambiguous(
+            ctx, month, scope.values, provider, report=report, me=me, resend=resend_ambiguous
+        )
+        report.accepted += report.resolved_by_evidence
+        _send_variants(
+            ctx, month, compiled, provider, scope=scope, report=report, me=me, progress=progress
+        )
+        _summarise(ctx, month, scope, report, me=me)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+class _Scope(NamedTuple):
+    """The region and language a send is limited to (None: all)."""
+
+    region: Region | None
+    language: Language | None
+
+    @property
+    def region_value(self) -> str | None:
+        return self.region.value if self.region else None
+
+    @property
+    def language_value(self) -> str | None:
+        return self.language.value if self.language else None
+
+    @property
+    def values(self) -> tuple[str | None, str | None]:
+        return self.region_value, self.language_value
+
+    def covers(self, variant: Variant) -> bool:
+        return (self.region is None or variant.region == self.region) and (
+            self.language is None or variant.language == self.language
+        )
+
+
+def _plan_report(
+    ctx: Context, month: str, scope: _Scope, report: SendReport, *, dry_run: bool
+) -> int:
+    """Plan the ledger (a dry run only counts); returns the number of new rows."""
+    new, _withdrawn, skipped = plan_ledger(ctx, month, scope.region, scope.language, dry_run)
     report.newly_planned = new
     report.skipped = dict(sorted(skipped.items()))
-    with ctx.engine.connect() as conn:
-        before = ledger.state_counts(conn, month, *scope)
-    report.already_accepted = before.get("accepted", 0)
-    if dry_run or provider is None:
-        pending = new if dry_run else 0  # a dry run wrote nothing, so count what it would
-        report.planned = sum(before.values()) + pending
-        report.queued = before.get("queued", 0) + before.get("failed", 0) + pending
-        report.ambiguous = before.get("sending", 0)
-        report.seconds = time.perf_counter() - started
-        return report
-    with ctx.engine.begin() as conn:
-        ledger_plan.requeue_failed(conn, month, *scope)
-    _resolve_ambiguous(ctx, month, scope, provider, report=report, me=me, resend=resend_ambiguous)
-    report.accepted += report.resolved_by_evidence
-    with ctx.engine.connect() as conn:
-        total = ledger.state_counts(conn, month, *scope).get("queued", 0)
-    done = 0
+    return new
 
-    def tick(n: int) -> None:
-        nonlocal done
-        done += n
-        if progress is not None:
-            progress(min(done, total), total)
 
-    if progress is not None:
-        progress(0, total)
-    counts = LoopCounts()
+def _summarise_unsent(
+    report: SendReport, before: Mapping[DeliveryState, int], *, pending: int
+) -> None:
+    """The ledger as it stands, for a run that sends nothing (a dry run: `pending` rows it
+    would have planned count as planned and queued)."""
+    report.planned = sum(before.values()) + pending
+    report.queued = (
+        before.get(DeliveryState.QUEUED, 0) + before.get(DeliveryState.FAILED, 0) + pending
+    )
+    report.ambiguous = before.get(DeliveryState.SENDING, 0)
+
+
+def _send_variants(
+    ctx: Context,
+    month: str,
+    compiled: Mapping[Variant, CompiledVariant],
+    provider: Provider,
+    *,
+    scope: _Scope,
+    report: SendReport,
+    me: str,
+    progress: Progress | None,
+) -> None:
+    """Send each variant in scope until its queue is empty or the run must stop, counting into
+    `report` and telling `progress` (done, total) as batches finish."""
+    with ctx.engine.connect() as conn:
+        total = ledger.state_counts(conn, month, *scope.values).get(DeliveryState.QUEUED, 0)
+    tick = _progress_ticker(progress, total)
     for variant in sorted(compiled, key=lambda v: v.key):
-        if (region and variant.region != region) or (language and variant.language != language):
+        if not scope.covers(variant):
             continue
+        counts = LoopCounts()
         sender = VariantSender(
             ctx, month, compiled[variant], provider, counts=counts, worker=me, tick=tick
         )
@@ -274,28 +272,41 @@ def deliver(
             report.failed += counts.failed
             report.batches += counts.batches
             report.errors.extend(counts.errors)
-            counts = LoopCounts()
+
+
+def _progress_ticker(progress: Progress | None, total: int) -> Callable[[int], None]:
+    """A callback adding n finished recipients and telling `progress` (done, total)."""
+    done = 0
+
+    def tick(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress is not None:
+            progress(min(done, total), total)
+
+    if progress is not None:
+        progress(0, total)
+    return tick
+
+
+def _summarise(ctx: Context, month: str, scope: _Scope, report: SendReport, *, me: str) -> None:
+    """The ledger after the run: planned, still queued, ambiguous or in flight elsewhere; the
+    edition is marked sent at its first complete send."""
     with ctx.engine.connect() as conn:
-        after = ledger.state_counts(conn, month, *scope)
-        sending = ledger.sending_batches(conn, month, *scope)
+        after = ledger.state_counts(conn, month, *scope.values)
+        sending = ledger.sending_batches(conn, month, *scope.values)
     report.planned = sum(after.values())
-    report.queued = after.get("queued", 0)
+    report.queued = after.get(DeliveryState.QUEUED, 0)
     now = ctx.now()
-    for _batch_id, claimed_by, sending_at, rows in sending:
+    for batch in sending:
         # ours (no answer came) or a dead sender's: ambiguous; a live sender's: its business
-        if claimed_by != me and _alive(claimed_by, sending_at, now, me):
-            report.in_flight_elsewhere += int(rows)
+        if batch.claimed_by != me and _alive(batch.claimed_by, batch.sending_at, now, me):
+            report.in_flight_elsewhere += batch.rows
         else:
-            report.ambiguous += int(rows)
-    if region is None and language is None and set(after) == {"accepted"}:
+            report.ambiguous += batch.rows
+    if scope.region is None and scope.language is None and set(after) == {DeliveryState.ACCEPTED}:
         with ctx.engine.begin() as conn:  # the first complete send of the edition
-            conn.execute(
-                sa.update(editions)
-                .where(editions.c.month == month, editions.c.sent_at.is_(None))
-                .values(sent_at=ctx.now())
-            )
-    report.seconds = time.perf_counter() - started
-    return report
+            mark_sent(conn, month, ctx.now())
 
 
 def send_edition(

@@ -12,7 +12,6 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass, field
-from typing import Any
 
 from mailer.core.errors import (
     DeliveryOutcomeUnknownError,
@@ -20,11 +19,12 @@ from mailer.core.errors import (
     ProviderAuthError,
     TransientProviderError,
 )
-from mailer.core.models import CompiledVariant, Recipient, SendOutcome
+from mailer.core.models import CompiledVariant, DeliveryState, Recipient, SendOutcome
 from mailer.core.tokens import TokenMaker
 from mailer.pipeline.context import Context
 from mailer.providers import Batch, Provider
 from mailer.store import ledger
+from mailer.store.ledger import BatchRecipient, RowOutcome
 
 __all__ = ["LoopCounts", "RecipientFactory", "VariantSender"]
 
@@ -66,14 +66,13 @@ class RecipientFactory:
             unsubscribe_mailto=self.mailto + token,
         )
 
-    def from_rows(self, rows: list[Any]) -> tuple[Recipient, ...]:
-        """Recipients of `ledger.batch_recipients` rows (tuple unpacking: a million Row
-        attribute lookups cost seconds); erased contacts (no email) are left out."""
+    def from_rows(self, rows: list[BatchRecipient]) -> tuple[Recipient, ...]:
+        """Recipients of `ledger.batch_recipients` rows (tuple unpacking: a million attribute
+        lookups cost seconds)."""
         make = self.make
         return tuple(
             make(delivery_id, contact_id, email, first, last, org, role)
             for _pk, delivery_id, contact_id, email, first, last, org, role in rows
-            if email is not None
         )
 
 
@@ -134,7 +133,9 @@ class VariantSender:
                     nxt = None
             finally:
                 if nxt is not None:  # claimed, never handed over: provably not sent
-                    self._finish_all(nxt.batch_id, "queued", "not sent: the run stopped")
+                    self._finish_all(
+                        nxt.batch_id, DeliveryState.QUEUED, "not sent: the run stopped"
+                    )
                 while inflight:  # stopping: still record what the provider answers
                     claimed, future = inflight.popleft()
                     with suppress(Exception):  # the first error is the one raised
@@ -162,25 +163,22 @@ class VariantSender:
             self.counts.batches += 1
             with ctx.engine.connect() as conn:
                 rows = ledger.batch_recipients(conn, batch_id)
-            erased = [row.delivery_id for row in rows if row.email is None]
+            erased = rows.erased
             if erased:  # erased between claim and send: there is nobody to mail
                 now = ctx.now()
                 with ctx.engine.begin() as conn:
                     ledger.finish_rows(
                         conn,
                         batch_id,
-                        [
-                            {"delivery_id": d, "state": "failed", "error": "erased", "at": now}
-                            for d in erased
-                        ],
+                        [RowOutcome(d, DeliveryState.FAILED, now, error="erased") for d in erased],
                     )
                 self.counts.failed += len(erased)
-            recipients = self.people.from_rows(rows)
+            recipients = self.people.from_rows(rows.recipients)
             if recipients:
                 return _Claimed(batch_id, claimed, recipients)
             self.tick(claimed)
 
-    def _finish_all(self, batch_id: str, state: str, error: str | None) -> int:
+    def _finish_all(self, batch_id: str, state: DeliveryState, error: str | None) -> int:
         with self.ctx.engine.begin() as conn:
             return ledger.finish_batch(conn, batch_id, state=state, now=self.ctx.now(), error=error)
 
@@ -189,19 +187,19 @@ class VariantSender:
         try:
             outcomes = future.result()
         except ProviderAuthError as err:  # a 401/403 sent nothing: back to the queue, stop
-            self._finish_all(claimed.batch_id, "queued", str(err))
+            self._finish_all(claimed.batch_id, DeliveryState.QUEUED, str(err))
             raise
         except PermanentProviderError as err:
             self.counts.errors.append(f"{where}: {err}")
             if self._isolate(claimed, err):
                 return True
-            self.counts.failed += self._finish_all(claimed.batch_id, "failed", str(err))
+            self.counts.failed += self._finish_all(claimed.batch_id, DeliveryState.FAILED, str(err))
         except DeliveryOutcomeUnknownError as err:  # rows stay `sending`: ambiguous
             with self.ctx.engine.begin() as conn:
                 ledger.release_batch(conn, claimed.batch_id, str(err))
             self.counts.errors.append(f"{where}: {err}")
         except TransientProviderError as err:
-            self.counts.failed += self._finish_all(claimed.batch_id, "failed", str(err))
+            self.counts.failed += self._finish_all(claimed.batch_id, DeliveryState.FAILED, str(err))
             self.counts.errors.append(f"{where}: {err}")
             self.transient_in_a_row += 1
             if self.transient_in_a_row >= MAX_CONSECUTIVE_TRANSIENT:
@@ -229,15 +227,12 @@ class VariantSender:
             ledger.finish_rows(
                 conn,
                 claimed.batch_id,
-                [
-                    {"delivery_id": d, "state": "failed", "error": str(err), "at": now}
-                    for d in err.refused
-                ],
+                [RowOutcome(d, DeliveryState.FAILED, now, error=str(err)) for d in err.refused],
             )
             ledger.finish_batch(
                 conn,
                 claimed.batch_id,
-                state="queued",
+                state=DeliveryState.QUEUED,
                 now=now,
                 error="re-queued: another recipient of its request was refused",
             )
@@ -252,20 +247,20 @@ class VariantSender:
         with self.ctx.engine.begin() as conn:
             if outcomes and all(o.accepted for o in outcomes) and len(ids) == 1:
                 self.counts.accepted += ledger.finish_batch(
-                    conn, batch_id, state="accepted", now=now, message_id=ids.pop()
+                    conn, batch_id, state=DeliveryState.ACCEPTED, now=now, message_id=ids.pop()
                 )
                 return
             ledger.finish_rows(
                 conn,
                 batch_id,
                 [
-                    {
-                        "delivery_id": o.delivery_id,
-                        "state": "accepted" if o.accepted else "failed",
-                        "message_id": o.message_id,
-                        "error": o.error,
-                        "at": now,
-                    }
+                    RowOutcome(
+                        o.delivery_id,
+                        DeliveryState.ACCEPTED if o.accepted else DeliveryState.FAILED,
+                        now,
+                        message_id=o.message_id,
+                        error=o.error,
+                    )
                     for o in outcomes
                 ],
             )
