@@ -33,7 +33,7 @@ from mailer.pipeline.send.loop import RecipientFactory  # noqa: E402
 from mailer.providers.base import unsubscribe_headers  # noqa: E402
 from mailer.providers.outbox import OutboxProvider  # noqa: E402
 from mailer.providers.sendgrid.send import SendGridProvider  # noqa: E402
-from mailer.store import ledger  # noqa: E402
+from mailer.store import tables  # noqa: E402
 from mailer.store.base import create_db_engine  # noqa: E402
 from mailer.store.tables import contacts  # noqa: E402
 from tests.fakes.sendgrid_process import start_subprocess  # noqa: E402
@@ -73,7 +73,7 @@ def naive(ctx: Context, fake_url: str, api_key: str, compiled: dict[Variant, Com
 
     client = sendgrid.SendGridAPIClient(api_key=api_key, host=fake_url)
     people = RecipientFactory(ctx)
-    d, c = ledger.deliveries.c, contacts.c
+    d, c = tables.deliveries.c, contacts.c
     with ctx.engine.connect() as conn:
         rows = list(
             conn.execute(
@@ -117,7 +117,7 @@ def naive(ctx: Context, fake_url: str, api_key: str, compiled: dict[Variant, Com
         response = client.send(mail)
         with ctx.engine.begin() as conn:
             conn.execute(
-                sa.update(ledger.deliveries)
+                sa.update(tables.deliveries)
                 .where(d.id == row.id)
                 .values(state="accepted", message_id=response.headers.get("X-Message-Id"))
             )

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from mailer.cli import app
 from mailer.pipeline import Context
 from mailer.pipeline.editions.check import approve_edition
-from mailer.store import ledger
+from mailer.store import tables
 from tests.fakes.sendgrid_server import FakeSendGrid
 from tests.test_send_support import add_contacts, people, person
 
@@ -59,7 +59,7 @@ def test_send_refuses_an_edition_that_was_never_approved(cli_env: Context) -> No
     assert code == 2
     assert "never approved" in err
     with cli_env.engine.connect() as conn:
-        assert conn.execute(sa.select(sa.func.count()).select_from(ledger.deliveries)).scalar() == 0
+        assert conn.execute(sa.select(sa.func.count()).select_from(tables.deliveries)).scalar() == 0
 
 
 def test_send_json_reports_and_the_outbox_holds_one_letter_each(cli_env: Context) -> None:
@@ -131,4 +131,4 @@ def test_test_to_sends_each_variant_once_outside_the_ledger(
     assert all(s.startswith("[TEST ") for s in subjects)
     assert len({s.split("]")[0] for s in subjects}) == 10
     with cli_env.engine.connect() as conn:
-        assert conn.execute(sa.select(sa.func.count()).select_from(ledger.deliveries)).scalar() == 0
+        assert conn.execute(sa.select(sa.func.count()).select_from(tables.deliveries)).scalar() == 0

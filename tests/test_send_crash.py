@@ -27,7 +27,7 @@ from mailer.pipeline import Context
 from mailer.pipeline.events import ingest_events
 from mailer.pipeline.send.deliver import deliver
 from mailer.providers.sendgrid.send import RetryPolicy, SendGridProvider
-from mailer.store import ledger
+from mailer.store import ledger, tables
 from tests.fakes.sendgrid_server import FakeSendGrid
 from tests.test_send_support import MONTH, add_contacts, compiled_edition, people, person
 
@@ -133,7 +133,7 @@ def test_sigkill_at_random_moments_then_rerun_sends_everyone_exactly_once(ctx: C
         fake.stop()
     with ctx.engine.connect() as conn:
         rows = list(
-            conn.execute(sa.select(ledger.deliveries.c.delivery_id, ledger.deliveries.c.state))
+            conn.execute(sa.select(tables.deliveries.c.delivery_id, tables.deliveries.c.state))
         )
     assert len(rows) == 300
     assert {state for _d, state in rows} == {"accepted"}

@@ -20,7 +20,7 @@ from mailer.pipeline.send.deliver import SendReport, deliver
 from mailer.providers.base import Batch
 from mailer.providers.outbox import OutboxProvider
 from mailer.providers.sendgrid.send import RetryPolicy, SendGridProvider
-from mailer.store import ledger
+from mailer.store import ledger, tables
 from mailer.store.contacts import change_status
 from mailer.store.tables import events
 from tests.fakes.sendgrid_server import FakeSendGrid
@@ -40,7 +40,7 @@ SECRET = "test-secret-key-for-signing-tokens"
 
 def ledger_rows(ctx: Context) -> list[Any]:
     with ctx.engine.connect() as conn:
-        return list(conn.execute(sa.select(ledger.deliveries).order_by(ledger.deliveries.c.id)))
+        return list(conn.execute(sa.select(tables.deliveries).order_by(tables.deliveries.c.id)))
 
 
 def sendgrid(ctx: Context, fake: FakeSendGrid, sleeps: list[float] | None = None, **more: Any):
@@ -320,7 +320,7 @@ def test_events_in_the_events_table_prove_a_sendgrid_batch(
             now=NOW,
         )
         row = conn.execute(
-            sa.select(ledger.deliveries.c.id).where(ledger.deliveries.c.batch_id == "b-crashed")
+            sa.select(tables.deliveries.c.id).where(tables.deliveries.c.batch_id == "b-crashed")
         ).scalar_one()
         conn.execute(
             sa.insert(events).values(

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from mailer.pipeline import Context
 from mailer.pipeline.editions.check import approve_edition
-from mailer.store import ledger
+from mailer.store import tables
 from tests.fakes.sendgrid_server import FakeSendGrid
 from tests.test_send_support import add_contacts, people
 
@@ -77,7 +77,7 @@ def test_two_senders_at_once_share_the_edition_without_overlap(ctx: Context) -> 
     assert all(r["ambiguous"] == 0 and r["failed"] == 0 for r in reports)
     with ctx.engine.connect() as conn:
         rows = list(
-            conn.execute(sa.select(ledger.deliveries.c.delivery_id, ledger.deliveries.c.state))
+            conn.execute(sa.select(tables.deliveries.c.delivery_id, tables.deliveries.c.state))
         )
     assert len(rows) == CONTACTS
     assert {state for _d, state in rows} == {"accepted"}

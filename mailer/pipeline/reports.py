@@ -109,9 +109,7 @@ def _watched(
 def _add_gaps(sections: dict[Region, RegionBounces], rows: Sequence[RowMapping]) -> None:
     """The organisations in these sections that have no active contact left."""
     for org, members in _organisations(rows).items():
-        if org.region in sections and not any(
-            m["status"] == ContactStatus.ACTIVE for m in members
-        ):
+        if org.region in sections and not any(m["status"] == ContactStatus.ACTIVE for m in members):
             sections[org.region].without_active_contact.append(_gap(members))
 
 

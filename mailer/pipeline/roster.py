@@ -148,10 +148,14 @@ def _register(conn: Connection, sources: set[str]) -> tuple[dict[str, RegisterEn
         by_contact.setdefault(contact_id, set()).add(source)
     register: dict[str, RegisterEntry] = {}
     nobody: frozenset[str] = frozenset()
-    for id_, email, *values, missing in store.load_register(conn):
-        found = by_contact.get(id_)
-        register[email] = RegisterEntry(
-            id_, email, tuple(values), bool(missing), frozenset(found) if found else nobody
+    for stored in store.load_register(conn):
+        found = by_contact.get(stored.id)
+        register[stored.email] = RegisterEntry(
+            stored.id,
+            stored.email,
+            stored.values,
+            stored.missing,
+            frozenset(found) if found else nobody,
         )
     return register, existing
 

@@ -16,6 +16,7 @@ import time
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
+from enum import StrEnum
 from typing import Any
 
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEvent
@@ -33,7 +34,7 @@ from mailer.pipeline.schedules.jobs import (
 )
 from mailer.pipeline.schedules.runs import record_missed
 
-__all__ = ["LOCK_NAME", "SchedulerRunner", "make_holder"]
+__all__ = ["LOCK_NAME", "RunnerState", "SchedulerRunner", "make_holder"]
 
 LOCK_NAME = "scheduler"
 log = logging.getLogger("mailer.scheduler.service")
@@ -42,6 +43,16 @@ log = logging.getLogger("mailer.scheduler.service")
 def make_holder() -> str:
     """Who holds the lock, readable by an operator: host, process id and a random suffix."""
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+class RunnerState(StrEnum):
+    """Where a scheduler process stands: waiting for the lock, scheduling, or done."""
+
+    STARTING = "starting"
+    STANDBY = "standby"  # another scheduler holds the lock
+    ACTIVE = "active"  # holds the lock and runs the jobs
+    LOST = "lost"  # the lock went to another scheduler (or could not be renewed)
+    STOPPED = "stopped"
 
 
 class SchedulerRunner:
@@ -56,7 +67,7 @@ class SchedulerRunner:
         heartbeat_seconds: float = 30.0,
         stale_after: timedelta = timedelta(minutes=2),
         poll_seconds: float = 15.0,
-        on_state: Callable[[str, str], None] | None = None,
+        on_state: Callable[[RunnerState, str], None] | None = None,
         on_tick: Callable[[str], None] | None = None,
     ) -> None:
         """`on_state(state, detail)` hears every change of state; `on_tick(what)` every step of
@@ -72,7 +83,7 @@ class SchedulerRunner:
         self.poll_seconds = poll_seconds
         self.on_state = on_state or (lambda state, detail: log.info("%s: %s", state, detail))
         self.on_tick = on_tick or (lambda _what: None)
-        self.state = "starting"
+        self.state = RunnerState.STARTING
         self.sync_report: ScheduleSyncReport | None = None
         self._stop = threading.Event()
         self._scheduler: SafeBackgroundScheduler | None = None
@@ -81,7 +92,7 @@ class SchedulerRunner:
         """Ask the runner to shut down cleanly (safe from a signal handler or another thread)."""
         self._stop.set()
 
-    def _set_state(self, state: str, detail: str) -> None:
+    def _set_state(self, state: RunnerState, detail: str) -> None:
         self.state = state
         self.on_state(state, detail)
 
@@ -104,8 +115,10 @@ class SchedulerRunner:
                 if not self.wait:
                     beat = attempt.beat
                     raise SchedulerLockedError(attempt.holder, beat.isoformat() if beat else "?")
-                if self.state != "standby":
-                    self._set_state("standby", f"waiting for the lock held by {attempt.holder}")
+                if self.state is not RunnerState.STANDBY:
+                    self._set_state(
+                        RunnerState.STANDBY, f"waiting for the lock held by {attempt.holder}"
+                    )
                 self.on_tick("standby")
                 self._stop.wait(self.poll_seconds)
                 continue
@@ -113,7 +126,7 @@ class SchedulerRunner:
                 self._active(schedules)
             finally:
                 self._release()
-        self._set_state("stopped", "scheduler stopped, lock released")
+        self._set_state(RunnerState.STOPPED, "scheduler stopped, lock released")
 
     def _release(self) -> None:
         try:
@@ -143,12 +156,14 @@ class SchedulerRunner:
             scheduler.add_listener(self._on_missed, EVENT_JOB_MISSED)
             scheduler.add_listener(self._on_error, EVENT_JOB_ERROR)
             scheduler.resume()
-            self._set_state("active", f"holding the lock as {self.holder}")
+            self._set_state(RunnerState.ACTIVE, f"holding the lock as {self.holder}")
             last_ok = time.monotonic()
             while not self._stop.wait(self.heartbeat_seconds):
                 alive, last_ok = self._beat(last_ok)
                 if not alive:
-                    self._set_state("lost", "the lock was taken over or unreachable; standby")
+                    self._set_state(
+                        RunnerState.LOST, "the lock was taken over or unreachable; standby"
+                    )
                     return
                 self.on_tick("beat")
                 # Jobs written by `mailer schedule sync` in another process are only seen when

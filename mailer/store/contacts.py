@@ -10,13 +10,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from mailer.core.models import ContactStatus
-
-# `contacts` is re-exported for callers not moved to mailer.store.tables yet
 from mailer.store.tables import contact_history, contact_sources, contacts
 
 __all__ = [
     "change_status",
-    "contacts",
     "find_contact",
     "history_of",
     "list_contacts",

@@ -17,8 +17,6 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from mailer.core.models import BatchState, ContactStatus, DeliveryState
-
-# `deliveries` is re-exported for callers not moved to mailer.store.tables yet
 from mailer.store.tables import IS_QUEUED, IS_SENDING, contacts, deliveries, events, send_batches
 
 __all__ = [
@@ -29,7 +27,6 @@ __all__ = [
     "batch_recipients",
     "claim_batch",
     "close_batch",
-    "deliveries",
     "evidence_for_batches",
     "finish_batch",
     "finish_rows",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -21,6 +21,8 @@ from mailer.store.tables import contact_sources, contacts, roster_imports
 
 __all__ = [
     "ROSTER_COLUMNS",
+    "SourceRow",
+    "StoredContact",
     "finish_import",
     "insert_contacts",
     "load_register",
@@ -36,27 +38,45 @@ __all__ = [
 ROSTER_COLUMNS = ROSTER_FIELDS
 
 
-def load_register(conn: Connection) -> list[tuple[Any, ...]]:
-    """Every contact as (id, email, *ROSTER_COLUMNS, missing: bool): one query."""
+class StoredContact(NamedTuple):
+    """A register contact as a roster import compares it."""
+
+    id: int
+    email: str
+    values: tuple[str | None, ...]  # ROSTER_COLUMNS, in that order
+    missing: bool  # missing_since is set
+
+
+class SourceRow(NamedTuple):
+    """A provenance row: the contact was last seen on `line` of roster file `source`."""
+
+    contact_id: int
+    source: str
+    line: int
+
+
+def load_register(conn: Connection) -> list[StoredContact]:
+    """Every contact, in one query."""
     query = sa.select(
         contacts.c.id,
         contacts.c.email,
         *(contacts.c[name] for name in ROSTER_COLUMNS),
         contacts.c.missing_since.is_not(None),
     )
-    return [tuple(row) for row in conn.execute(query)]
+    return [
+        StoredContact(id_, email, tuple(values), bool(missing))
+        for id_, email, *values, missing in conn.execute(query)
+    ]
 
 
-def load_sources(
-    conn: Connection, sources: Collection[str] | None = None
-) -> list[tuple[int, str, int]]:
-    """(contact_id, source, line) of every provenance row, or of the given source files."""
+def load_sources(conn: Connection, sources: Collection[str] | None = None) -> list[SourceRow]:
+    """Every provenance row, or those of the given source files."""
     query = sa.select(
         contact_sources.c.contact_id, contact_sources.c.source, contact_sources.c.line
     )
     if sources is not None:
         query = query.where(contact_sources.c.source.in_(sorted(sources)))
-    return [(row[0], row[1], row[2]) for row in conn.execute(query)]
+    return [SourceRow(*row) for row in conn.execute(query)]
 
 
 _INSERT_COLUMNS = (
