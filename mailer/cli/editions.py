@@ -1,7 +1,11 @@
-"""`mailer edition ...`: check, preview, approve, status."""
+"""`mailer edition ...`: import, export, new, history, check, preview, approve, status."""
 
 from __future__ import annotations
 
+import getpass
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -9,6 +13,7 @@ import typer
 from rich.table import Table
 
 from mailer.cli.common import (
+    EXIT_ERROR,
     EXIT_PROBLEMS,
     console,
     err_console,
@@ -16,6 +21,8 @@ from mailer.cli.common import (
     open_context,
     print_json,
 )
+from mailer.core.edition.content import ContentProblem
+from mailer.core.edition.revisions import EditionProblemsError
 from mailer.pipeline.editions.check import (
     EditionStatus,
     approval_status,
@@ -24,8 +31,19 @@ from mailer.pipeline.editions.check import (
     list_statuses,
 )
 from mailer.pipeline.editions.preview import write_preview
+from mailer.pipeline.editions.revisions import (
+    Revision,
+    export_edition,
+    import_editions,
+    new_edition,
+    revision_history,
+)
 
-app = typer.Typer(help="Monthly editions: check, preview, approve, status.", no_args_is_help=True)
+app = typer.Typer(
+    help="Monthly editions (kept in the database): import, export, new, history, check, "
+    "preview, approve, status.",
+    no_args_is_help=True,
+)
 
 Month = Annotated[str, typer.Argument(help="The edition's month, YYYY-MM.", metavar="YYYY-MM")]
 Json = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
@@ -42,15 +60,136 @@ def check(month: Month, as_json: Json = False) -> None:
         sizes = ", ".join(f"{k} {v / 1000:.0f} kB" for k, v in report.html_bytes.items())
         console.print(f"[green]edition {month}: all 10 variants OK[/] ({sizes})", highlight=False)
     else:
-        table = Table(title=f"edition {month}: {len(report.problems)} problem(s)")
-        for column in ("where", "region", "language", "field", "problem"):
-            table.add_column(column, overflow="fold")
-        for p in report.problems:
-            where = f"{p.file}:{p.line}" if p.line is not None else p.file
-            table.add_row(where, p.region, p.language, p.field, p.message)
-        console.print(table)
+        _print_problems(f"edition {month}", report.problems)
     if not report.ok:
         raise typer.Exit(EXIT_PROBLEMS)
+
+
+def _print_problems(title: str, problems: Sequence[ContentProblem]) -> None:
+    table = Table(title=f"{title}: {len(problems)} problem(s)")
+    for column in ("where", "region", "language", "field", "problem"):
+        table.add_column(column, overflow="fold")
+    for p in problems:
+        where = f"{p.file}:{p.line}" if p.line is not None else p.file
+        table.add_row(where, p.region, p.language, p.field, p.message)
+    console.print(table)
+
+
+@contextmanager
+def _problems_listed(title: str) -> Iterator[None]:
+    """Every problem of a refused file as a table (exit 2: nothing was stored)."""
+    try:
+        yield
+    except EditionProblemsError as err:
+        _print_problems(title, err.problems)
+        err_console.print("[bold red]refused:[/] nothing was stored", highlight=False)
+        raise typer.Exit(EXIT_ERROR) from err
+
+
+def _default_author() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no user name in a bare container
+        return "cli"
+
+
+By = Annotated[
+    str | None,
+    typer.Option("--by", help="Who makes the revision (default: the login name)."),
+]
+
+
+@app.command("import")
+def import_(
+    files: Annotated[list[Path], typer.Argument(help="Letter files (YYYY-MM.yaml).")],
+    by: By = None,
+) -> None:
+    """Store each file as its month's next revision, validated as `check` does (all or none)."""
+    with open_context() as ctx, exit_on_error(), _problems_listed("import"):
+        imported = import_editions(ctx, files, by or _default_author())
+    for item in imported:
+        r = item.revision
+        if item.created:
+            changed = ", ".join(r.changes) if r.changes else "first revision"
+            console.print(
+                f"{item.file}: {r.month} revision {r.number} ({changed})", highlight=False
+            )
+        else:
+            console.print(
+                f"{item.file}: {r.month} unchanged (still revision {r.number})", highlight=False
+            )
+
+
+@app.command("export")
+def export(
+    month: Month,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write to this file (default: stdout).")
+    ] = None,
+    revision: Annotated[
+        int | None, typer.Option("--revision", help="An earlier revision (default: latest).")
+    ] = None,
+) -> None:
+    """The edition's YAML exactly as stored (import it again to get the same revision)."""
+    with open_context() as ctx, exit_on_error():
+        found = export_edition(ctx, month, revision)
+    if out is None:
+        sys.stdout.write(found.text)
+        return
+    out.write_text(found.text, encoding="utf-8")
+    err_console.print(f"{month} revision {found.number} -> {out}", highlight=False)
+
+
+@app.command("new")
+def new(
+    month: Month,
+    source: Annotated[
+        str | None,
+        typer.Option("--from", help="Start from this month (default: the latest earlier one)."),
+    ] = None,
+    by: By = None,
+) -> None:
+    """Start a month from an earlier one: texts copied, events cleared, old month names flagged."""
+    with open_context() as ctx, exit_on_error(), _problems_listed(f"new {month}"):
+        started = new_edition(ctx, month, by or _default_author(), source)
+    console.print(
+        f"[green]{month} revision 1[/] from {started.source.month} revision "
+        f"{started.source.number}; {started.cleared_events} event(s) cleared",
+        highlight=False,
+    )
+    for flag in started.flags:
+        console.print(f"  reword line {flag.line} {flag.field}: {flag.message}", highlight=False)
+    console.print(f"edit: mailer edition export {month} --out {month}.yaml, then import it")
+
+
+def _history_row(revision: Revision) -> list[str]:
+    if revision.changes is None:
+        changed = "(first)"
+    else:
+        changed = ", ".join(revision.changes) or "(formatting only)"
+    return [
+        str(revision.number),
+        f"{revision.created_at:%Y-%m-%d %H:%M} UTC",
+        revision.author,
+        changed,
+        revision.note or "",
+    ]
+
+
+@app.command("history")
+def history(month: Month, as_json: Json = False) -> None:
+    """The month's revisions: number, when, who, what changed."""
+    with open_context() as ctx, exit_on_error():
+        revisions = revision_history(ctx, month)
+    if as_json:
+        print_json([{k: v for k, v in r._asdict().items() if k != "text"} for r in revisions])
+        return
+    table = Table(title=f"edition {month}: {len(revisions)} revision(s)")
+    for column in ("revision", "at", "by", "changed", "note"):
+        table.add_column(column, overflow="fold")
+    for revision in revisions:
+        table.add_row(*_history_row(revision))
+    console.print(table)
 
 
 @app.command("preview")

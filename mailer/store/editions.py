@@ -12,6 +12,7 @@ from mailer.store.tables import edition_approvals, editions
 
 __all__ = [
     "Approval",
+    "ensure_edition",
     "known_months",
     "latest_approval",
     "mark_sent",
@@ -25,22 +26,38 @@ class Approval(NamedTuple):
     approved_by: str
     approved_at: datetime
     content_hash: str
+    revision: int | None = None  # the approved revision's number (None: approved before 0004)
 
 
-def record_approval(
-    conn: sa.Connection, *, month: str, approved_by: str, at: datetime, content_hash: str
-) -> Approval:
-    """Append an approval (the history is kept; the latest one counts) and make sure the
-    edition has its row."""
+def ensure_edition(conn: sa.Connection, month: str, at: datetime) -> None:
+    """Make sure the edition has its row."""
     exists = conn.execute(sa.select(editions.c.id).where(editions.c.month == month)).first()
     if exists is None:
         conn.execute(sa.insert(editions).values(month=month, created_at=at))
+
+
+def record_approval(
+    conn: sa.Connection,
+    *,
+    month: str,
+    approved_by: str,
+    at: datetime,
+    content_hash: str,
+    revision: int | None = None,
+) -> Approval:
+    """Append an approval (the history is kept; the latest one counts) and make sure the
+    edition has its row."""
+    ensure_edition(conn, month, at)
     conn.execute(
         sa.insert(edition_approvals).values(
-            month=month, approved_by=approved_by, approved_at=at, content_hash=content_hash
+            month=month,
+            approved_by=approved_by,
+            approved_at=at,
+            content_hash=content_hash,
+            revision=revision,
         )
     )
-    return Approval(month, approved_by, at, content_hash)
+    return Approval(month, approved_by, at, content_hash, revision)
 
 
 def latest_approval(conn: sa.Connection, month: str) -> Approval | None:
@@ -50,6 +67,7 @@ def latest_approval(conn: sa.Connection, month: str) -> Approval | None:
             edition_approvals.c.approved_by,
             edition_approvals.c.approved_at,
             edition_approvals.c.content_hash,
+            edition_approvals.c.revision,
         )
         .where(edition_approvals.c.month == month)
         .order_by(edition_approvals.c.approved_at.desc(), edition_approvals.c.id.desc())

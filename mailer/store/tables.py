@@ -20,6 +20,7 @@ __all__ = [
     "contacts",
     "deliveries",
     "edition_approvals",
+    "edition_revisions",
     "editions",
     "erasures",
     "events",
@@ -138,8 +139,28 @@ edition_approvals = sa.Table(
     sa.Column("month", sa.String(7), nullable=False, index=True),
     sa.Column("approved_by", sa.String(200), nullable=False),
     sa.Column("approved_at", UTCDateTime, nullable=False),
-    # sha256 over the content file and every template: a change means approve again
+    # sha256 over the approved revision's text hash and every template: a change means approve
+    # again (approvals from before 0004 hashed the letter file instead)
     sa.Column("content_hash", sa.String(64), nullable=False),
+    sa.Column("revision", sa.Integer, nullable=True),  # the approved edition_revisions.number
+)
+
+# Every saved or imported version of an edition's content, numbered per month from 1; the latest
+# is the edition. The text is the YAML as written (lossless export), `changes` the field paths that
+# differ from the revision before (null for the first).
+edition_revisions = sa.Table(
+    "edition_revisions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("month", sa.String(7), nullable=False),
+    sa.Column("number", sa.Integer, nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("text_hash", sa.String(64), nullable=False),  # sha256 of `text`
+    sa.Column("author", sa.String(200), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("changes", sa.JSON, nullable=True),
+    sa.Column("note", sa.Text, nullable=True),  # "imported from letters/2026-11.yaml", ...
+    sa.UniqueConstraint("month", "number", name="uq_edition_revisions_month_number"),
 )
 
 # --- delivery events ------------------------------------------------------------------------------

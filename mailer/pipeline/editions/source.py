@@ -1,0 +1,50 @@
+"""Where an edition's content comes from: its latest revision in the database.
+
+The one place the readers (check, preview, approve, send, the scheduler) load content, so that the
+rest of pipeline.editions only sees text, a label for problems, and a revision number. A letter
+file that was never imported is not read behind anyone's back: the error says how to import it.
+"""
+
+from __future__ import annotations
+
+from mailer.core.edition.content import Edition, parse_edition
+from mailer.core.edition.revisions import check_month
+from mailer.core.errors import ContentError
+from mailer.pipeline.context import Context
+from mailer.store import revisions as store
+from mailer.store.revisions import Revision
+
+__all__ = ["Revision", "latest_revision", "latest_text", "missing_message", "revision_label"]
+
+
+def revision_label(revision: Revision) -> str:
+    """How problems name the stored content: `2026-11 r3` (lines count in that revision's text,
+    which is the imported file's text)."""
+    return f"{revision.month} r{revision.number}"
+
+
+def missing_message(ctx: Context, month: str) -> str:
+    path = ctx.settings.letters_dir / f"{month}.yaml"
+    if path.is_file():
+        return f"no revision in the database; run `mailer edition import {path}`"
+    return (
+        "no revision in the database; start it with `mailer edition new "
+        f"{month}` or import a file with `mailer edition import FILE`"
+    )
+
+
+def latest_text(ctx: Context, month: str) -> Revision | None:
+    """The month's latest revision (None: none stored)."""
+    check_month(month)
+    with ctx.engine.connect() as conn:
+        return store.latest_revision(conn, month)
+
+
+def latest_revision(ctx: Context, month: str) -> tuple[Edition, Revision]:
+    """The validated content of the month's latest revision; ContentError names the revision,
+    line and field, or says how to import the month."""
+    revision = latest_text(ctx, month)
+    if revision is None:
+        raise ContentError(month, None, "(edition)", missing_message(ctx, month))
+    edition = parse_edition(revision.text, revision_label(revision), zone=ctx.zone, month=month)
+    return edition, revision

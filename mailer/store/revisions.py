@@ -1,0 +1,104 @@
+"""Edition revisions: every imported or saved version of a month's content, numbered from 1.
+
+Append-only: a revision is never changed or deleted, the latest one is the edition. The number
+comes from the month's highest plus one inside the caller's transaction; the unique constraint on
+(month, number) turns two concurrent saves into an error for the second instead of a silent
+overwrite.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, NamedTuple
+
+import sqlalchemy as sa
+
+from mailer.store.editions import ensure_edition
+from mailer.store.tables import edition_revisions
+
+__all__ = [
+    "Revision",
+    "add_revision",
+    "get_revision",
+    "latest_revision",
+    "latest_revisions",
+    "list_revisions",
+]
+
+
+class Revision(NamedTuple):
+    month: str
+    number: int
+    text: str
+    text_hash: str
+    author: str
+    created_at: datetime
+    changes: list[str] | None  # field paths changed since the revision before; None: the first
+    note: str | None
+
+
+_r = edition_revisions.c
+_COLUMNS = (
+    _r.month,
+    _r.number,
+    _r.text,
+    _r.text_hash,
+    _r.author,
+    _r.created_at,
+    _r.changes,
+    _r.note,
+)
+
+
+def _revision(row: Any) -> Revision | None:
+    return None if row is None else Revision(*row)
+
+
+def latest_revision(conn: sa.Connection, month: str) -> Revision | None:
+    query = sa.select(*_COLUMNS).where(_r.month == month).order_by(_r.number.desc()).limit(1)
+    return _revision(conn.execute(query).first())
+
+
+def get_revision(conn: sa.Connection, month: str, number: int) -> Revision | None:
+    query = sa.select(*_COLUMNS).where(_r.month == month, _r.number == number)
+    return _revision(conn.execute(query).first())
+
+
+def list_revisions(conn: sa.Connection, month: str) -> list[Revision]:
+    """The month's revisions, newest first."""
+    query = sa.select(*_COLUMNS).where(_r.month == month).order_by(_r.number.desc())
+    return [Revision(*row) for row in conn.execute(query)]
+
+
+def latest_revisions(conn: sa.Connection) -> list[Revision]:
+    """The latest revision of every month that has one, newest month first."""
+    newest = (
+        sa.select(_r.month, sa.func.max(_r.number).label("number")).group_by(_r.month).subquery()
+    )
+    query = (
+        sa.select(*_COLUMNS)
+        .join(newest, sa.and_(_r.month == newest.c.month, _r.number == newest.c.number))
+        .order_by(_r.month.desc())
+    )
+    return [Revision(*row) for row in conn.execute(query)]
+
+
+def add_revision(
+    conn: sa.Connection,
+    *,
+    month: str,
+    text: str,
+    text_hash: str,
+    author: str,
+    at: datetime,
+    changes: list[str] | None,
+    note: str | None = None,
+) -> Revision:
+    """Append the month's next revision (and the edition's row on its first)."""
+    highest = conn.execute(sa.select(sa.func.max(_r.number)).where(_r.month == month)).scalar()
+    number = (highest or 0) + 1
+    if number == 1:
+        ensure_edition(conn, month, at)
+    revision = Revision(month, number, text, text_hash, author, at, changes, note)
+    conn.execute(sa.insert(edition_revisions).values(**revision._asdict()))
+    return revision
