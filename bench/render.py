@@ -26,6 +26,7 @@ from mailer.core.edition.render import make_environment, personalise, render_let
 from mailer.core.models import Recipient, Role
 from mailer.pipeline import Context
 from mailer.pipeline.editions.check import compile_edition, load_edition
+from mailer.pipeline.editions.revisions import import_edition
 
 ROOT = Path(__file__).resolve().parent.parent
 MONTH = "2026-11"
@@ -62,12 +63,13 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(
-            database_url=f"sqlite:///{tmp}/unused.db",
+            database_url=f"sqlite:///{tmp}/editions.db",
             letters_dir=ROOT / "letters",
             templates_dir=ROOT / "templates",
             var_dir=Path(tmp) / "var",
         )
-        ctx = Context(settings)  # no database is touched
+        ctx = Context(settings)  # a scratch database: only the edition is stored in it
+        import_edition(ctx, settings.letters_dir / f"{MONTH}.yaml", "bench")
 
         # --- stage 1: all 10 variants, a few rounds (the first includes template compilation)
         rounds = []

@@ -60,8 +60,11 @@ def real_edition(settings: Settings) -> dict[Variant, CompiledVariant]:
     """The repository's real letter (realistic sizes); hand-built variants if it cannot compile."""
     try:
         from mailer.pipeline.editions.check import compile_edition
+        from mailer.pipeline.editions.revisions import import_edition
 
-        return compile_edition(Context(settings), MONTH)
+        ctx = Context(settings)
+        import_edition(ctx, settings.letters_dir / f"{MONTH}.yaml", "bench")
+        return compile_edition(ctx, MONTH)
     except Exception as err:  # a bench falls back and says so
         print(f"(real edition did not compile: {err}; using small hand-built variants)")
         return compiled_edition(MONTH)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -10,6 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from mailer.cli import app
+from mailer.store.base import create_db_engine
+from tests.editions_data import store_unchecked
 
 ROOT = Path(__file__).resolve().parent.parent
 LETTERS = Path(__file__).resolve().parent / "fixtures" / "letters"
@@ -25,7 +28,17 @@ def env(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("MAILER_TEMPLATES_DIR", str(ROOT / "templates"))
     monkeypatch.setenv("MAILER_VAR_DIR", str(tmp_path / "var"))
     monkeypatch.setenv("MAILER_PUBLIC_URL", "https://vipu.example")
+    code, out = _run("import", str(letters / "2026-11.yaml"), "--by", "Liisa Koordinaattori")
+    assert code == 0, out
     return letters
+
+
+def _store_unchecked(name: str) -> None:
+    engine = create_db_engine(os.environ["MAILER_DATABASE_URL"])
+    try:
+        store_unchecked(engine, "2026-11", (LETTERS / name).read_text(encoding="utf-8"))
+    finally:
+        engine.dispose()
 
 
 def _run(*args: str) -> tuple[int, str]:
@@ -40,7 +53,7 @@ def test_check_of_a_good_edition_exits_0(env: Path) -> None:
 
 
 def test_check_lists_every_problem_and_exits_1(env: Path) -> None:
-    shutil.copy(LETTERS / "many-problems.yaml", env / "2026-11.yaml")
+    _store_unchecked("many-problems.yaml")  # saved before the rules: check still finds all
     code, out = _run("check", "2026-11", "--json")
     assert code == 1
     report = json.loads(out)
@@ -87,12 +100,31 @@ def test_approve_then_status(env: Path) -> None:
         encoding="utf-8",
     )
     code, out = _run("status", "2026-11")
+    assert code == 0 and "approved" in out  # the file alone changes nothing
+    code, out = _run("import", str(env / "2026-11.yaml"), "--by", "Pekka")
+    assert code == 0 and "revision 2 (closing.fi)" in out
+    code, out = _run("status", "2026-11")
     assert code == 0
     assert "draft" in out and "changed since approval" in out
 
 
 def test_approving_a_broken_edition_is_refused_with_exit_2(env: Path) -> None:
-    shutil.copy(LETTERS / "bad-date.yaml", env / "2026-11.yaml")
+    _store_unchecked("bad-date.yaml")
     code, out = _run("approve", "2026-11", "--by", "Liisa Koordinaattori")
     assert code == 2
     assert "events[0].start" in out
+
+
+def test_a_month_with_a_file_but_no_revision_says_how_to_import_it(env: Path) -> None:
+    text = (env / "2026-11.yaml").read_text(encoding="utf-8").replace("2026-11", "2026-12", 1)
+    (env / "2026-12.yaml").write_text(text, encoding="utf-8")
+    for command in ("check", "preview", "approve"):
+        extra = ["--by", "Liisa"] if command == "approve" else []
+        code, out = _run(command, "2026-12", *extra)
+        assert code != 0
+        assert "no revision in the database" in " ".join(out.split()), command
+    code, out = _run("status", "--json")
+    assert [s["month"] for s in json.loads(out)] == ["2026-11"]
+    code, out = _run("status", "2026-12", "--json")
+    [status] = json.loads(out)
+    assert status["state"] == "missing" and "mailer edition import" in status["hint"]

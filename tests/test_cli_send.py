@@ -14,6 +14,7 @@ from mailer.cli import app
 from mailer.pipeline import Context
 from mailer.pipeline.editions.check import approve_edition
 from mailer.store import tables
+from tests.editions_data import import_letters
 from tests.fakes.sendgrid_server import FakeSendGrid
 from tests.test_send_support import add_contacts, people, person
 
@@ -39,6 +40,7 @@ def cli_env(ctx: Context, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Co
     }
     for name, value in env.items():
         monkeypatch.setenv(name, value)
+    import_letters(ctx, s.letters_dir)
     return ctx
 
 

@@ -60,12 +60,15 @@ def test_the_whole_pipeline_through_sendgrid_and_the_web_service(
     env = mailer_env(ctx.settings)
     month = newest_edition(ctx.settings.letters_dir)
 
-    # Coordinator: import the rosters, approve the edition.
+    # Coordinator: import the rosters and the edition (through the CLI), approve the edition.
     rosters = sorted(
         p for p in ctx.settings.recipients_dir.iterdir() if p.suffix in (".csv", ".xlsx")
     )
     imported = import_rosters(ctx, rosters)
     assert imported.rejected == 0 and imported.created > 50
+    letter = ctx.settings.letters_dir / f"{month}.yaml"
+    edition = run_mailer(["edition", "import", str(letter), "--by", "e2e coordinator"], env)
+    assert edition.returncode == 0, edition.stderr
     approve_edition(ctx, month, "e2e coordinator")
 
     # `mailer send` as a separate process, through the real sendgrid client.

@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 
 from mailer.config import Settings
+from mailer.core.edition.revisions import EditionProblemsError
 from mailer.pipeline import Context
 from mailer.pipeline.editions.check import check_edition
+from tests.editions_data import import_letters, store_unchecked
 
 ROOT = Path(__file__).resolve().parent.parent
 LETTERS = Path(__file__).resolve().parent / "fixtures" / "letters"
@@ -23,12 +25,14 @@ def work(tmp_path: Path) -> Context:
     templates = tmp_path / "templates"
     shutil.copytree(ROOT / "templates", templates, ignore=shutil.ignore_patterns("web"))
     settings = Settings(
-        database_url=f"sqlite:///{tmp_path / 'unused.db'}",
+        database_url=f"sqlite:///{tmp_path / 'editions.db'}",
         letters_dir=letters,
         templates_dir=templates,
         var_dir=tmp_path / "var",
     )
-    return Context(settings)
+    work = Context(settings)
+    import_letters(work, letters)
+    return work
 
 
 def test_the_sample_edition_passes_the_check(work: Context) -> None:
@@ -38,18 +42,33 @@ def test_the_sample_edition_passes_the_check(work: Context) -> None:
     assert all(20_000 < size < 100_000 for size in report.html_bytes.values())
 
 
-def test_every_content_problem_is_listed(work: Context) -> None:
-    shutil.copy(LETTERS / "many-problems.yaml", work.settings.letters_dir / "2026-11.yaml")
+MANY_PROBLEMS = {
+    ("preheader.sv", "all", "sv"),
+    ("national[0].title.sv", "all", "sv"),
+    ("regional.kys[0].body.fi", "kys", "fi"),
+    ("events[0]", "kys", "all"),
+    ("events[1].registration", "all", "all"),
+}
+
+
+def test_every_content_problem_is_listed_by_the_import(work: Context) -> None:
+    path = shutil.copy(LETTERS / "many-problems.yaml", work.settings.letters_dir / "2026-11.yaml")
+    with pytest.raises(EditionProblemsError) as caught:
+        import_letters(work, Path(path))
+    problems = caught.value.problems
+    assert {(p.field, p.region, p.language) for p in problems} == MANY_PROBLEMS
+    assert all(p.line is not None and p.file == str(path) for p in problems)
+    assert check_edition(work, "2026-11").ok  # nothing stored: revision 1 stands
+
+
+def test_every_content_problem_of_a_stored_revision_is_listed(work: Context) -> None:
+    store_unchecked(
+        work.engine, "2026-11", (LETTERS / "many-problems.yaml").read_text(encoding="utf-8")
+    )
     report = check_edition(work, "2026-11")
     assert not report.ok
-    assert {(p.field, p.region, p.language) for p in report.problems} == {
-        ("preheader.sv", "all", "sv"),
-        ("national[0].title.sv", "all", "sv"),
-        ("regional.kys[0].body.fi", "kys", "fi"),
-        ("events[0]", "kys", "all"),
-        ("events[1].registration", "all", "all"),
-    }
-    assert all(p.line is not None for p in report.problems)
+    assert {(p.field, p.region, p.language) for p in report.problems} == MANY_PROBLEMS
+    assert all(p.line is not None and p.file == "2026-11 r2" for p in report.problems)
 
 
 def test_a_template_typo_is_reported_for_every_variant(work: Context) -> None:
@@ -85,16 +104,17 @@ def test_a_letter_over_the_size_limit_is_reported_per_variant(work: Context) -> 
         f"  fi: |\n    {long_text}\n    Marraskuun kirjeessä",
     )
     path.write_text(text, encoding="utf-8")
+    import_letters(work, path)
     report = check_edition(work, "2026-11")
     assert {(p.language, p.field) for p in report.problems} == {("fi", "html")}
     assert len(report.problems) == 5
     assert all("Gmail clips" in p.message for p in report.problems)
 
 
-def test_a_missing_edition_file_is_a_problem(work: Context) -> None:
+def test_a_month_without_a_revision_is_a_problem(work: Context) -> None:
     report = check_edition(work, "2027-01")
     assert not report.ok
-    assert report.problems[0].message == "no such file"
+    assert report.problems[0].message.startswith("no revision in the database; start it with")
 
 
 def test_a_catalogue_placeholder_the_template_does_not_fill_is_reported(work: Context) -> None:

@@ -26,6 +26,7 @@ from mailer.pipeline.editions.check import approve_edition
 from mailer.pipeline.roster import import_rosters
 from mailer.store.tables import contact_history, contacts, deliveries
 from mailer.store.tables import events as events_table
+from tests.editions_data import import_letters
 from tests.fakes.sendgrid_server import FakeSendGrid
 from tests.services import ROOT, WebService, mailer_env, post_events, production_like, run_mailer
 
@@ -101,6 +102,7 @@ def test_killing_sender_and_web_service_loses_and_doubles_nothing(
     month = newest_edition(prod.letters_dir)
     rosters = sorted(p for p in prod.recipients_dir.iterdir() if p.suffix in (".csv", ".xlsx"))
     planned_contacts = import_rosters(ctx, rosters).created
+    import_letters(ctx, prod.letters_dir / f"{month}.yaml")
     approve_edition(ctx, month, "fault test")
     # Small batches and a slow provider make many windows for a kill to land in.
     env = mailer_env(prod, MAILER_BATCH_SIZE="7")

@@ -20,6 +20,7 @@ from mailer.pipeline.schedules.runs import fire_reminder, fire_send, parse_targe
 from mailer.providers.base import Batch
 from mailer.store import schedules as store
 from mailer.store.tables import deliveries
+from tests.editions_data import import_letters
 from tests.fakes.sendgrid_server import FakeSendGrid
 from tests.test_send_support import add_contacts, people, sendgrid_settings
 
@@ -86,7 +87,10 @@ def setup(ctx: Context, tmp_path: Path, *, letter: bool = True) -> Context:
     settings = ctx.settings.model_copy(
         update={"letters_dir": letters, "coordinator_emails": COORDINATORS}
     )
-    return Context(settings, ctx.engine)
+    own = Context(settings, ctx.engine)
+    if letter:
+        import_letters(own, letters)
+    return own
 
 
 def approve(ctx: Context, at: datetime) -> None:
@@ -134,7 +138,7 @@ def test_an_unapproved_edition_is_not_sent_and_a_notice_goes_out_instead(
 @pytest.mark.parametrize(
     ("case", "code", "finnish", "swedish"),
     [
-        ("missing", "missing", "sisältötiedosto puuttuu", "innehållsfil saknas"),
+        ("missing", "missing", "sisältö puuttuu tietokannasta", "innehåll saknas i databasen"),
         ("draft", "not-approved", "ei ole hyväksytty", "inte godkänt"),
         ("changed", "changed", "muutettu hyväksynnän jälkeen", "ändrats efter godkännandet"),
     ],
@@ -147,6 +151,7 @@ def test_the_notice_says_what_is_missing(
         approve(ctx, PLANNED - timedelta(days=2))
         path = ctx.settings.letters_dir / f"{MONTH}.yaml"
         path.write_text(path.read_text(encoding="utf-8").replace("Tervetuloa.", "Hei."), "utf-8")
+        import_letters(ctx, path)  # a new revision after the approval
     provider = FakeProvider()
     assert send(ctx, PLANNED, provider) == "held"
     assert [m.to_email for m in provider.messages] == COORDINATORS

@@ -26,6 +26,7 @@ from mailer.core.errors import TemplateError
 from mailer.core.models import CompiledVariant, Language, Recipient, Region, Role, Variant
 from mailer.pipeline import Context
 from mailer.pipeline.editions.check import compile_edition
+from tests.editions_data import import_letters
 
 ROOT = Path(__file__).resolve().parent.parent
 LETTERS = Path(__file__).resolve().parent / "fixtures" / "letters"
@@ -34,15 +35,17 @@ SENDER = "VIP-verkosto, PL 1, 00100 Helsinki"
 
 
 def _context(tmp_path: Path, letters: Path, templates: Path = ROOT / "templates") -> Context:
-    # Rendering touches no database: the engine is never created.
+    # The edition comes from the database: the letters are imported into a fresh SQLite file.
     settings = Settings(
-        database_url=f"sqlite:///{tmp_path / 'unused.db'}",
+        database_url=f"sqlite:///{tmp_path / 'editions.db'}",
         letters_dir=letters,
         templates_dir=templates,
         var_dir=tmp_path / "var",
         sender_address=SENDER,
     )
-    return Context(settings)
+    ctx = Context(settings)
+    import_letters(ctx, letters)
+    return ctx
 
 
 def _letters_with(tmp_path: Path, text: str) -> Path:

@@ -14,6 +14,7 @@ from mailer.core.edition.render import personalise
 from mailer.core.models import Language, Recipient, Role, Variant
 from mailer.pipeline import Context
 from mailer.pipeline.editions.check import compile_edition
+from tests.editions_data import import_letters
 
 pytestmark = pytest.mark.browser
 
@@ -25,12 +26,14 @@ SCREENSHOT = Path("/tmp/vipu-letter-375.png")
 def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     tmp = tmp_path_factory.mktemp("browser")
     settings = Settings(
-        database_url=f"sqlite:///{tmp / 'unused.db'}",
+        database_url=f"sqlite:///{tmp / 'editions.db'}",
         letters_dir=ROOT / "letters",
         templates_dir=ROOT / "templates",
         var_dir=tmp / "var",
     )
-    compiled = compile_edition(Context(settings), "2026-11")
+    ctx = Context(settings)
+    import_letters(ctx, settings.letters_dir)
+    compiled = compile_edition(ctx, "2026-11")
     out: dict[str, str] = {}
     for variant, letter in compiled.items():
         recipient = Recipient(

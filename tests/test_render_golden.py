@@ -18,6 +18,7 @@ from mailer.core.edition.render import personalise
 from mailer.core.models import Language, OutgoingMessage, Recipient, Role, Variant
 from mailer.pipeline import Context
 from mailer.pipeline.editions.check import compile_edition
+from tests.editions_data import import_letters
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -55,14 +56,16 @@ def _regenerate(config: pytest.Config) -> bool:
 def messages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, OutgoingMessage]:
     tmp = tmp_path_factory.mktemp("golden")
     settings = Settings(
-        database_url=f"sqlite:///{tmp / 'unused.db'}",
+        database_url=f"sqlite:///{tmp / 'editions.db'}",
         letters_dir=FIXTURES / "letters" / "golden",
         templates_dir=ROOT / "templates",
         var_dir=tmp / "var",
         sender_address="VIP-verkosto, PL 1, 00100 Helsinki",
         timezone="Europe/Helsinki",
     )
-    compiled = compile_edition(Context(settings), "2026-11")
+    ctx = Context(settings)
+    import_letters(ctx, settings.letters_dir)
+    compiled = compile_edition(ctx, "2026-11")
     return {v.key: personalise(letter, RECIPIENTS[v.language]) for v, letter in compiled.items()}
 
 

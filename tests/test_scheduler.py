@@ -33,6 +33,7 @@ from mailer.pipeline.schedules.views import list_jobs, preview_schedules
 from mailer.scheduler.service import LOCK_NAME, SchedulerRunner
 from mailer.store import schedules as store
 from mailer.store.base import create_db_engine
+from tests.editions_data import import_letters
 from tests.test_pipeline_schedules import FIXTURE_LETTER, ClockContext
 from tests.test_send_support import add_contacts, people
 
@@ -433,7 +434,7 @@ def test_a_scheduler_back_within_grace_runs_once_and_beyond_grace_reports_missed
     assert (run["kind"], run["scheduled_for"]) == (expected_kind, due)
     edition = due.astimezone(HKI).strftime("%Y-%m")
     assert run["edition"] == edition
-    # no content file for that month: held (within grace) or missed; the coordinator hears of it
+    # no revision for that month: held (within grace) or missed; the coordinator hears of it
     assert run["outcome"] == ("held" if expected_kind == "send" else "missed")
     notices = list((ctx.settings.var_dir / "outbox" / edition / "test").glob("*.eml"))
     assert len(notices) == 1
@@ -454,6 +455,7 @@ def test_the_scheduler_sends_an_approved_edition_that_fell_due(
     (tmp_path / "letters" / f"{edition}.yaml").write_text(letter, encoding="utf-8")
     ctx = with_schedules(ctx, tmp_path / "schedules", late=rule_firing_at(due))
     ctx = Context(ctx.settings.model_copy(update={"letters_dir": tmp_path / "letters"}), ctx.engine)
+    import_letters(ctx, tmp_path / "letters")
     add_contacts(ctx.engine, people(10))
     approve_edition(
         ClockContext(ctx.settings, ctx.engine, at=due - timedelta(hours=1)), edition, "K"

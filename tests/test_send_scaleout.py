@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from mailer.pipeline import Context
 from mailer.pipeline.editions.check import approve_edition
 from mailer.store import tables
+from tests.editions_data import import_letters
 from tests.fakes.sendgrid_server import FakeSendGrid
 from tests.test_send_support import add_contacts, people
 
@@ -36,6 +37,7 @@ def test_two_senders_at_once_share_the_edition_without_overlap(ctx: Context) -> 
     shutil.copytree(ROOT / "templates", content / "templates")
     ctx.settings.letters_dir = content / "letters"
     ctx.settings.templates_dir = content / "templates"
+    import_letters(ctx, content / "letters")
     approve_edition(ctx, MONTH, "Kaisa Koordinaattori")
     fake = FakeSendGrid().start()
     try:

@@ -225,8 +225,11 @@ def _row(status: EditionStatus) -> list[str]:
     approved = ""
     if status.approved_by is not None and status.approved_at is not None:
         approved = f"{status.approved_by}, {status.approved_at:%Y-%m-%d %H:%M} UTC"
-    note = "changed since approval" if status.changed_since_approval else ""
-    return [status.month, status.state, approved, note]
+        if status.approved_revision is not None:
+            approved += f" (revision {status.approved_revision})"
+    note = "changed since approval" if status.changed_since_approval else (status.hint or "")
+    revision = "" if status.revision is None else str(status.revision)
+    return [status.month, status.state, revision, approved, note]
 
 
 @app.command("status")
@@ -234,17 +237,19 @@ def status(
     month: Annotated[str | None, typer.Argument(help="One month (default: all).")] = None,
     as_json: Json = False,
 ) -> None:
-    """Show draft / approved / sent per month."""
+    """Show draft / approved / sent per edition in the database."""
     with open_context() as ctx, exit_on_error():
         statuses = [approval_status(ctx, month)] if month else list_statuses(ctx)
     if as_json:
         print_json([s.model_dump(mode="json") for s in statuses])
         return
     if not statuses:
-        err_console.print("no editions yet (letters/ is empty)")
+        err_console.print(
+            "no editions in the database yet (`mailer edition import FILE` or `mailer edition new`)"
+        )
         return
     table = Table(title="editions")
-    for column in ("month", "state", "approved", "note"):
+    for column in ("month", "state", "revision", "approved", "note"):
         table.add_column(column)
     for item in statuses:
         table.add_row(*_row(item))

@@ -30,6 +30,7 @@ from mailer.core.tokens import make_unsubscribe_token
 from mailer.pipeline.context import Context
 from mailer.pipeline.editions.check import approval_status, approve_edition, check_edition
 from mailer.pipeline.editions.preview import write_preview
+from mailer.pipeline.editions.revisions import import_edition
 from mailer.pipeline.pages import bounce_report_html
 from mailer.pipeline.register_views import accepted_letters
 from mailer.pipeline.reports import BounceReport, EditionReport, bounce_report, edition_report
@@ -240,6 +241,9 @@ def run_demo(ctx: Context, *, say: Callable[[str], None] = print) -> DemoReport:
     imported = import_rosters(ctx, rosters)
 
     month = newest_edition(settings.letters_dir)
+    # Editions live in the database: the sample file goes in as a coordinator's would (an
+    # unchanged file stores nothing, so a second run keeps the approval).
+    import_edition(ctx, settings.letters_dir / f"{month}.yaml", DEMO_APPROVER)
     say(f"2/6 checking edition {month} (10 variants)")
     check = check_edition(ctx, month)
     if check.problems:

@@ -1,7 +1,8 @@
 """Editions: load and check a month's content, compile its 10 variants, approve, report status.
 
-Joins the I/O-free parts (content, catalogue, letter view, render) with the file system (the
-letter file, templates, catalogues) and the database (approvals, the ledger, read-only).
+Joins the I/O-free parts (content, catalogue, letter view, render) with the file system
+(templates, catalogues) and the database (the content's latest revision through
+`pipeline.editions.source`, approvals, the ledger read-only).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from mailer.core.edition.catalogue import (
     parse_catalogue,
     role_labels,
 )
-from mailer.core.edition.content import ContentProblem, Edition, parse_edition, validate_edition
+from mailer.core.edition.content import ContentProblem, Edition, validate_edition
 from mailer.core.edition.letter import all_variants, build_view
 from mailer.core.edition.render import (
     compile_variant,
@@ -37,7 +38,15 @@ from mailer.core.models import (
     Variant,
 )
 from mailer.pipeline.context import Context
+from mailer.pipeline.editions.source import (
+    latest_revision,
+    latest_text,
+    missing_message,
+    revision_label,
+)
 from mailer.store import editions as store
+from mailer.store import revisions as revisions_store
+from mailer.store.revisions import Revision
 
 __all__ = [
     "CheckReport",
@@ -45,12 +54,14 @@ __all__ = [
     "approval_status",
     "approve_edition",
     "check_edition",
+    "compile_approved",
     "compile_edition",
     "content_hash",
     "edition_file",
     "list_statuses",
     "load_edition",
     "require_approved",
+    "revision_hash",
 ]
 
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -68,6 +79,9 @@ class EditionStatus(BaseModel):
     approved_hash: str | None = None
     current_hash: str | None = None
     changed_since_approval: bool = False
+    revision: int | None = None  # the latest revision in the database
+    approved_revision: int | None = None
+    hint: str | None = None  # what to do about a missing edition
 
 
 class CheckReport(BaseModel):
@@ -89,12 +103,9 @@ def edition_file(settings: Settings, month: str) -> Path:
 
 
 def load_edition(ctx: Context, month: str) -> Edition:
-    """The validated content of `month`; ContentError names file, line and field."""
-    path = edition_file(ctx.settings, month)
-    if not path.is_file():
-        raise ContentError(str(path), None, "(file)", "no such edition file")
-    text = path.read_text(encoding="utf-8")
-    return parse_edition(text, str(path), zone=ctx.zone, month=month)
+    """The validated content of `month`'s latest revision; ContentError names revision, line
+    and field."""
+    return latest_revision(ctx, _check_month(month))[0]
 
 
 def _catalogue_path(settings: Settings, language: Language) -> Path:
@@ -144,9 +155,12 @@ def _compile(
     return compiled
 
 
-def compile_edition(ctx: Context, month: str) -> dict[Variant, CompiledVariant]:
-    """Stage 1 for all 10 variants; raises ContentError / TemplateError."""
-    edition = load_edition(ctx, month)
+def compile_edition(
+    ctx: Context, month: str, revision: int | None = None
+) -> dict[Variant, CompiledVariant]:
+    """Stage 1 for all 10 variants of the latest revision (or of `revision`); raises
+    ContentError / TemplateError."""
+    edition = latest_revision(ctx, _check_month(month), revision)[0]
     catalogues, problems = _load_catalogues(ctx.settings)
     if problems:
         raise TemplateError("i18n", "; ".join(problems))
@@ -156,16 +170,15 @@ def compile_edition(ctx: Context, month: str) -> dict[Variant, CompiledVariant]:
 def check_edition(ctx: Context, month: str) -> CheckReport:
     """Every problem of the edition at once: content, catalogues, each variant's rendering and
     its compiled HTML (size, lang, alt, links, tokens)."""
-    path = edition_file(ctx.settings, month)
-    file = str(path)
+    revision = latest_text(ctx, _check_month(month))
+    file = revision_label(revision) if revision is not None else month
     problems: list[ContentProblem] = []
     edition: Edition | None = None
-    if not path.is_file():
-        missing = ContentProblem(file=file, line=None, field="(file)", message="no such file")
-        problems.append(missing)
+    if revision is None:
+        message = missing_message(ctx, month)
+        problems.append(ContentProblem(file=file, line=None, field="(edition)", message=message))
     else:
-        text = path.read_text(encoding="utf-8")
-        edition, found = validate_edition(text, file, zone=ctx.zone, month=month)
+        edition, found = validate_edition(revision.text, file, zone=ctx.zone, month=month)
         problems.extend(found)
     catalogues, catalogue_found = _load_catalogues(ctx.settings)
     for message in catalogue_found:
@@ -217,13 +230,16 @@ def check_edition(ctx: Context, month: str) -> CheckReport:
     return CheckReport(month=month, file=file, ok=not problems, problems=problems, html_bytes=sizes)
 
 
-def content_hash(settings: Settings, month: str) -> str | None:
-    """sha256 over the letter file, the letter templates and the catalogues (None: no file)."""
-    path = edition_file(settings, month)
-    if not path.is_file():
-        return None
+def content_hash(ctx: Context, month: str) -> str | None:
+    """The approval hash of the latest revision (None: no revision in the database)."""
+    revision = latest_text(ctx, month)
+    return None if revision is None else revision_hash(ctx.settings, revision.text_hash)
+
+
+def revision_hash(settings: Settings, text_hash: str) -> str:
+    """sha256 over a revision's text hash, the letter templates and the catalogues."""
     digest = hashlib.sha256()
-    digest.update(b"content\0" + path.read_bytes() + b"\0")
+    digest.update(b"revision\0" + text_hash.encode() + b"\0")
     for folder in HASHED_TEMPLATE_DIRS:
         root = settings.templates_dir / folder
         for file in sorted(p for p in root.rglob("*") if p.is_file()):
@@ -235,12 +251,22 @@ def content_hash(settings: Settings, month: str) -> str | None:
 # --- approval and status -----------------------------------------------------------------------
 
 
+def _changed(
+    approval: store.Approval | None, revision: Revision | None, current: str | None
+) -> bool:
+    """A new revision (or changed templates) since the approval: the edition is a draft again."""
+    if approval is None or revision is None:
+        return False
+    return approval.content_hash != current or approval.revision != revision.number
+
+
 def approval_status(ctx: Context, month: str) -> EditionStatus:
-    current = content_hash(ctx.settings, month)
+    revision = latest_text(ctx, _check_month(month))
+    current = None if revision is None else revision_hash(ctx.settings, revision.text_hash)
     with ctx.engine.connect() as conn:
         approval = store.latest_approval(conn, month)
         sent = month in store.sent_months(conn)
-    changed = approval is not None and current is not None and approval.content_hash != current
+    changed = _changed(approval, revision, current)
     state: Literal["missing", "draft", "approved", "sent"]
     if sent:
         state = "sent"
@@ -259,14 +285,17 @@ def approval_status(ctx: Context, month: str) -> EditionStatus:
         approved_hash=approval.content_hash if approval else None,
         current_hash=current,
         changed_since_approval=changed,
+        revision=revision.number if revision else None,
+        approved_revision=approval.revision if approval else None,
+        hint=missing_message(ctx, month) if revision is None else None,
     )
 
 
 def list_statuses(ctx: Context) -> list[EditionStatus]:
-    """Every month with a letter file or a trace in the database, newest first."""
-    months = {p.stem for p in ctx.settings.letters_dir.glob("*.yaml") if _MONTH.match(p.stem)}
+    """Every month the database knows (revisions, approvals, the ledger), newest first; a letter
+    file alone is not an edition until it is imported."""
     with ctx.engine.connect() as conn:
-        months |= {m for m in store.known_months(conn) if _MONTH.match(m)}
+        months = {m for m in store.known_months(conn) if _MONTH.match(m)}
     return [approval_status(ctx, month) for month in sorted(months, reverse=True)]
 
 
@@ -275,16 +304,26 @@ def approve_edition(ctx: Context, month: str, approved_by: str) -> EditionStatus
     (ContentError for the first one; run the check for all)."""
     if not approved_by.strip():
         raise ContentError(month, None, "--by", "the approver's name is required")
+    checked = latest_text(ctx, _check_month(month))
     report = check_edition(ctx, month)
     if not report.ok:
         first = report.problems[0]
         more = f" (and {len(report.problems) - 1} more; run `mailer edition check {month}`)"
         raise ContentError(first.file, first.line, first.field, first.message + more)
-    current = content_hash(ctx.settings, month)
-    assert current is not None  # the check found the file
+    assert checked is not None  # the check found a revision
     with ctx.engine.begin() as conn:
+        # Approve exactly the revision that was checked: one saved meanwhile is not approved.
+        latest = revisions_store.latest_revision(conn, month)
+        if latest is None or latest.number != checked.number:
+            message = "a new revision was saved while checking; check and approve again"
+            raise ContentError(revision_label(checked), None, "(edition)", message)
         store.record_approval(
-            conn, month=month, approved_by=approved_by.strip(), at=ctx.now(), content_hash=current
+            conn,
+            month=month,
+            approved_by=approved_by.strip(),
+            at=ctx.now(),
+            content_hash=revision_hash(ctx.settings, checked.text_hash),
+            revision=checked.number,
         )
     return approval_status(ctx, month)
 
@@ -293,15 +332,23 @@ def require_approved(ctx: Context, month: str) -> str:
     """The approved content hash, or EditionNotApprovedError saying why not."""
     status = approval_status(ctx, month)
     if not status.exists:
-        path = edition_file(ctx.settings, month)
-        raise EditionNotApprovedError(month, f"the edition is missing ({path} does not exist)")
+        raise EditionNotApprovedError(month, f"the edition is missing ({status.hint})")
     if status.approved_hash is None:
         raise EditionNotApprovedError(month, "it was never approved (mailer edition approve)")
     if status.changed_since_approval:
         when = status.approved_at.isoformat(timespec="minutes") if status.approved_at else "?"
         raise EditionNotApprovedError(
             month,
-            f"the content or templates changed since the approval by {status.approved_by} "
-            f"at {when}; approve it again",
+            f"the content (revision {status.revision}) or templates changed since the approval "
+            f"of revision {status.approved_revision} by {status.approved_by} at {when}; "
+            "approve it again",
         )
     return status.approved_hash
+
+
+def compile_approved(ctx: Context, month: str) -> dict[Variant, CompiledVariant]:
+    """The approved revision's 10 variants (what `send` sends); EditionNotApprovedError if it
+    is not approved as it is now."""
+    require_approved(ctx, month)
+    status = approval_status(ctx, month)
+    return compile_edition(ctx, month, status.approved_revision)

@@ -33,18 +33,23 @@ def missing_message(ctx: Context, month: str) -> str:
     )
 
 
-def latest_text(ctx: Context, month: str) -> Revision | None:
-    """The month's latest revision (None: none stored)."""
+def latest_text(ctx: Context, month: str, number: int | None = None) -> Revision | None:
+    """The month's latest revision, or revision `number` (None: not stored)."""
     check_month(month)
     with ctx.engine.connect() as conn:
+        if number is not None:
+            return store.get_revision(conn, month, number)
         return store.latest_revision(conn, month)
 
 
-def latest_revision(ctx: Context, month: str) -> tuple[Edition, Revision]:
-    """The validated content of the month's latest revision; ContentError names the revision,
-    line and field, or says how to import the month."""
-    revision = latest_text(ctx, month)
+def latest_revision(
+    ctx: Context, month: str, number: int | None = None
+) -> tuple[Edition, Revision]:
+    """The validated content of the month's latest revision (or of revision `number`, e.g. the
+    approved one); ContentError names the revision, line and field, or says how to import."""
+    revision = latest_text(ctx, month, number)
     if revision is None:
-        raise ContentError(month, None, "(edition)", missing_message(ctx, month))
+        message = missing_message(ctx, month) if number is None else f"no revision {number}"
+        raise ContentError(month, None, "(edition)", message)
     edition = parse_edition(revision.text, revision_label(revision), zone=ctx.zone, month=month)
     return edition, revision

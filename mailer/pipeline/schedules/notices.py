@@ -33,8 +33,8 @@ class NoticeReason:
 
 REASONS = {
     "missing": (
-        "Numeron sisältötiedosto puuttuu (letters/{edition}.yaml).",
-        "Numrets innehållsfil saknas (letters/{edition}.yaml).",
+        "Numeron sisältö puuttuu tietokannasta (mailer edition import letters/{edition}.yaml).",
+        "Numrets innehåll saknas i databasen (mailer edition import letters/{edition}.yaml).",
     ),
     "not-approved": ("Numeroa ei ole hyväksytty.", "Numret är inte godkänt."),
     "changed": (

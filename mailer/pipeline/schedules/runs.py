@@ -63,7 +63,7 @@ def _problem(ctx: Context, edition: str, deadline: datetime) -> NoticeReason | N
     """Why the edition may not go out now, or None when it is approved, unchanged and in time."""
     status = approval_status(ctx, edition)
     if not status.exists or status.state == "missing":
-        return NoticeReason("missing", "no content file")
+        return NoticeReason("missing", "no revision in the database")
     if status.changed_since_approval:
         return NoticeReason("changed", f"changed since approval by {status.approved_by}")
     if status.state not in ("approved", "sent"):

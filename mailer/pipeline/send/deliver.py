@@ -324,10 +324,9 @@ def send_edition(
 
     Raises EditionNotApprovedError (not approved, or changed since approval) and
     ProviderAuthError (a 401/403 stops the send; nothing of the refused batch counts as sent)."""
-    from mailer.pipeline.editions.check import compile_edition, require_approved
+    from mailer.pipeline.editions.check import compile_approved
 
-    require_approved(ctx, month)
-    compiled = compile_edition(ctx, month)
+    compiled = compile_approved(ctx, month)  # the approved revision, whatever was saved since
     provider = None if dry_run else make_provider(ctx.settings)
     try:
         return deliver(
