@@ -46,7 +46,7 @@ class ContactListing(BaseModel):
     region: str
     language: str
     role: str
-    status: str
+    status: ContactStatus
     status_reason: str | None
     soft_streak: int
     missing_since: datetime | None

@@ -10,7 +10,7 @@ from typing import Any, NamedTuple
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from mailer.core.models import DeliveryState
+from mailer.core.models import ContactStatus, DeliveryState
 from mailer.store.bulk import bind_value, chunks, insert_many
 from mailer.store.tables import contacts, deliveries
 
@@ -29,6 +29,7 @@ _c = contacts.c
 # the state column's text -> its enum member, by a dict lookup (a million Enum() calls cost a
 # second when a re-run reads back every planned row)
 _STATES = {state.value: state for state in DeliveryState}
+_STATUSES = {status.value: status for status in ContactStatus}
 
 
 class CandidateRow(NamedTuple):
@@ -37,7 +38,7 @@ class CandidateRow(NamedTuple):
     id: int
     region: str
     language: str
-    status: str
+    status: ContactStatus
     email: str
 
 
@@ -62,7 +63,11 @@ def plan_candidate_chunk(
         stmt = stmt.where(_c.region == region)
     if language is not None:
         stmt = stmt.where(_c.language == language)
-    return [CandidateRow(*row) for row in conn.execute(stmt)]
+    statuses = _STATUSES
+    return [
+        CandidateRow(id_, region, language, statuses[status], email)
+        for id_, region, language, status, email in conn.execute(stmt)
+    ]
 
 
 def planned_states(conn: Connection, edition: str, lo: int, hi: int) -> dict[int, DeliveryState]:

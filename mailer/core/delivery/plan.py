@@ -35,7 +35,7 @@ class Candidate(NamedTuple):
     id: int
     region: str
     language: str
-    status: str
+    status: ContactStatus
 
 
 @dataclass
@@ -52,7 +52,7 @@ class Plan:
 
 def plan_deliveries(
     candidates: Iterable[Candidate],
-    existing: Mapping[int, str],
+    existing: Mapping[int, DeliveryState],
     *,
     region: Region | None = None,
     language: Language | None = None,

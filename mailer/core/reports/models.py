@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, computed_field
 
-from mailer.core.models import Language, Region
+from mailer.core.models import ContactStatus, Language, Region
 
 __all__ = [
     "FIGURES",
@@ -45,7 +45,7 @@ class ContactEntry(BaseModel):
     municipality: str | None  # the municipality's name in the contact's language
     role: str
     language: str
-    status: str
+    status: ContactStatus
     verdict: Literal["stale", "suspect"]
     since: datetime | None  # when the status last changed
     status_reason: str | None
