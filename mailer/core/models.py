@@ -12,11 +12,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-# Pinned by tests/test_architecture.py; BatchState and ScheduleRunOutcome join the list when that
-# pin is updated.
 __all__ = [
+    "BatchState",
     "CompiledVariant",
-    "Contact",
     "ContactStatus",
     "DeliveryEvent",
     "DeliveryState",
@@ -27,6 +25,7 @@ __all__ = [
     "Recipient",
     "Region",
     "Role",
+    "ScheduleRunOutcome",
     "SendOutcome",
     "Variant",
 ]
@@ -134,22 +133,6 @@ class Variant(BaseModel):
     @property
     def key(self) -> str:
         return f"{self.region.value}-{self.language.value}"
-
-
-class Contact(BaseModel):
-    """A VIPU contact as the register knows them."""
-
-    id: int | None = None
-    email: str
-    first_name: str
-    last_name: str
-    organisation: str
-    org_type: OrgType = OrgType.MUNICIPALITY
-    municipality: str | None = None  # three-digit municipality code
-    region: Region
-    language: Language
-    role: Role = Role.SUPPORT
-    status: ContactStatus = ContactStatus.ACTIVE
 
 
 class Recipient(BaseModel):
