@@ -21,7 +21,7 @@ from mailer.core.errors import (
 from mailer.core.models import OutgoingMessage, Role
 from mailer.providers import make_provider
 from mailer.providers.base import Batch
-from mailer.providers.sendgrid.client import HTTP_LOGGER
+from mailer.providers.sendgrid.client import HTTP_LOGGER, RedactingFilter
 from mailer.providers.sendgrid.send import RetryPolicy, SendGridProvider
 from tests.fakes.sendgrid_server import FakeSendGrid
 from tests.test_providers_outbox import recipient
@@ -224,6 +224,26 @@ def test_redaction_covers_error_answers_too(
     lines = [r.getMessage() for r in caplog.records if r.name == HTTP_LOGGER]
     assert "POST Response: 400 <redacted>" in lines
     assert "bad address" not in caplog.text and fake_sendgrid.api_key not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("line", "shown"),
+    [
+        ("HEADERS: {'Authorization': 'Bearer SG.k1.s2', 'Accept': 'application/json'}",
+         "HEADERS: {'Authorization': '<redacted>', 'Accept': 'application/json'}"),
+        ('HEADERS: {"authorization": "Bearer x"}', 'HEADERS: {"authorization": "<redacted>"}'),
+        ("Authorization: Bearer abc.def", "Authorization: Bearer <redacted>"),
+        ("retrying with key SG.k1.s2 now", "retrying with key <redacted> now"),
+        ('PAYLOAD: {"personalizations": []}', "PAYLOAD: <redacted>"),
+        ("POST Response: 202 b''", "POST Response: 202 <redacted>"),
+        ("GET Request: https://api.sendgrid.example/v3/suppression/blocks?limit=500&offset=0",
+         "GET Request: https://api.sendgrid.example/v3/suppression/blocks?limit=500&offset=0"),
+    ],
+)  # fmt: skip
+def test_the_redacting_filter_rewrites_every_shape_of_line(line: str, shown: str) -> None:
+    record = logging.LogRecord(HTTP_LOGGER, logging.DEBUG, __file__, 1, "%s", (line,), None)
+    assert RedactingFilter().filter(record)
+    assert record.getMessage() == shown
 
 
 def test_non_ascii_values_arrive_as_written(fake_sendgrid: FakeSendGrid) -> None:

@@ -31,7 +31,13 @@ HTTP_LOGGER = "python_http_client.client"
 _PAYLOAD = re.compile(r"^PAYLOAD: .*", re.DOTALL)
 _RESPONSE = re.compile(r"^([A-Z]+ Response: \d+) .*", re.DOTALL)
 _AUTHORIZATION = re.compile(r"""(['"]authorization['"]\s*:\s*)(['"]).*?\2""", re.IGNORECASE)
+# and, whatever shape a line has, a bearer token or a SendGrid key (`SG.<id>.<secret>`)
+_TOKEN = re.compile(r"""\b(Bearer\s+)[^\s'",]+|\bSG\.[\w-]+\.[\w-]+""", re.IGNORECASE)
 REDACTED = "<redacted>"
+
+
+def _token(found: re.Match[str]) -> str:
+    return f"{found.group(1) or ''}{REDACTED}"
 
 
 class RedactingFilter(logging.Filter):
@@ -43,6 +49,7 @@ class RedactingFilter(logging.Filter):
         redacted = _PAYLOAD.sub(f"PAYLOAD: {REDACTED}", message)
         redacted = _RESPONSE.sub(rf"\1 {REDACTED}", redacted)
         redacted = _AUTHORIZATION.sub(rf"\1\2{REDACTED}\2", redacted)
+        redacted = _TOKEN.sub(_token, redacted)
         if redacted != message:
             record.msg, record.args = redacted, ()
         return True
