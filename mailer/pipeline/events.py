@@ -188,12 +188,12 @@ def sync_suppressions(
     an interrupted or repeated sync is safe to re-run. `source` is built from settings when None.
     """
     # imported here: the SendGrid SDK loads only when a sync runs (the webhook never needs it)
-    from mailer.providers.sendgrid.suppressions import SUPPRESSION_LISTS, SuppressionLists
+    from mailer.providers.sendgrid.suppressions import SuppressionList, SuppressionLists
 
     if source is None:
         source = SuppressionLists(ctx.settings)
     report = SuppressionSyncReport()
-    for name in lists or SUPPRESSION_LISTS:
+    for name in lists or [str(which) for which in SuppressionList]:
         report.lists[name] = 0
         for page in source.pages(name, page_size=page_size, clock=ctx.now):
             report.pages += 1

@@ -13,6 +13,7 @@ import http.client
 import json
 from collections.abc import Callable, Iterator
 from datetime import datetime
+from enum import StrEnum
 from typing import Any, NamedTuple
 
 from mailer.config import Settings
@@ -22,9 +23,16 @@ from mailer.providers.sendgrid.client import make_client
 from mailer.providers.sendgrid.errors import HTTPError, error_from_http, error_from_transport
 from mailer.providers.sendgrid.events import normalise_event
 
-__all__ = ["SUPPRESSION_LISTS", "SuppressionLists", "SuppressionPage", "suppression_event"]
+__all__ = ["SuppressionList", "SuppressionLists", "SuppressionPage", "suppression_event"]
 
-SUPPRESSION_LISTS = ("bounces", "blocks", "invalid_emails", "spam_reports")
+
+class SuppressionList(StrEnum):
+    """The suppression lists a sync reads (the value is the list's name in SendGrid's URL)."""
+
+    BOUNCES = "bounces"
+    BLOCKS = "blocks"
+    INVALID_EMAILS = "invalid_emails"
+    SPAM_REPORTS = "spam_reports"
 
 
 class SuppressionPage(NamedTuple):
@@ -32,30 +40,30 @@ class SuppressionPage(NamedTuple):
     events: list[DeliveryEvent]  # one per entry, in the order listed
 
 
-def suppression_event(name: str, entry: dict[str, Any]) -> dict[str, Any]:
+def suppression_event(name: SuppressionList, entry: dict[str, Any]) -> dict[str, Any]:
     """A suppression-list entry in the shape of the webhook event it stands for."""
     email = str(entry.get("email", ""))
     created = entry.get("created")
     event: dict[str, Any] = {
         "email": email,
         "timestamp": created,
-        "suppression_list": name,
+        "suppression_list": name.value,
         "entry": entry,  # as SendGrid listed it
     }
-    if name == "bounces":
+    if name is SuppressionList.BOUNCES:
         status = str(entry.get("status") or "")
         # on the bounces list SendGrid drops every later send: hard unless the status says 4.x.x
         event |= {"event": "bounce", "type": "blocked" if status.startswith("4") else "bounce"}
-    elif name == "blocks":
+    elif name is SuppressionList.BLOCKS:
         event |= {"event": "bounce", "type": "blocked"}
-    elif name == "invalid_emails":
+    elif name is SuppressionList.INVALID_EMAILS:
         event |= {"event": "dropped", "reason": "Invalid"}
     else:
         event |= {"event": "spamreport"}
     for key in ("reason", "status"):
         if entry.get(key) and key not in event:
             event[key] = entry[key]
-    event_id = f"sync:{name}:{email.strip().lower()}:{created}"
+    event_id = f"sync:{name.value}:{email.strip().lower()}:{created}"
     if len(event_id) > 100:
         event_id = "sync:" + hashlib.sha256(event_id.encode("utf-8")).hexdigest()
     event["sg_event_id"] = event_id
@@ -74,20 +82,23 @@ class SuppressionLists:
         )
 
     def pages(
-        self, name: str, *, page_size: int, clock: Callable[[], datetime]
+        self, name: SuppressionList | str, *, page_size: int, clock: Callable[[], datetime]
     ) -> Iterator[SuppressionPage]:
         """Every page of list `name`, fetched as the caller asks for it (so a caller that stores
         each page before asking for the next never holds more than one); `clock` dates them."""
-        if name not in SUPPRESSION_LISTS:
-            raise ValueError(f"unknown suppression list {name!r}; one of {SUPPRESSION_LISTS}")
+        try:
+            which = SuppressionList(name)
+        except ValueError:
+            known = ", ".join(SuppressionList)
+            raise ValueError(f"unknown suppression list {name!r}; one of {known}") from None
         offset = 0
         while True:
-            entries = self._get_page(name, page_size, offset)
+            entries = self._get_page(which, page_size, offset)
             received_at = clock()
             yield SuppressionPage(
                 entries=len(entries),
                 events=[
-                    normalise_event(suppression_event(name, entry), received_at=received_at)
+                    normalise_event(suppression_event(which, entry), received_at=received_at)
                     for entry in entries
                 ],
             )
@@ -95,9 +106,9 @@ class SuppressionLists:
                 return
             offset += page_size
 
-    def _get_page(self, name: str, limit: int, offset: int) -> list[dict[str, Any]]:
-        what = f"GET /v3/suppression/{name} offset {offset}"
-        endpoint = self._client.client.suppression._(name)
+    def _get_page(self, name: SuppressionList, limit: int, offset: int) -> list[dict[str, Any]]:
+        what = f"GET /v3/suppression/{name.value} offset {offset}"
+        endpoint = self._client.client.suppression._(name.value)
         try:
             response = endpoint.get(query_params={"limit": limit, "offset": offset})
         except HTTPError as err:
