@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from mailer.cli import app as cli_app
 from mailer.config import Settings
-from mailer.core.errors import ProviderAuthError, TransientProviderError
+from mailer.core.errors import ConfigError, ProviderAuthError, TransientProviderError
 from mailer.pipeline import Context
 from mailer.pipeline.events import sync_suppressions
 from mailer.providers.sendgrid.client import HTTP_LOGGER
@@ -183,4 +183,13 @@ def test_an_answer_cut_short_is_a_transient_sendgrid_error(
     source = SuppressionLists(sync_ctx.settings, client=_CutShort())
     with pytest.raises(TransientProviderError, match="GET /v3/suppression/bounces offset 0"):
         sync_suppressions(sync_ctx, source)
+    assert _events(engine) == []
+
+
+def test_sync_without_an_api_key_is_a_config_error_naming_the_setting(
+    sync_ctx: Context, engine: Engine
+) -> None:
+    keyless = Context(sync_ctx.settings.model_copy(update={"sendgrid_api_key": None}), engine)
+    with pytest.raises(ConfigError, match="MAILER_SENDGRID_API_KEY: required for `mailer bounces"):
+        sync_suppressions(keyless)
     assert _events(engine) == []
