@@ -8,6 +8,7 @@ from typing import NamedTuple
 import sqlalchemy as sa
 
 from mailer.core.models import DeliveryState
+from mailer.store.base import UTCDateTime
 from mailer.store.tables import edition_approvals, editions
 
 __all__ = [
@@ -17,8 +18,18 @@ __all__ = [
     "latest_approval",
     "mark_sent",
     "record_approval",
+    "record_sent_revision",
+    "sent_editions",
     "sent_months",
 ]
+
+
+class SentEdition(NamedTuple):
+    """An edition as the public archive lists it: the revision that went out, and when."""
+
+    month: str
+    revision: int
+    published_at: datetime
 
 
 class Approval(NamedTuple):
@@ -78,7 +89,12 @@ def latest_approval(conn: sa.Connection, month: str) -> Approval | None:
 
 # A read-only view of the ledger (owned by delivery, mailer.store.ledger): only the columns these
 # queries read, so that this module does not pull in the ledger's foreign-key graph.
-_ledger = sa.table("deliveries", sa.column("edition", sa.String), sa.column("state", sa.String))
+_ledger = sa.table(
+    "deliveries",
+    sa.column("edition", sa.String),
+    sa.column("state", sa.String),
+    sa.column("accepted_at", UTCDateTime),
+)
 
 
 def known_months(conn: sa.Connection) -> set[str]:
@@ -107,3 +123,45 @@ def mark_sent(conn: sa.Connection, month: str, at: datetime) -> None:
         .where(editions.c.month == month, editions.c.sent_at.is_(None))
         .values(sent_at=at)
     )
+
+
+def record_sent_revision(conn: sa.Connection, month: str, revision: int) -> bool:
+    """Record the revision the edition's first accepted deliveries used, once: a later send of a
+    newer revision leaves it alone, so the public archive never changes after the fact. Does
+    nothing (False) while the ledger has no accepted delivery of the month."""
+    accepted = sa.exists().where(
+        _ledger.c.edition == month, _ledger.c.state == DeliveryState.ACCEPTED.value
+    )
+    result = conn.execute(
+        sa.update(editions)
+        .where(editions.c.month == month, editions.c.sent_revision.is_(None), accepted)
+        .values(sent_revision=revision)
+    )
+    return bool(result.rowcount)
+
+
+def sent_editions(conn: sa.Connection) -> list[SentEdition]:
+    """Editions with a recorded sent revision, newest month first; published at the first
+    accepted delivery (or `sent_at`, or when the edition row was made, for older data)."""
+    first = (
+        sa.select(_ledger.c.edition, sa.func.min(_ledger.c.accepted_at).label("first"))
+        .where(_ledger.c.state == DeliveryState.ACCEPTED.value)
+        .group_by(_ledger.c.edition)
+        .subquery()
+    )
+    rows = conn.execute(
+        sa.select(
+            editions.c.month,
+            editions.c.sent_revision,
+            first.c.first,
+            editions.c.sent_at,
+            editions.c.created_at,
+        )
+        .select_from(editions.outerjoin(first, first.c.edition == editions.c.month))
+        .where(editions.c.sent_revision.is_not(None))
+        .order_by(editions.c.month.desc())
+    ).all()
+    return [
+        SentEdition(row.month, row.sent_revision, row.first or row.sent_at or row.created_at)
+        for row in rows
+    ]

@@ -129,6 +129,8 @@ editions = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("month", sa.String(7), nullable=False, unique=True),  # YYYY-MM
     sa.Column("sent_at", UTCDateTime, nullable=True),  # first complete send
+    # the revision the first send with accepted deliveries used: what the public archive shows
+    sa.Column("sent_revision", sa.Integer, nullable=True),
     sa.Column("created_at", UTCDateTime, nullable=False),
 )
 

@@ -12,7 +12,7 @@ from mailer.config import Settings
 from mailer.core.errors import ConfigError
 from mailer.pipeline import Context
 from mailer.providers.sendgrid.signature import load_public_key
-from mailer.web import admin, unsubscribe, webhook, workspace
+from mailer.web import admin, archive, unsubscribe, webhook, workspace
 from mailer.web.sessions import Forbidden
 
 __all__ = ["check_webhook_config", "create_app"]
@@ -67,6 +67,7 @@ def create_app(settings: Settings, context: Context | None = None) -> FastAPI:
     app.state.ctx = ctx
     app.include_router(webhook.router)
     app.include_router(unsubscribe.router)
+    app.include_router(archive.router)
     app.include_router(admin.router)
     app.include_router(workspace.router)
     app.add_exception_handler(Forbidden, workspace.forbidden_page)

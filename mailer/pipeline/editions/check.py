@@ -55,7 +55,9 @@ __all__ = [
     "approve_edition",
     "check_edition",
     "compile_approved",
+    "compile_approved_revision",
     "compile_edition",
+    "compile_one",
     "content_hash",
     "edition_file",
     "list_statuses",
@@ -165,6 +167,22 @@ def compile_edition(
     if problems:
         raise TemplateError("i18n", "; ".join(problems))
     return _compile(ctx, month, edition, catalogues)
+
+
+def compile_one(ctx: Context, month: str, revision: int, variant: Variant) -> CompiledVariant:
+    """Stage 1 for one variant of revision `revision` (the public archive's letter)."""
+    edition = latest_revision(ctx, _check_month(month), revision)[0]
+    catalogues, problems = _load_catalogues(ctx.settings)
+    if problems:
+        raise TemplateError("i18n", "; ".join(problems))
+    catalogue = catalogues[variant.language]
+    return compile_variant(
+        _environment(ctx.settings),
+        edition=month,
+        variant=variant,
+        view=_view(ctx, edition, variant, catalogue),
+        role_labels=role_labels(catalogue),
+    )
 
 
 def check_edition(ctx: Context, month: str) -> CheckReport:
@@ -349,6 +367,14 @@ def require_approved(ctx: Context, month: str) -> str:
 def compile_approved(ctx: Context, month: str) -> dict[Variant, CompiledVariant]:
     """The approved revision's 10 variants (what `send` sends); EditionNotApprovedError if it
     is not approved as it is now."""
+    return compile_approved_revision(ctx, month)[1]
+
+
+def compile_approved_revision(
+    ctx: Context, month: str
+) -> tuple[int | None, dict[Variant, CompiledVariant]]:
+    """compile_approved, with the number of the revision it compiled (None: approved before
+    revisions existed)."""
     require_approved(ctx, month)
     status = approval_status(ctx, month)
-    return compile_edition(ctx, month, status.approved_revision)
+    return status.approved_revision, compile_edition(ctx, month, status.approved_revision)

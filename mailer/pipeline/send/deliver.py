@@ -33,7 +33,7 @@ from mailer.pipeline.send.loop import LoopCounts, RecipientFactory, VariantSende
 from mailer.pipeline.send.planning import plan_ledger
 from mailer.providers import Provider, make_provider, unsubscribe_headers
 from mailer.store import ledger, ledger_plan
-from mailer.store.editions import mark_sent
+from mailer.store.editions import mark_sent, record_sent_revision
 
 __all__ = ["SendReport", "deliver", "send_edition", "send_test"]
 
@@ -324,9 +324,10 @@ def send_edition(
 
     Raises EditionNotApprovedError (not approved, or changed since approval) and
     ProviderAuthError (a 401/403 stops the send; nothing of the refused batch counts as sent)."""
-    from mailer.pipeline.editions.check import compile_approved
+    from mailer.pipeline.editions.check import compile_approved_revision
 
-    compiled = compile_approved(ctx, month)  # the approved revision, whatever was saved since
+    # the approved revision, whatever was saved since
+    revision, compiled = compile_approved_revision(ctx, month)
     provider = None if dry_run else make_provider(ctx.settings)
     try:
         return deliver(
@@ -344,6 +345,15 @@ def send_edition(
     finally:
         if provider is not None:
             provider.close()
+            _record_sent_revision(ctx, month, revision)
+
+
+def _record_sent_revision(ctx: Context, month: str, revision: int | None) -> None:
+    """What the public archive shows: the revision of the first run that reached anyone (also
+    after a run stopped half-way, since its accepted letters are out)."""
+    if revision is not None:
+        with ctx.engine.begin() as conn:
+            record_sent_revision(conn, month, revision)
 
 
 def send_test(ctx: Context, month: str, to: str) -> list[SendOutcome]:
