@@ -239,3 +239,43 @@ def test_the_sent_revision_is_recorded_once(work: Context) -> None:
             sa.select(tables.editions.c.sent_revision).where(tables.editions.c.month == MONTH)
         ).scalar_one()
     assert recorded == 1
+
+
+def test_the_migration_gives_editions_sent_before_it_their_approved_revision(
+    engine: sa.Engine,
+) -> None:
+    from alembic import command
+
+    from mailer.store.base import _alembic_config, migrate, utcnow
+
+    at = utcnow()
+    with engine.begin() as conn:
+        conn.execute(
+            sa.insert(tables.editions),
+            [
+                {"month": "2026-09", "sent_at": at, "created_at": at},
+                {"month": "2026-10", "sent_at": None, "created_at": at},  # never sent
+            ],
+        )
+        conn.execute(
+            sa.insert(tables.edition_approvals),
+            [
+                {
+                    "month": m,
+                    "approved_by": "A",
+                    "approved_at": at,
+                    "content_hash": "x" * 64,
+                    "revision": r,
+                }
+                for m, r in (("2026-09", 1), ("2026-09", 2), ("2026-10", 1))
+            ],
+        )
+    try:
+        command.downgrade(_alembic_config(engine), "0004")
+    finally:
+        migrate(engine)
+    with engine.connect() as conn:
+        rows = dict(
+            conn.execute(sa.select(tables.editions.c.month, tables.editions.c.sent_revision)).all()
+        )
+    assert rows == {"2026-09": 2, "2026-10": None}

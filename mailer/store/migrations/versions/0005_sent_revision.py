@@ -1,8 +1,8 @@
 """editions.sent_revision: the revision a send delivered (what the public archive shows)
 
 Recorded by the first send run that had accepted deliveries, and never changed afterwards, so a
-revision imported after the send cannot change the archive. Editions sent before this migration
-get the revision of their latest approval (the one that send had to match).
+revision imported after the send cannot change the archive. Editions sent (or partly sent) before
+this migration get the revision of their latest approval (the one that send had to match).
 
 Revision ID: 0005
 Revises: 0004
@@ -34,6 +34,12 @@ def upgrade() -> None:
         sa.column("approved_at", sa.DateTime),
         sa.column("revision", sa.Integer),
     )
+    deliveries = sa.table(
+        "deliveries", sa.column("edition", sa.String), sa.column("state", sa.String)
+    )
+    accepted = sa.exists().where(
+        deliveries.c.edition == editions.c.month, deliveries.c.state == "accepted"
+    )
     latest = (
         sa.select(approvals.c.revision)
         .where(approvals.c.month == editions.c.month)
@@ -42,7 +48,9 @@ def upgrade() -> None:
         .scalar_subquery()
     )
     op.execute(
-        sa.update(editions).where(editions.c.sent_at.is_not(None)).values(sent_revision=latest)
+        sa.update(editions)
+        .where(sa.or_(editions.c.sent_at.is_not(None), accepted))
+        .values(sent_revision=latest)
     )
 
 
