@@ -190,6 +190,8 @@ def test_an_empty_feed_is_still_valid_atom(client: AsgiClient) -> None:
         "/archive/2026-13/hyks/fi",
         "/archive/not-a-month/hyks/fi",
         "/archive/en.atom",
+        f"/archive/{MONTH}/hyks",
+        "/archive/anything/else/entirely/here",
     ],
 )
 def test_unknown_month_region_or_language_is_404(
@@ -199,6 +201,7 @@ def test_unknown_month_region_or_language_is_404(
     response = client.get(path)
     assert response.status_code == 404
     assert response.headers["x-frame-options"] == "DENY"
+    assert "Kirjettä ei löydy" in response.text
 
 
 def test_only_get_is_answered(work: Context, client: AsgiClient) -> None:

@@ -91,3 +91,10 @@ async def letter(month: str, region: str, language: str, request: Request) -> HT
     headers = _public_headers(ctx.settings)
     headers["Content-Security-Policy"] = LETTER_CSP
     return HTMLResponse(html, headers=headers)
+
+
+@router.get("/archive/{rest:path}", response_class=HTMLResponse)
+def anything_else(rest: str, request: Request) -> HTMLResponse:
+    """Any other address under /archive/ gets the archive's own 404 (with the headers), not the
+    framework's bare JSON one."""
+    return _not_found(request.app.state.ctx)
