@@ -15,6 +15,7 @@ import yaml
 from mailer.core.models import Region
 from mailer.core.tokens import make_unsubscribe_token
 from mailer.pipeline import Context
+from mailer.pipeline.archive import public_copy
 from mailer.pipeline.editions.check import approve_edition
 from mailer.pipeline.send.deliver import send_edition
 from mailer.store import tables
@@ -282,3 +283,29 @@ def test_the_migration_gives_editions_sent_before_it_their_approved_revision(
             conn.execute(sa.select(tables.editions.c.month, tables.editions.c.sent_revision)).all()
         )
     assert rows == {"2026-09": 2, "2026-10": None}
+
+
+@pytest.mark.parametrize(
+    ("footer", "expected"),
+    [
+        (
+            '<p><a href="%%h:unsubscribe_url%%">Peru</a> · <a href="https://v.example/">v</a></p>',
+            '<p><a href="https://v.example/">v</a></p>',
+        ),
+        (
+            '<p><a href="https://v.example/">v</a> · <a href="%%h:profile_url%%">Päivitä</a></p>',
+            '<p><a href="https://v.example/">v</a></p>',
+        ),
+        ('<p>A · <a href="%%h:profile_url%%">x</a> · B</p>', "<p>A · B</p>"),
+        ('<p><a href="%%h:unsubscribe_url%%" style="c">Peru</a></p>', "<p></p>"),
+    ],
+)
+def test_a_public_copy_drops_every_personal_link_and_its_separator(
+    footer: str, expected: str
+) -> None:
+    assert public_copy(footer, {}) == expected
+
+
+def test_a_public_copy_fills_tokens_escaped_and_empties_unknown_ones() -> None:
+    html = "<p>Hei %%h:first_name%%, %%h:last_name%%%%h:future_field%%</p>"
+    assert public_copy(html, {"first_name": "Ek & Co"}) == "<p>Hei Ek &amp; Co, </p>"

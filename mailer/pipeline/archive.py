@@ -43,16 +43,18 @@ __all__ = [
     "atom_feed",
     "letter_html",
     "letter_path",
+    "public_copy",
     "sent_editions",
 ]
 
 ATOM = "http://www.w3.org/2005/Atom"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-# The letter's visible unsubscribe link (the footer's <a>, and the " · " that joins it to the
-# next link): a public copy must not offer anyone's unsubscribe.
-_UNSUBSCRIBE_LINK = re.compile(
-    r'<a\b[^>]*href="%%h:unsubscribe_url%%"[^>]*>.*?</a>\s*(?:·|&middot;|&#183;)?\s*', re.DOTALL
-)
+# Every link whose address is a recipient token (the unsubscribe link today, any personal link a
+# template adds later) goes, with the " · " that joins it to a neighbour: the one after it, or
+# else the one before it. A public copy must not offer anyone's personal link.
+_LINK = r'<a\b[^>]*href="%%h:[a-z_]+%%"[^>]*>.*?</a>'
+_DOT = r"\s*(?:·|&middot;|&#183;)\s*"
+_PERSONAL_LINK = re.compile(rf"{_LINK}{_DOT}|{_DOT}{_LINK}|{_LINK}", re.DOTALL)
 _ANY_TOKEN = re.compile(r"%%[ht]:[a-z_]+%%")
 
 
@@ -143,13 +145,15 @@ def letter_html(ctx: Context, month: str, region: Region, language: Language) ->
     if revision is None:
         return None
     compiled = compile_one(ctx, month, revision, Variant(region=region, language=language))
-    html = _UNSUBSCRIBE_LINK.sub("", compiled.html)
-    values = _neutral_values(ctx, language)
+    return public_copy(compiled.html, _neutral_values(ctx, language))
+
+
+def public_copy(html: str, values: dict[str, str]) -> str:
+    """A compiled letter without personal links, its other recipient tokens filled with `values`
+    (a field not in it becomes empty)."""
+    html = _PERSONAL_LINK.sub("", html)
     # The neutral values are our own catalogue's plain words; escaped all the same.
-    return _ANY_TOKEN.sub(
-        lambda m: escape(values.get(m.group(0)[4:-2], ""), quote=True),
-        html,
-    )
+    return _ANY_TOKEN.sub(lambda m: escape(values.get(m.group(0)[4:-2], ""), quote=True), html)
 
 
 def _add(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
