@@ -309,3 +309,25 @@ def test_a_public_copy_drops_every_personal_link_and_its_separator(
 def test_a_public_copy_fills_tokens_escaped_and_empties_unknown_ones() -> None:
     html = "<p>Hei %%h:first_name%%, %%h:last_name%%%%h:future_field%%</p>"
     assert public_copy(html, {"first_name": "Ek & Co"}) == "<p>Hei Ek &amp; Co, </p>"
+
+
+def test_a_template_change_after_the_send_never_changes_the_archive(
+    work: Context, client: AsgiClient
+) -> None:
+    _send(work, 2)
+    before = client.get(LETTER).text
+    catalogue = work.settings.templates_dir / "i18n" / "fi.yaml"
+    text = catalogue.read_text(encoding="utf-8")
+    catalogue.write_text(text.replace("Ajankohtaista valtakunnallisesti", "Uusi otsikko"), "utf-8")
+    assert client.get(LETTER).text == before
+
+
+def test_an_edition_sent_before_copies_were_kept_is_rendered_from_its_sent_revision(
+    work: Context, client: AsgiClient
+) -> None:
+    _send(work, 2)
+    before = client.get(LETTER).text
+    with work.engine.begin() as conn:
+        assert conn.execute(sa.delete(tables.archived_letters)).rowcount == 10
+    _new_revision(work, _subject_fi(work), "Myöhempi otsikko")
+    assert client.get(LETTER).text == before

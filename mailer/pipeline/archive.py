@@ -1,12 +1,14 @@
 """The public archive: every sent edition readable on the web, without anyone's personal data.
 
 An edition is in the archive once its ledger has an accepted delivery: the first send run that
-reached anyone records the revision it sent (`editions.sent_revision`, never changed later), and
-the archive renders that revision, so importing or approving a newer one changes nothing here.
+reached anyone records the revision it sent (`editions.sent_revision`, never changed later) and
+keeps the stage-1 HTML it compiled (`archived_letters`; no personal data in it, only tokens). The
+archive shows that copy, so neither a newer revision nor a template change alters a sent letter;
+editions sent before the copies existed are rendered from their sent revision.
 All 10 variants (5 regions x fi/sv) are listed from then on, also those a scoped send has not
 reached yet: they are the same approved revision.
 
-A letter is stage 1 of the normal rendering with the stage-2 recipient tokens filled with neutral
+A letter is that stage-1 HTML with the stage-2 recipient tokens filled with neutral
 values from the archive catalogue (templates/web/archive/i18n/): a greeting to "the VIPU contact",
 no name, no organisation, and the unsubscribe link taken out altogether.
 """
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Mapping
 from datetime import date, datetime
 from enum import StrEnum
 from functools import cache
@@ -27,12 +30,14 @@ from babel.dates import format_date
 
 from mailer.core.edition.content import parse_edition
 from mailer.core.edition.render import RECIPIENT_FIELDS
-from mailer.core.models import Language, Region, Variant
+from mailer.core.models import CompiledVariant, Language, Region, Variant
 from mailer.core.regions import REGION_NAMES
 from mailer.pipeline.context import Context
 from mailer.pipeline.editions.check import compile_one
 from mailer.pipeline.editions.source import latest_text, revision_label
+from mailer.store import archive as copies
 from mailer.store import editions as store
+from mailer.store.archive import ArchivedCopy
 
 __all__ = [
     "ArchiveEdition",
@@ -44,6 +49,7 @@ __all__ = [
     "letter_html",
     "letter_path",
     "public_copy",
+    "record_sent",
     "sent_editions",
 ]
 
@@ -144,8 +150,27 @@ def letter_html(ctx: Context, month: str, region: Region, language: Language) ->
     revision = _sent_revision(ctx, month)
     if revision is None:
         return None
-    compiled = compile_one(ctx, month, revision, Variant(region=region, language=language))
-    return public_copy(compiled.html, _neutral_values(ctx, language))
+    with ctx.engine.connect() as conn:
+        html = copies.archived_html(conn, month, region.value, language.value)
+    if html is None:  # sent before copies were kept: render the sent revision
+        variant = Variant(region=region, language=language)
+        html = compile_one(ctx, month, revision, variant).html
+    return public_copy(html, _neutral_values(ctx, language))
+
+
+def record_sent(
+    ctx: Context, month: str, revision: int | None, compiled: Mapping[Variant, CompiledVariant]
+) -> None:
+    """After a send run: if it was the first to reach anyone, record its revision and keep its
+    compiled variants as the archive's copies (later runs change neither)."""
+    if revision is None:  # approved before revisions existed: nothing to pin
+        return
+    with ctx.engine.begin() as conn:
+        if store.record_sent_revision(conn, month, revision):
+            kept = (
+                ArchivedCopy(v.region.value, v.language.value, c.html) for v, c in compiled.items()
+            )
+            copies.store_copies(conn, month, revision, kept, ctx.now())
 
 
 def public_copy(html: str, values: dict[str, str]) -> str:

@@ -14,6 +14,7 @@ from mailer.store.base import UTCDateTime, metadata
 __all__ = [
     "IS_QUEUED",
     "IS_SENDING",
+    "archived_letters",
     "audit_log",
     "contact_history",
     "contact_sources",
@@ -163,6 +164,22 @@ edition_revisions = sa.Table(
     sa.Column("changes", sa.JSON, nullable=True),
     sa.Column("note", sa.Text, nullable=True),  # "imported from letters/2026-11.yaml", ...
     sa.UniqueConstraint("month", "number", name="uq_edition_revisions_month_number"),
+)
+
+# The stage-1 HTML (recipient tokens, no personal data) of each variant as the first send with
+# accepted deliveries compiled it: the public archive shows exactly this, whatever the templates
+# or the edition become later.
+archived_letters = sa.Table(
+    "archived_letters",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("month", sa.String(7), nullable=False),
+    sa.Column("region", sa.String(8), nullable=False),
+    sa.Column("language", sa.String(2), nullable=False),
+    sa.Column("revision", sa.Integer, nullable=False),
+    sa.Column("html", sa.Text, nullable=False),
+    sa.Column("stored_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("month", "region", "language", name="uq_archived_letters_variant"),
 )
 
 # --- delivery events ------------------------------------------------------------------------------

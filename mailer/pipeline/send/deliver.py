@@ -33,7 +33,7 @@ from mailer.pipeline.send.loop import LoopCounts, RecipientFactory, VariantSende
 from mailer.pipeline.send.planning import plan_ledger
 from mailer.providers import Provider, make_provider, unsubscribe_headers
 from mailer.store import ledger, ledger_plan
-from mailer.store.editions import mark_sent, record_sent_revision
+from mailer.store.editions import mark_sent
 
 __all__ = ["SendReport", "deliver", "send_edition", "send_test"]
 
@@ -324,6 +324,7 @@ def send_edition(
 
     Raises EditionNotApprovedError (not approved, or changed since approval) and
     ProviderAuthError (a 401/403 stops the send; nothing of the refused batch counts as sent)."""
+    from mailer.pipeline.archive import record_sent
     from mailer.pipeline.editions.check import compile_approved_revision
 
     # the approved revision, whatever was saved since
@@ -345,15 +346,9 @@ def send_edition(
     finally:
         if provider is not None:
             provider.close()
-            _record_sent_revision(ctx, month, revision)
-
-
-def _record_sent_revision(ctx: Context, month: str, revision: int | None) -> None:
-    """What the public archive shows: the revision of the first run that reached anyone (also
-    after a run stopped half-way, since its accepted letters are out)."""
-    if revision is not None:
-        with ctx.engine.begin() as conn:
-            record_sent_revision(conn, month, revision)
+            # what the public archive shows (also after a run stopped half-way: its accepted
+            # letters are out)
+            record_sent(ctx, month, revision, compiled)
 
 
 def send_test(ctx: Context, month: str, to: str) -> list[SendOutcome]:
