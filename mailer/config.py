@@ -93,6 +93,16 @@ class Settings(BaseSettings):
 
     policy: BouncePolicySettings = Field(default_factory=BouncePolicySettings)
 
+    @field_validator("admin_password", "admin_password_hash", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # MAILER_ADMIN_PASSWORD="" must not open the admin pages with an empty password
+        if isinstance(value, str) and not value.strip():
+            return None
+        if isinstance(value, SecretStr) and not value.get_secret_value().strip():
+            return None
+        return value
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:

@@ -22,6 +22,7 @@ from mailer.providers.sendgrid.signature import generate_key_pair, signed_header
 __all__ = [
     "WebService",
     "free_port",
+    "local_url",
     "mailer_env",
     "post_events",
     "production_like",
@@ -31,6 +32,15 @@ __all__ = [
 ROOT = Path(__file__).resolve().parent.parent
 
 
+PUBLIC_URL = "https://vipu.example"
+
+
+def local_url(public: str, port: int) -> str:
+    """A link of the letter (under PUBLIC_URL) as the test reaches it: the loopback `serve`."""
+    assert public.startswith(PUBLIC_URL + "/"), public
+    return f"http://127.0.0.1:{port}" + public.removeprefix(PUBLIC_URL)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -38,8 +48,10 @@ def free_port() -> int:
 
 
 def production_like(settings: Settings, fake: Any, **update: Any) -> tuple[Settings, int, Any]:
-    """`settings` as production runs: SendGrid (the fake), a signed webhook and a public URL on a
-    free loopback port for `mailer serve`. Returns (settings, port, webhook signing key)."""
+    """`settings` as production runs: SendGrid (the fake), a signed webhook and an https public
+    URL (production refuses http: mail clients need https one-click links) served, as behind a
+    TLS proxy, by `mailer serve` on a free loopback port (`local_url` maps one to the other).
+    Returns (settings, port, webhook signing key)."""
     private_key, public_key = generate_key_pair()
     port = free_port()
     prod = settings.model_copy(
@@ -47,7 +59,7 @@ def production_like(settings: Settings, fake: Any, **update: Any) -> tuple[Setti
             "provider": "sendgrid",
             "sendgrid_api_key": SecretStr(fake.api_key),
             "sendgrid_host": fake.url,
-            "public_url": f"http://127.0.0.1:{port}",
+            "public_url": PUBLIC_URL,
             "sendgrid_webhook_public_key": public_key,
             **update,
         }

@@ -25,7 +25,14 @@ from mailer.pipeline.roster import import_rosters
 from mailer.store.tables import contacts
 from mailer.store.tables import events as events_table
 from tests.fakes.sendgrid_server import FakeSendGrid
-from tests.services import WebService, mailer_env, post_events, production_like, run_mailer
+from tests.services import (
+    WebService,
+    local_url,
+    mailer_env,
+    post_events,
+    production_like,
+    run_mailer,
+)
 
 ADMIN_PASSWORD = "e2e-admin-password"
 
@@ -113,9 +120,9 @@ def test_the_whole_pipeline_through_sendgrid_and_the_web_service(
     # The contact clicks the one-click link from the header SendGrid actually got (RFC 8058).
     personalization = next(p for p in accepted if unsubscriber in p.emails).personalization
     link = re.search(r"<(http[^>]+)>", personalization["headers"]["List-Unsubscribe"])
-    assert link is not None and link.group(1).startswith(web.url)
+    assert link is not None
     click = httpx.post(
-        link.group(1),
+        local_url(link.group(1), web.port),
         content=b"List-Unsubscribe=One-Click",
         headers={"Content-Type": "application/x-www-form-urlencoded"},
         follow_redirects=False,

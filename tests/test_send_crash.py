@@ -67,6 +67,7 @@ def _env(ctx: Context, fake: FakeSendGrid) -> dict[str, str]:
             "MAILER_SENDGRID_TIMEOUT": "5",
             "MAILER_BATCH_SIZE": "5",
             "MAILER_SECRET_KEY": "test-secret-key-for-signing-tokens",
+            "MAILER_PUBLIC_URL": "https://vipu.example",
             "PYTHONPATH": str(ROOT),
         }
     )

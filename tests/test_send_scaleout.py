@@ -54,6 +54,8 @@ def test_two_senders_at_once_share_the_edition_without_overlap(ctx: Context) -> 
                 "MAILER_SENDGRID_API_KEY": fake.api_key,
                 "MAILER_SENDGRID_HOST": fake.url,
                 "MAILER_BATCH_SIZE": "5",
+                "MAILER_SECRET_KEY": "test-secret-key-for-signing-tokens",
+                "MAILER_PUBLIC_URL": "https://vipu.example",
             }
         )
         procs = [

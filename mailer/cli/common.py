@@ -14,6 +14,7 @@ from rich.console import Console
 from mailer.config import load_settings
 from mailer.core.errors import ConfigError, MailerError
 from mailer.pipeline import Context
+from mailer.startup import Command, refuse_unsafe_settings
 
 __all__ = ["console", "err_console", "exit_on_error", "open_context", "print_json"]
 
@@ -29,10 +30,14 @@ EXIT_ERROR = 2
 
 
 @contextmanager
-def open_context() -> Iterator[Context]:
-    """Settings from the environment, and a context whose engine is disposed at the end."""
+def open_context(command: Command | None = None) -> Iterator[Context]:
+    """Settings from the environment, and a context whose engine is disposed at the end.
+    `command` names a command with start-up checks (mailer/startup.py): unsafe settings stop it
+    here, before it touches the database or the provider."""
     try:
         settings = load_settings()
+        if command is not None:
+            refuse_unsafe_settings(settings, command)
     except ConfigError as err:
         err_console.print(f"[bold red]configuration error:[/] {err}")
         raise typer.Exit(EXIT_ERROR) from err

@@ -6,6 +6,7 @@ import typer
 from rich.table import Table
 
 from mailer.cli.common import console, exit_on_error, open_context, print_json
+from mailer.startup import Command
 
 bounces = typer.Typer(
     help="Bounces: sync SendGrid's suppression lists into the register.", no_args_is_help=True
@@ -27,7 +28,7 @@ def serve(
 
     from mailer.web.app import check_webhook_config, create_app
 
-    with open_context() as ctx, exit_on_error():
+    with open_context(Command.SERVE) as ctx, exit_on_error():
         # refuse before binding the port, with a one-line error (the app checks again at start-up)
         check_webhook_config(ctx.settings)
         app = create_app(ctx.settings, ctx)

@@ -12,6 +12,7 @@ from mailer.cli.common import console, err_console, exit_on_error, open_context,
 from mailer.pipeline.schedules.jobs import sync_schedules
 from mailer.pipeline.schedules.runs import recent_runs
 from mailer.pipeline.schedules.views import JobView, list_jobs, preview_schedules
+from mailer.startup import Command
 
 app = typer.Typer(
     help="Schedules: check, sync, list, runs; run the scheduler.", no_args_is_help=True
@@ -114,7 +115,7 @@ def run(
     """Run the scheduler in the foreground; SIGTERM or Ctrl-C shuts it down cleanly."""
     from mailer.scheduler.service import SchedulerRunner
 
-    with open_context() as ctx, exit_on_error():
+    with open_context(Command.SCHEDULE_RUN) as ctx, exit_on_error():
         runner = SchedulerRunner(
             ctx,
             wait=not no_wait,

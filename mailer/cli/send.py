@@ -31,6 +31,7 @@ from mailer.cli.common import (
 from mailer.core.models import Language, Region
 from mailer.core.regions import parse_region
 from mailer.pipeline.send.deliver import SendReport, send_edition, send_test
+from mailer.startup import Command
 
 Month = Annotated[str, typer.Argument(help="The edition's month, YYYY-MM.", metavar="YYYY-MM")]
 
@@ -133,7 +134,7 @@ def send(
 ) -> None:
     """Send an approved edition to every active contact, exactly once (resumable)."""
     scope_region, scope_language = _scope(region, language)
-    with open_context() as ctx, exit_on_error():
+    with open_context(Command.SEND) as ctx, exit_on_error():
         if test_to:
             outcomes = send_test(ctx, month, test_to)
             if as_json:

@@ -12,6 +12,7 @@ from mailer.config import Settings
 from mailer.core.errors import ConfigError
 from mailer.pipeline import Context
 from mailer.providers.sendgrid.signature import load_public_key
+from mailer.startup import Command, refuse_unsafe_settings
 from mailer.web import admin, archive, unsubscribe, webhook, workspace
 from mailer.web.sessions import Forbidden
 
@@ -54,6 +55,7 @@ def create_app(settings: Settings, context: Context | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        refuse_unsafe_settings(settings, Command.SERVE)
         check_webhook_config(settings)
         try:
             yield

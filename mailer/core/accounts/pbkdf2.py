@@ -17,6 +17,9 @@ __all__ = ["DEFAULT_ITERATIONS", "SCHEME", "hash_password", "parse_hash", "verif
 SCHEME = "pbkdf2_sha256"
 # OWASP Password Storage Cheat Sheet (2023): 600,000 iterations for PBKDF2-HMAC-SHA256.
 DEFAULT_ITERATIONS = 600_000
+# A hash from a typo'd setting could ask for any amount of work per login; far above any real one.
+MAX_ITERATIONS = 10_000_000
+_DIGEST_BYTES = 32
 
 
 def _b64(data: bytes) -> str:
@@ -39,11 +42,21 @@ def parse_hash(encoded: str) -> tuple[int, bytes, bytes]:
     try:
         if len(parts) != 4 or parts[0] != SCHEME:
             raise ValueError("expected pbkdf2_sha256$<iterations>$<salt>$<hash>")
+        if not (parts[1].isascii() and parts[1].isdigit()):
+            raise ValueError("the iterations are not a number")
         iterations = int(parts[1])
-        if iterations < 1:
-            raise ValueError("iterations must be positive")
-        return iterations, _unb64(parts[2]), _unb64(parts[3])
-    except (ValueError, binascii.Error) as err:
+        if not 1 <= iterations <= MAX_ITERATIONS:
+            raise ValueError(f"the iterations must be between 1 and {MAX_ITERATIONS}")
+        salt, digest = _unb64(parts[2]), _unb64(parts[3])
+        if not salt or len(digest) != _DIGEST_BYTES:
+            raise ValueError("the salt is empty or the hash is not 32 bytes")
+        return iterations, salt, digest
+    except binascii.Error as err:
+        # the value itself is never echoed: it is a secret (and could be one mistyped)
+        raise ConfigError(
+            "MAILER_ADMIN_PASSWORD_HASH", "not a password hash: the salt or hash is not base64"
+        ) from err
+    except ValueError as err:
         raise ConfigError("MAILER_ADMIN_PASSWORD_HASH", f"not a password hash: {err}") from err
 
 

@@ -1,0 +1,147 @@
+"""Start-up refusals (mailer/startup.py): with a real provider, `send`, `serve` and `schedule run`
+refuse the development secret key, a short key and an http public URL; `serve` refuses a short
+admin password and a malformed admin hash; an empty admin password means unset."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from pydantic import SecretStr
+from typer.testing import CliRunner
+
+from mailer.cli import app
+from mailer.config import Settings, load_settings
+from mailer.core.accounts.pbkdf2 import hash_password
+from mailer.core.errors import ConfigError
+from mailer.pipeline import Context
+from mailer.startup import Command, production_problems, refuse_unsafe_settings
+from mailer.web.app import create_app
+
+GOOD_KEY = "k" * 48
+PRODUCTION: dict[str, Any] = {
+    "provider": "sendgrid",
+    "secret_key": SecretStr(GOOD_KEY),
+    "public_url": "https://vipu.example",
+}
+
+
+def _problems(command: Command = Command.SEND, **update: Any) -> list[str]:
+    settings = Settings().model_copy(update={**PRODUCTION, **update})
+    return [str(problem) for problem in production_problems(settings, command)]
+
+
+@pytest.mark.parametrize("command", list(Command))
+def test_production_settings_pass(command: Command) -> None:
+    assert _problems(command) == []
+
+
+@pytest.mark.parametrize("command", list(Command))
+def test_the_development_key_is_refused_with_a_real_provider(command: Command) -> None:
+    dev = Settings().secret_key
+    [problem] = _problems(command, secret_key=dev)
+    assert problem.startswith("MAILER_SECRET_KEY: is the development value")
+    assert "secrets.token_urlsafe(48)" in problem
+    assert dev.get_secret_value() not in problem
+
+
+@pytest.mark.parametrize("key", ["tiny-key", "x" * 31, "ä" * 15])
+def test_a_key_under_32_bytes_is_refused(key: str) -> None:
+    [problem] = _problems(secret_key=SecretStr(key))
+    assert "MAILER_SECRET_KEY" in problem and "32 bytes" in problem
+    assert key not in problem
+
+
+def test_an_http_public_url_is_refused_with_a_real_provider() -> None:
+    [problem] = _problems(Command.SCHEDULE_RUN, public_url="http://vipu.example")
+    assert problem.startswith("MAILER_PUBLIC_URL") and "https" in problem
+
+
+@pytest.mark.parametrize("command", list(Command))
+def test_the_outbox_demo_needs_no_settings(command: Command) -> None:
+    assert production_problems(Settings(), command) == []
+
+
+def test_every_problem_is_listed_naming_the_first_variable() -> None:
+    settings = Settings(provider="sendgrid", admin_password=SecretStr("pw-9"))
+    with pytest.raises(ConfigError) as caught:
+        refuse_unsafe_settings(settings, Command.SERVE)
+    assert caught.value.variable == "MAILER_SECRET_KEY"
+    for variable in ("MAILER_PUBLIC_URL", "MAILER_ADMIN_PASSWORD"):
+        assert variable in str(caught.value)
+    assert "pw-9" not in str(caught.value)
+
+
+@pytest.mark.parametrize("value", ["", "   "])
+def test_an_empty_admin_password_means_unset(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv("MAILER_ADMIN_PASSWORD", value)
+    monkeypatch.setenv("MAILER_ADMIN_PASSWORD_HASH", value)
+    settings = load_settings()
+    assert settings.admin_password is None and settings.admin_password_hash is None
+
+
+def test_an_admin_password_under_12_characters_is_refused_at_serve() -> None:
+    [problem] = _problems(Command.SERVE, admin_password=SecretStr("elevenchars"))
+    assert problem.startswith("MAILER_ADMIN_PASSWORD:") and "12 characters" in problem
+    assert _problems(Command.SERVE, admin_password=SecretStr("twelve-chars")) == []
+
+
+@pytest.mark.parametrize(
+    "encoded",
+    [
+        "md5$abc",
+        "pbkdf2_sha256$many$c2FsdA$aGFzaA",
+        "pbkdf2_sha256$0$c2FsdA$aGFzaA",
+        "pbkdf2_sha256$1000$!!$aGFzaA",
+        "pbkdf2_sha256$1000$c2FsdA$aGFzaA",  # a hash of 4 bytes, not 32
+        "pbkdf2_sha256$99999999999$c2FsdA$" + "A" * 43,
+    ],
+)
+def test_a_malformed_admin_hash_is_refused_at_serve_without_echoing_it(encoded: str) -> None:
+    [problem] = _problems(Command.SERVE, admin_password_hash=SecretStr(encoded))
+    assert problem.startswith("MAILER_ADMIN_PASSWORD_HASH: not a password hash")
+    assert encoded.rsplit("$", maxsplit=1)[-1] not in problem
+
+
+def test_a_well_formed_admin_hash_passes() -> None:
+    good = hash_password("a long admin password", salt=b"0123456789abcdef", iterations=1000)
+    assert _problems(Command.SERVE, admin_password_hash=SecretStr(good)) == []
+
+
+def _cli(monkeypatch: pytest.MonkeyPatch, args: list[str], **env: str) -> tuple[int, str]:
+    for name, value in env.items():
+        monkeypatch.setenv(f"MAILER_{name}", value)
+    result = CliRunner().invoke(app, args)
+    return result.exit_code, result.stderr
+
+
+@pytest.mark.parametrize("args", [["send", "2026-11"], ["serve"], ["schedule", "run", "--no-wait"]])
+def test_the_commands_refuse_before_touching_anything(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any, args: list[str]
+) -> None:
+    database = tmp_path / "never-created.db"
+    code, err = _cli(
+        monkeypatch,
+        args,
+        PROVIDER="sendgrid",
+        SENDGRID_API_KEY="SG.test",
+        DATABASE_URL=f"sqlite:///{database}",
+    )
+    assert code == 2
+    assert "MAILER_SECRET_KEY" in err and "token_urlsafe" in err
+    assert not database.exists()
+
+
+def test_the_web_app_refuses_at_start_up(ctx: Context) -> None:
+    unsafe = ctx.settings.model_copy(
+        update={"provider": "sendgrid", "public_url": "http://x.example"}
+    )
+    web = create_app(unsafe, Context(unsafe, ctx.engine))
+
+    async def start() -> None:
+        async with web.router.lifespan_context(web):
+            pass
+
+    with pytest.raises(ConfigError, match="MAILER_PUBLIC_URL"):
+        asyncio.run(start())
