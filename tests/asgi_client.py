@@ -24,12 +24,19 @@ class AsgiClient:
     """The event loop runs in its own thread: the test's thread may already have one running
     (Playwright's sync API keeps a loop for the whole session)."""
 
-    def __init__(self, app: FastAPI, base_url: str = "http://testserver") -> None:
+    def __init__(
+        self,
+        app: FastAPI,
+        base_url: str = "http://testserver",
+        transport_client: tuple[str, int] = ("127.0.0.1", 123),
+    ) -> None:
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._thread.start()
         self._client = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url=base_url, follow_redirects=False
+            transport=httpx.ASGITransport(app=app, client=transport_client),
+            base_url=base_url,
+            follow_redirects=False,
         )
 
     def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:

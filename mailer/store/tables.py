@@ -25,6 +25,7 @@ __all__ = [
     "editions",
     "erasures",
     "events",
+    "login_failures",
     "roster_imports",
     "schedule_runs",
     "scheduler_lock",
@@ -353,4 +354,17 @@ audit_log = sa.Table(
     sa.Column("target", sa.String(254), nullable=False),
     sa.Column("detail", sa.Text, nullable=False),
     sa.Index("ix_audit_log_at", "at"),
+)
+
+# --- login throttling ---------------------------------------------------------------------------
+
+# Failed-login counters shared by every `mailer serve` process (mailer/store/throttle.py).
+login_failures = sa.Table(
+    "login_failures",
+    metadata,
+    sa.Column("scope", sa.String(40), primary_key=True),
+    sa.Column("key_digest", sa.String(64), primary_key=True),  # SHA-256 of the client key
+    sa.Column("failures", sa.Integer, nullable=False),
+    # the failures count from here; a failure after `window_start + window` starts a new window
+    sa.Column("window_start", UTCDateTime, nullable=False),
 )
