@@ -4,6 +4,11 @@ Pydantic reports a validation error at a *path* (`events`, 2, `start`); a person
 in the file. PyYAML's composer keeps a start mark on every node, so we compose the node graph and
 build the data ourselves, recording `path -> line` (1-based) as we go.
 
+Coordinator-edited files are read with `StrictSafeLoader`: anchors and aliases are refused (a
+342-byte file of nested aliases expanded to gigabytes), nesting is capped (deep brackets gave
+RecursionError), and every failure of building a value (a list used as a key, a 5000-digit
+number) becomes a YamlSyntaxError with its line, never a traceback.
+
 Timestamps are deliberately not resolved (they stay strings): pydantic parses them, so a bad date
 like `2026-11-31` becomes a validation error with a path instead of a crash in the YAML constructor.
 """
@@ -13,10 +18,25 @@ from __future__ import annotations
 from typing import Any
 
 import yaml
-from yaml.constructor import SafeConstructor
+from yaml.composer import ComposerError
+from yaml.constructor import ConstructorError, SafeConstructor
+from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-__all__ = ["Path", "YamlSyntaxError", "line_of", "load_with_lines"]
+__all__ = [
+    "MAX_DEPTH",
+    "Path",
+    "StrictSafeLoader",
+    "YamlSyntaxError",
+    "line_of",
+    "load_with_lines",
+    "located",
+]
+
+# Letters nest about six levels deep (regional > hyks > fi > body); far more is an attack.
+MAX_DEPTH = 50
+# Plain values a mapping key may be (a list or mapping as key is not something we read).
+_KEY_TYPES = (str, int, float, bool, type(None))
 
 Path = tuple[str | int, ...]
 
@@ -29,8 +49,43 @@ class YamlSyntaxError(ValueError):
         super().__init__(message)
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader without the implicit timestamp resolver (see the module docstring)."""
+class StrictSafeLoader(yaml.SafeLoader):
+    """SafeLoader that refuses anchors and aliases and nesting deeper than MAX_DEPTH, while
+    composing (before anything is expanded or built)."""
+
+    _depth = 0
+
+    def compose_node(self, parent: Node | None, index: int) -> Node | None:
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        if isinstance(event, AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise ComposerError(
+                None,
+                None,
+                "anchors and aliases (&name, *name) are not allowed here: write the value out",
+                event.start_mark,
+            )
+        if self._depth >= MAX_DEPTH:
+            raise ComposerError(
+                None, None, f"nested deeper than {MAX_DEPTH} levels", event.start_mark
+            )
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_object(self, node: Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, TypeError) as err:  # e.g. a number over the 4300-digit limit
+            reason = str(err).split(";")[0]
+            raise ConstructorError(
+                None, None, f"value cannot be read: {reason}", node.start_mark
+            ) from err
+
+
+class _Loader(StrictSafeLoader):
+    """StrictSafeLoader without the implicit timestamp resolver (see the module docstring)."""
 
 
 _Loader.yaml_implicit_resolvers = {
@@ -39,13 +94,33 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 
+def located(error: yaml.YAMLError | ValueError | TypeError) -> YamlSyntaxError:
+    """Any failure of reading YAML as a YamlSyntaxError with the line PyYAML marked, if any."""
+    if isinstance(error, YamlSyntaxError):
+        return error
+    if isinstance(error, yaml.MarkedYAMLError):
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark is not None else None
+        return YamlSyntaxError(line, f"{error.problem or error.context}")
+    return YamlSyntaxError(None, str(error))
+
+
+def _key(node: Node, scalars: SafeConstructor) -> Any:
+    if not isinstance(node, ScalarNode):
+        raise YamlSyntaxError(node.start_mark.line + 1, "a key must be a plain value")
+    key = scalars.construct_object(node, deep=True)
+    if not isinstance(key, _KEY_TYPES):
+        raise YamlSyntaxError(node.start_mark.line + 1, "a key must be a plain value")
+    return key
+
+
 def _build(node: Node, path: Path, lines: dict[Path, int], scalars: SafeConstructor) -> Any:
     lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, MappingNode):
-        scalars.flatten_mapping(node)  # resolves `<<: *anchor` merge keys
+        scalars.flatten_mapping(node)  # resolves `<<: {...}` merge keys (aliases are refused)
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = scalars.construct_object(key_node, deep=True)
+            key = _key(key_node, scalars)
             if isinstance(key, str | int):
                 lines[(*path, key)] = key_node.start_mark.line + 1
             result[key] = _build(value_node, (*path, key), lines, scalars)
@@ -58,18 +133,14 @@ def _build(node: Node, path: Path, lines: dict[Path, int], scalars: SafeConstruc
 
 def load_with_lines(text: str) -> tuple[Any, dict[Path, int]]:
     """The document's data and `path -> line`; raises YamlSyntaxError on malformed YAML."""
+    lines: dict[Path, int] = {}
     try:
         root = yaml.compose(text, Loader=_Loader)
-    except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        line = mark.line + 1 if mark is not None else None
-        raise YamlSyntaxError(line, f"{err.problem or err.context}") from err
-    except yaml.YAMLError as err:
-        raise YamlSyntaxError(None, str(err)) from err
-    lines: dict[Path, int] = {}
-    if root is None:
-        return None, lines
-    return _build(root, (), lines, SafeConstructor()), lines
+        if root is None:
+            return None, lines
+        return _build(root, (), lines, _Loader("")), lines
+    except (yaml.YAMLError, ValueError, TypeError) as err:
+        raise located(err) from err
 
 
 def line_of(lines: dict[Path, int], path: Path) -> int | None:

@@ -23,6 +23,7 @@ from pydantic import (
 
 from mailer.core.errors import ScheduleError
 from mailer.core.models import Language, Region, Variant
+from mailer.core.yaml_lines import StrictSafeLoader, located
 
 __all__ = [
     "Deadline",
@@ -297,15 +298,21 @@ def _line_index(node: yaml.Node, path: tuple[Any, ...], out: dict[tuple[Any, ...
             _line_index(item, (*path, index), out)
 
 
+def _load(text: str, file: str) -> tuple[yaml.Node | None, Any]:
+    """The node tree and the data, read with the strict loader (no anchors or aliases, bounded
+    nesting); every failure is a ScheduleError with the line, never a traceback."""
+    try:
+        root = yaml.compose(text, Loader=StrictSafeLoader)
+        data = yaml.load(text, Loader=StrictSafeLoader)  # noqa: S506 (a SafeLoader subclass)
+    except (yaml.YAMLError, ValueError, TypeError) as err:
+        problem = located(err)
+        raise ScheduleError(file, problem.line, "yaml", str(problem)) from err
+    return root, data
+
+
 def parse_schedule(text: str, file: str) -> Schedule:
     """Validate one schedule file; errors name the file, the line and the field."""
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        raise ScheduleError(file, line, "yaml", str(getattr(err, "problem", err))) from err
+    root, data = _load(text, file)
     if not isinstance(data, dict) or root is None:
         raise ScheduleError(file, 1, "(file)", "a schedule file is a mapping (name:, when:, ...)")
     lines: dict[tuple[Any, ...], int] = {}
