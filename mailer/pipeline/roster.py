@@ -26,6 +26,7 @@ from mailer.core.roster.merge import (
     diff_register,
     merge_rows,
 )
+from mailer.core.roster.read import LIMITS
 from mailer.core.roster.rows import RosterFile, RosterProblem, parse_roster
 from mailer.pipeline.context import Context
 from mailer.store import register as store
@@ -104,7 +105,8 @@ def _read_files(paths: Sequence[Path]) -> list[RosterFile]:
             continue
         names.add(name)
         try:
-            data = path.read_bytes()
+            with path.open("rb") as handle:  # one byte past the bound is enough to refuse it
+                data = handle.read(LIMITS.file_bytes + 1)
         except OSError as err:
             parsed.append(_unreadable(name, f"cannot read {path}: {err.strerror or err}"))
             continue

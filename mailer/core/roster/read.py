@@ -13,6 +13,13 @@ lines (a line break inside a quoted field, usually an unclosed quote) is reporte
 
 A file that cannot be read at all raises `RosterError`; `mailer.core.roster.rows.parse_roster`
 turns that into a file-level problem, so parsing never raises.
+
+Bounds (`Limits`): a roster is a few hundred rows, so anything far larger is refused as a whole
+file, with a problem naming it, before it can take the machine's memory or minutes: the file
+size, the rows, the header's columns (a sheet is read only as wide as its header: one cell in
+column XFD must not widen every row to 16,384 cells), the length of a CSV field (an unclosed
+quote) and the uncompressed size of an XLSX (a zip bomb), checked in the zip's directory before
+openpyxl inflates anything.
 """
 
 from __future__ import annotations
@@ -22,14 +29,18 @@ import io
 import re
 import unicodedata
 import warnings
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from typing import NamedTuple
 
 from mailer.core.errors import RosterError
 
 __all__ = [
     "FIELDS",
+    "LIMITS",
+    "Limits",
     "Record",
     "Table",
     "decode",
@@ -73,6 +84,26 @@ _ALIASES: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 
 FIELDS = tuple(_ALIASES)
+
+KIB = 1024
+MIB = 1024 * KIB
+
+
+class Limits(NamedTuple):
+    """How large a roster file may be. The largest real roster is ~300 rows and 12 columns."""
+
+    file_bytes: int = 8 * MIB
+    rows: int = 50_000  # lines of a CSV, rows of a sheet
+    columns: int = 200  # header width
+    field_chars: int = 128 * KIB  # one CSV field (csv.field_size_limit)
+    xlsx_uncompressed: int = 100 * MIB  # all members of the zip, as declared in its directory
+    xlsx_members: int = 1_000
+    problems: int = 200  # listed per file; the rest are counted in one last problem
+
+
+LIMITS = Limits()
+# XLSX cells read past the header's width, to report a stray value as extra, not drop it
+EXTRA_COLUMNS = 20
 _DELIMITERS = (";", ",", "\t")
 _PUNCTUATION = re.compile(r"[\s\-_.:*()/]+")
 
@@ -152,16 +183,33 @@ def decode(file: str, data: bytes) -> tuple[str, str]:
         ) from err
 
 
-def read_table(file: str, data: bytes) -> Table:
+def _size(count: int) -> str:
+    return f"{count / MIB:.1f} MiB" if count >= MIB else f"{count // KIB} KiB"
+
+
+def read_table(file: str, data: bytes, limits: Limits = LIMITS) -> Table:
     """Read a CSV or XLSX roster (sniffed from the bytes, not the name). Raises RosterError
-    when the file cannot be read at all or has no usable header."""
+    when the file cannot be read at all, has no usable header or exceeds a bound."""
+    if len(data) > limits.file_bytes:
+        raise RosterError(file, f"larger than the {_size(limits.file_bytes)} a roster may be")
     if data.startswith(b"PK\x03\x04"):
-        return _read_xlsx(file, data)
+        return _read_xlsx(file, data, limits)
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise RosterError(file, "old Excel .xls format: save it as .xlsx or CSV")
     if file.lower().endswith((".xlsx", ".xlsm")):
         raise RosterError(file, "not an XLSX workbook (not a zip archive)")
-    return _read_csv(file, data)
+    return _read_csv(file, data, limits)
+
+
+def _too_many_rows(file: str, limits: Limits) -> RosterError:
+    return RosterError(file, f"more than {limits.rows:,} rows: not a roster (split it)")
+
+
+def _check_width(file: str, line: int, header: list[str], limits: Limits) -> int:
+    width = _width(header)
+    if width > limits.columns:
+        raise RosterError(file, f"line {line}: the header has more than {limits.columns} columns")
+    return width
 
 
 def _is_blank(cells: list[str]) -> bool:
@@ -213,14 +261,17 @@ def _record(line: int, end: int, cells: list[str], by_index: dict[int, str], wid
     return Record(line, end, values, extra)
 
 
-def _sniff_delimiter(text: str) -> str:
+def _sniff_delimiter(file: str, text: str) -> str:
     """The delimiter under which the first non-blank line names the most known columns
     (ties: the one occurring most often). csv.Sniffer guesses from character frequencies and
     fails on one-line or mostly-empty files; the header is the reliable witness."""
     first = next((ln for ln in re.split(r"\r\n|\r|\n", text) if ln.strip(" \t;,")), "")
     best, best_score = ";", (-1, -1)
     for delimiter in _DELIMITERS:
-        cells = next(csv.reader([first], delimiter=delimiter), [])
+        try:
+            cells = next(csv.reader([first], delimiter=delimiter), [])
+        except csv.Error as err:  # a header field over the field limit
+            raise RosterError(file, f"unreadable header line: {err}") from err
         known = {header_field(cell) for cell in cells} - {None}
         score = (len(known), first.count(delimiter))
         if score > best_score:
@@ -232,10 +283,12 @@ def _sniff_delimiter(text: str) -> str:
 _SEP_HINT = re.compile(r"sep=([;,\t])(?:\r\n|\r|\n|$)")
 
 
-def _read_csv(file: str, data: bytes) -> Table:
+def _read_csv(file: str, data: bytes, limits: Limits) -> Table:
     text, encoding = decode(file, data)
+    # process-wide in the csv module: set on every read, so nothing else can have raised it
+    csv.field_size_limit(limits.field_chars)
     hint = _SEP_HINT.match(text)
-    delimiter = hint.group(1) if hint else _sniff_delimiter(text)
+    delimiter = hint.group(1) if hint else _sniff_delimiter(file, text)
     table = Table(file=file, format="csv", encoding=encoding, delimiter=delimiter)
     # newline="" keeps CR/LF inside quoted fields for the csv module (see the csv docs) and
     # splits lines at CR, LF and CRLF alike, so line_num counts physical lines.
@@ -259,13 +312,15 @@ def _read_csv(file: str, data: bytes) -> Table:
             continue
         line, end = previous + 1, reader.line_num
         previous = end
+        if end > limits.rows:
+            raise _too_many_rows(file, limits)
         if _is_blank(cells) or (hint and line == 1):  # the hint line carries no data
             table.blank_lines.extend(range(line, end + 1))
             continue
         if by_index is None:
             table.header_line = line
+            width = _check_width(file, line, cells, limits)
             by_index = _map_header(table, cells)
-            width = _width(cells)
             continue
         table.records.append(_record(line, end, cells, by_index, width))
     table.lines = previous
@@ -287,11 +342,51 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def _xlsx_rows(file: str, data: bytes) -> Iterator[list[str]]:
+def _check_zip(file: str, data: bytes, limits: Limits) -> None:
+    """Refuse a zip bomb from the zip's directory, before anything is inflated. The declared
+    sizes bind: Python's zipfile stops inflating a member at its declared size."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, EOFError) as err:
+        raise RosterError(file, f"not a readable XLSX workbook: {err}") from err
+    if len(members) > limits.xlsx_members:
+        raise RosterError(file, f"XLSX with more than {limits.xlsx_members} parts")
+    total = sum(member.file_size for member in members)
+    if total > limits.xlsx_uncompressed:
+        raise RosterError(
+            file,
+            f"XLSX that unpacks to {_size(total)}, more than the "
+            f"{_size(limits.xlsx_uncompressed)} a roster may be",
+        )
+
+
+def _blank_values(row: tuple[object, ...]) -> bool:
+    return all(value is None or value == "" for value in row)
+
+
+def _sheet_rows(
+    sheet: object, start: int, max_row: int | None, max_col: int
+) -> Iterator[tuple[int, list[str]]]:
+    """(row number, cells) from `start`; blank rows (padding openpyxl makes for rows missing
+    from the XML, up to the last one) are skipped before any conversion."""
+    rows = sheet.iter_rows(  # type: ignore[attr-defined]
+        min_row=start, max_row=max_row, max_col=max_col, values_only=True
+    )
+    for line, row in enumerate(rows, start=start):
+        if not _blank_values(row):
+            yield line, [_cell_text(value) for value in row]
+
+
+def _xlsx_rows(file: str, data: bytes, limits: Limits) -> Iterator[tuple[int, list[str]]]:
+    """(row number, cells) of the non-blank rows of the first sheet. The header (the first
+    non-blank row) is read up to `limits.columns` + 1 cells, the rows after it only as wide as
+    the header plus EXTRA_COLUMNS (so a stray value next to the table is still reported)."""
     # openpyxl is a parser of bytes here (BytesIO), not I/O. It warns about harmless workbook
     # quirks (missing default style, unknown extensions): those are not roster problems.
     import openpyxl
 
+    _check_zip(file, data, limits)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
@@ -300,33 +395,37 @@ def _xlsx_rows(file: str, data: bytes) -> Iterator[list[str]]:
             raise RosterError(file, f"not a readable XLSX workbook: {err}") from err
         try:
             sheet = workbook.worksheets[0]
-            # min_row=1: otherwise a sheet whose first rows are empty starts later and the
-            # row numbers would no longer be the sheet's.
-            for row in sheet.iter_rows(min_row=1, values_only=True):
-                yield [_cell_text(value) for value in row]
+            header = next(_sheet_rows(sheet, 1, limits.rows + 1, limits.columns + 1), None)
+            if header is None:
+                return
+            yield header
+            width = min(_width(header[1]) + EXTRA_COLUMNS, limits.columns + 1)
+            yield from _sheet_rows(sheet, header[0] + 1, None, max(width, 1))
+        except RosterError:
+            raise
         except Exception as err:
             raise RosterError(file, f"not a readable XLSX workbook: {err}") from err
         finally:
             workbook.close()
 
 
-def _read_xlsx(file: str, data: bytes) -> Table:
+def _read_xlsx(file: str, data: bytes, limits: Limits) -> Table:
     table = Table(file=file, format="xlsx")
     by_index: dict[int, str] | None = None
     width = 0
-    pending_blank: list[int] = []
-    for line, cells in enumerate(_xlsx_rows(file, data), start=1):
-        if _is_blank(cells):
-            pending_blank.append(line)
+    for line, cells in _xlsx_rows(file, data, limits):
+        if line > limits.rows:
+            raise _too_many_rows(file, limits)
+        if _is_blank(cells):  # spaces only: counted with the blank rows below
             continue
-        # Trailing empty rows (formatting only) are not lines of the roster.
-        table.blank_lines.extend(pending_blank)
-        pending_blank.clear()
+        # Blank rows before the last non-blank one are lines of the roster; trailing ones
+        # (formatting only) are not.
+        table.blank_lines.extend(range(table.lines + 1, line))
         table.lines = line
         if by_index is None:
             table.header_line = line
+            width = _check_width(file, line, cells, limits)
             by_index = _map_header(table, [cell.replace("\n", " ") for cell in cells])
-            width = _width(cells)
             continue
         table.records.append(_record(line, line, cells, by_index, width))
     if by_index is None:

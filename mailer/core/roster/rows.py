@@ -20,7 +20,7 @@ from typing import TypeVar
 from mailer.core.errors import RosterError
 from mailer.core.models import Language, OrgType, Region, Role
 from mailer.core.regions import Municipality, default_language
-from mailer.core.roster.read import Record, Table, read_table
+from mailer.core.roster.read import LIMITS, Limits, Record, Table, read_table
 from mailer.core.roster.values import (
     LANGUAGES,
     ORG_TYPES,
@@ -276,7 +276,18 @@ def validate_record(
     )
 
 
-def _from_table(table: Table) -> RosterFile:
+def _cap_problems(result: RosterFile, limit: int) -> None:
+    """List at most `limit` problems; one last problem counts the rest (a broken export can
+    have a problem on each of 100,000 lines, and nobody reads past the first few hundred)."""
+    hidden = len(result.problems) - limit
+    if hidden > 0:
+        del result.problems[limit:]
+        result.problems.append(
+            RosterProblem(result.file, None, None, f"{hidden:,} more problems not listed")
+        )
+
+
+def _from_table(table: Table, limits: Limits) -> RosterFile:
     result = RosterFile(
         file=table.file,
         format=table.format,
@@ -296,16 +307,17 @@ def _from_table(table: Table) -> RosterFile:
             result.problems.extend(outcome)
             result.rejected += 1
             result.continuation_lines += record.end_line - record.line
+    _cap_problems(result, limits.problems)
     return result
 
 
-def parse_roster(file: str, data: bytes) -> RosterFile:
+def parse_roster(file: str, data: bytes, limits: Limits = LIMITS) -> RosterFile:
     """Parse one roster file (CSV or XLSX, sniffed from the bytes). Never raises."""
     try:
-        table = read_table(file, data)
+        table = read_table(file, data, limits)
     except RosterError as err:
         reason = str(err).removeprefix(f"{file}: ")
         return RosterFile(
             file=file, readable=False, problems=[RosterProblem(file, None, None, reason)]
         )
-    return _from_table(table)
+    return _from_table(table, limits)
