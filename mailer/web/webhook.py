@@ -4,7 +4,8 @@ Answers (SendGrid retries a POST that gets a 5xx or no answer, for up to 24 hour
 after a 4xx; SendGrid docs "Event Webhook", retry logic):
 - 413 body over `webhook_max_body` (read no further);
 - 403 signature missing, forged or outside the replay window: nothing stored;
-- 400 body is not a JSON array of objects: nothing stored (a retry would fail the same way);
+- 400 body is not a JSON array of objects, or cannot be parsed safely (nesting, a huge or
+  non-finite number): nothing stored (a retry would fail the same way);
 - 503 the database failed: SendGrid retries, and the retry is safe (events are stored once);
 - 200 with a small JSON summary otherwise.
 """
@@ -18,9 +19,10 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from mailer.core.errors import StorageError, WebhookError, WebhookSignatureError
+from mailer.core.untrusted_json import UnsafeJsonError, loads_untrusted
 from mailer.pipeline import Context
 from mailer.pipeline.events import IngestReport, ingest_parsed
-from mailer.providers.sendgrid.events import parse_body
+from mailer.providers.sendgrid.events import parse_events
 from mailer.providers.sendgrid.signature import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify_signature
 
 __all__ = ["router"]
@@ -52,7 +54,11 @@ def _error(status: int, message: str) -> JSONResponse:
 
 
 def _ingest(ctx: Context, body: bytes) -> IngestReport:
-    return ingest_parsed(ctx, parse_body(body, received_at=ctx.now()), source="webhook")
+    try:
+        payload = loads_untrusted(body)  # bounded depth and numbers, no lone surrogates
+    except UnsafeJsonError as err:
+        raise WebhookError(str(err)) from err
+    return ingest_parsed(ctx, parse_events(payload, received_at=ctx.now()), source="webhook")
 
 
 @router.post("/webhooks/sendgrid")
