@@ -25,12 +25,14 @@ KEY_VARIABLE = "MAILER_SENDGRID_WEBHOOK_PUBLIC_KEY"
 def check_webhook_config(settings: Settings) -> None:
     """Refuse to serve an unsigned webhook (anyone could post bounces and unsubscribe the whole
     register) unless development mode asks for it, and then say so loudly."""
-    key = settings.sendgrid_webhook_public_key
-    if key:
-        try:
-            load_public_key(key)
-        except ValueError as err:
-            raise ConfigError(KEY_VARIABLE, str(err)) from err
+    keys = webhook.public_keys(settings.sendgrid_webhook_public_key)
+    if keys:
+        for number, key in enumerate(keys, start=1):
+            try:
+                load_public_key(key)
+            except ValueError as err:
+                where = f"key {number} of {len(keys)}: " if len(keys) > 1 else ""
+                raise ConfigError(KEY_VARIABLE, where + str(err)) from err
         return
     if not settings.webhook_unsigned_dev:
         raise ConfigError(

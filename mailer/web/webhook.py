@@ -18,6 +18,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from mailer.config import Settings
 from mailer.core.errors import StorageError, WebhookError, WebhookSignatureError
 from mailer.core.untrusted_json import UnsafeJsonError, loads_untrusted
 from mailer.pipeline import Context
@@ -25,7 +26,7 @@ from mailer.pipeline.events import IngestReport, ingest_parsed
 from mailer.providers.sendgrid.events import parse_events
 from mailer.providers.sendgrid.signature import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify_signature
 
-__all__ = ["router"]
+__all__ = ["public_keys", "router"]
 
 log = logging.getLogger("mailer.web.webhook")
 router = APIRouter()
@@ -47,6 +48,36 @@ async def _read_body(request: Request, limit: int) -> bytes:
             raise _TooLargeError
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def public_keys(setting: str | None) -> list[str]:
+    """MAILER_SENDGRID_WEBHOOK_PUBLIC_KEY holds one key or several, comma-separated: during a key
+    rotation the old and the new key are both accepted, so no event is lost."""
+    return [key.strip() for key in (setting or "").split(",") if key.strip()]
+
+
+def _verify_any(
+    keys: list[str], request: Request, body: bytes, now: float, settings: Settings
+) -> None:
+    """Accept a body signed by any of `keys`; else the first key's refusal (a timestamp outside
+    the window is refused the same way by every key)."""
+    refusal: WebhookSignatureError | None = None
+    for key in keys:
+        try:
+            verify_signature(
+                key,
+                body,
+                request.headers.get(SIGNATURE_HEADER, ""),
+                request.headers.get(TIMESTAMP_HEADER, ""),
+                now=now,
+                max_age=settings.webhook_replay_window,
+            )
+        except WebhookSignatureError as err:
+            refusal = refusal or err
+            continue
+        return
+    assert refusal is not None
+    raise refusal
 
 
 def _error(status: int, message: str) -> JSONResponse:
@@ -71,17 +102,10 @@ async def sendgrid_events(request: Request) -> JSONResponse:
     except _TooLargeError:
         log.warning("webhook: body over %d bytes from %s", settings.webhook_max_body, peer)
         return _error(413, f"body larger than {settings.webhook_max_body} bytes")
-    key = settings.sendgrid_webhook_public_key
-    if key:
+    keys = public_keys(settings.sendgrid_webhook_public_key)
+    if keys:
         try:
-            verify_signature(
-                key,
-                body,
-                request.headers.get(SIGNATURE_HEADER, ""),
-                request.headers.get(TIMESTAMP_HEADER, ""),
-                now=ctx.now().timestamp(),
-                max_age=settings.webhook_replay_window,
-            )
+            _verify_any(keys, request, body, ctx.now().timestamp(), settings)
         except WebhookSignatureError as err:
             log.warning("webhook: refused from %s: %s", peer, err)
             return _error(403, f"signature refused: {err}")
