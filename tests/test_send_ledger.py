@@ -332,6 +332,7 @@ def test_events_in_the_events_table_prove_a_sendgrid_batch(
                 source="webhook",
                 sg_message_id="AbCdEfGhIjKlMnOpQrStUv.filterdrecv-1",
                 delivery_pk=row,
+                linked_by="delivery_id",  # it carried our delivery id
                 raw={},
             )
         )

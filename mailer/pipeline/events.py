@@ -123,6 +123,7 @@ def ingest_parsed(
                     "sg_message_id": event.provider_message_id,
                     "delivery_pk": link.delivery_pk,
                     "contact_id": link.contact_id,
+                    "linked_by": link.via,
                     "edition": event.edition or link.edition,
                     "reason": event.reason,
                     "status": event.status,

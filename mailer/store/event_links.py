@@ -1,10 +1,13 @@
-"""LedgerLink delivery events to the ledger in bulk: our delivery id, else the X-Message-Id prefix,
-else the address."""
+"""Link delivery events to the ledger in bulk: our delivery id, else the X-Message-Id prefix,
+else the address. Each link says how it was made (`LinkVia`, stored with the event): only a
+delivery id or a message id proves that SendGrid took a request (the ambiguity rule); an
+address names the person, not the request."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -13,7 +16,19 @@ from mailer.core.models import DeliveryEvent
 from mailer.store.bulk import IN_IDS, chunks
 from mailer.store.tables import contacts, deliveries, send_batches
 
-__all__ = ["LedgerLink", "link_events"]
+__all__ = ["PROOF", "LedgerLink", "LinkVia", "link_events"]
+
+
+class LinkVia(StrEnum):
+    """How an event was linked to the ledger (events.linked_by)."""
+
+    DELIVERY_ID = "delivery_id"  # our delivery id from custom_args
+    MESSAGE_ID = "message_id"  # the X-Message-Id prefix of sg_message_id
+    ADDRESS = "address"  # the address alone: names the contact, proves no request
+
+
+# the links that prove SendGrid accepted the request of the linked delivery
+PROOF = (LinkVia.DELIVERY_ID, LinkVia.MESSAGE_ID)
 
 
 @dataclass(frozen=True)
@@ -23,6 +38,7 @@ class LedgerLink:
     delivery_pk: int | None = None
     contact_id: int | None = None
     edition: str | None = None
+    via: LinkVia | None = None
 
 
 def link_events(conn: Connection, evs: Sequence[DeliveryEvent]) -> list[LedgerLink]:
@@ -48,7 +64,7 @@ def _link_by_delivery_id(
     ).where(deliveries.c.delivery_id.in_(IN_IDS))
     for chunk in chunks(wanted):
         for did, pk, contact_id, edition in conn.execute(query, {"ids": chunk}):
-            by_delivery_id[did] = LedgerLink(pk, contact_id, edition)
+            by_delivery_id[did] = LedgerLink(pk, contact_id, edition, LinkVia.DELIVERY_ID)
     for i, e in enumerate(evs):
         if e.delivery_id and e.delivery_id in by_delivery_id:
             links[i] = by_delivery_id[e.delivery_id]
@@ -72,9 +88,9 @@ def _link_by_message_id(
             continue
         candidates = by_message.get(prefix, {})
         if e.email and e.email in candidates:
-            links[i] = candidates[e.email]
+            links[i] = replace(candidates[e.email], via=LinkVia.MESSAGE_ID)
         elif len(candidates) == 1:  # a single-recipient request
-            links[i] = next(iter(candidates.values()))
+            links[i] = replace(next(iter(candidates.values())), via=LinkVia.MESSAGE_ID)
 
 
 def _link_by_email(
@@ -96,11 +112,11 @@ def _link_for_edition(
     contact_id: int, per_edition: dict[str, int], edition: str | None
 ) -> LedgerLink:
     if edition and edition in per_edition:
-        return LedgerLink(per_edition[edition], contact_id, edition)
+        return LedgerLink(per_edition[edition], contact_id, edition, LinkVia.ADDRESS)
     if per_edition:
         latest, pk = max(per_edition.items(), key=lambda kv: kv[1])
-        return LedgerLink(pk, contact_id, latest)
-    return LedgerLink(None, contact_id, None)
+        return LedgerLink(pk, contact_id, latest, LinkVia.ADDRESS)
+    return LedgerLink(None, contact_id, None, LinkVia.ADDRESS)
 
 
 def _by_message_id(conn: Connection, prefixes: set[str]) -> dict[str, dict[str | None, LedgerLink]]:

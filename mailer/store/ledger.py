@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from mailer.core.models import BatchState, ContactStatus, DeliveryState
+from mailer.store.event_links import PROOF
 from mailer.store.tables import IS_QUEUED, IS_SENDING, contacts, deliveries, events, send_batches
 
 __all__ = [
@@ -319,13 +320,15 @@ def evidence_for_batches(conn: Connection, batch_ids: Sequence[str]) -> dict[str
     carries (SendGrid's sg_message_id is `<X-Message-Id>.<suffix>`), if any.
 
     One request is accepted or refused as a whole (SendGrid answers once per request), so an
-    event for any row of a batch proves every row of it."""
+    event for any row of a batch proves every row of it; but only an event linked by our
+    delivery id or by the batch's X-Message-Id: an event linked by address alone (a suppression
+    list entry, an event without our custom_args) names the person, not this request."""
     if not batch_ids:
         return {}
     linked = (
         sa.select(_d.batch_id, sa.func.min(events.c.sg_message_id))
         .join(events, events.c.delivery_pk == _d.id)
-        .where(_d.batch_id.in_(batch_ids))
+        .where(_d.batch_id.in_(batch_ids), events.c.linked_by.in_([v.value for v in PROOF]))
         .group_by(_d.batch_id)
     )
     found: dict[str, str | None] = {}

@@ -212,6 +212,9 @@ events = sa.Table(
         nullable=True,
         index=True,
     ),
+    # how the event was linked (store/event_links.LinkVia); only delivery_id and message_id
+    # prove that SendGrid took a request (NULL: unlinked)
+    sa.Column("linked_by", sa.String(16), nullable=True),
     sa.Column("edition", sa.String(7), nullable=True),
     sa.Column("reason", sa.Text, nullable=True),
     sa.Column("status", sa.String(32), nullable=True),

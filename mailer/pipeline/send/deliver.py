@@ -107,9 +107,10 @@ def _resolve_ambiguous(
     resend: bool,
 ) -> None:
     """AMBIGUOUS RULE. A row in `sending` whose sender is gone (crashed or killed) is resolved:
-    1. a stored delivery event (any type) linked to any row of its batch (events.delivery_pk, or
-       an sg_message_id starting with the batch's X-Message-Id) proves SendGrid accepted the
-       whole request -> every row of the batch becomes `accepted`;
+    1. a stored delivery event (any type) that carries the delivery id of a row of its batch, or
+       an sg_message_id starting with the batch's X-Message-Id, proves SendGrid accepted the
+       whole request -> every row of the batch becomes `accepted` (an event linked by address
+       alone proves nothing: events.linked_by);
     2. for the outbox, the letter's .eml file (or index line) proves that row -> `accepted`;
     3. the rest stays `sending` and is reported as ambiguous; only `--resend-ambiguous` queues
        it again (it may then arrive twice). Rows of a sender that is still running are left to
