@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 
 from mailer.config import load_settings
+from mailer.core.edition.dates import is_month
 from mailer.core.errors import ConfigError, MailerError
 from mailer.pipeline import Context
 from mailer.startup import Command, refuse_unsafe_settings
@@ -56,6 +57,14 @@ def exit_on_error() -> Iterator[None]:
     except MailerError as err:
         err_console.print(f"[bold red]error:[/] {err}", highlight=False)
         raise typer.Exit(EXIT_ERROR) from err
+
+
+def month_argument(value: str | None) -> str | None:
+    """Typer callback of every YYYY-MM argument: the one shared month check (a full match on
+    ASCII digits, so "2026-11\\n" or Arabic-Indic digits never reach a file name)."""
+    if value is not None and not is_month(value):
+        raise typer.BadParameter(f"{value!r}: expected an edition month YYYY-MM, e.g. 2026-11")
+    return value
 
 
 def print_json(data: Any) -> None:

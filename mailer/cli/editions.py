@@ -18,6 +18,7 @@ from mailer.cli.common import (
     console,
     err_console,
     exit_on_error,
+    month_argument,
     open_context,
     print_json,
 )
@@ -45,7 +46,12 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-Month = Annotated[str, typer.Argument(help="The edition's month, YYYY-MM.", metavar="YYYY-MM")]
+Month = Annotated[
+    str,
+    typer.Argument(
+        help="The edition's month, YYYY-MM.", metavar="YYYY-MM", callback=month_argument
+    ),
+]
 Json = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 
 
@@ -196,13 +202,16 @@ def history(month: Month, as_json: Json = False) -> None:
 def preview(
     month: Month,
     out: Annotated[
-        Path | None,
+        str | None,
         typer.Option("--out", help="Folder to write into (default var/preview/YYYY-MM)."),
     ] = None,
 ) -> None:
     """Write every variant (HTML and text) for a sample contact, and an index.html of all 10."""
+    if out is not None and not out.strip():
+        # Path("") is "." : an empty value would quietly write into the current directory
+        raise typer.BadParameter("give a folder", param_hint="--out")
     with open_context() as ctx, exit_on_error():
-        index = write_preview(ctx, month, out)
+        index = write_preview(ctx, month, Path(out) if out is not None else None)
     typer.echo(str(index))
 
 
@@ -234,7 +243,10 @@ def _row(status: EditionStatus) -> list[str]:
 
 @app.command("status")
 def status(
-    month: Annotated[str | None, typer.Argument(help="One month (default: all).")] = None,
+    month: Annotated[
+        str | None,
+        typer.Argument(help="One month (default: all).", callback=month_argument),
+    ] = None,
     as_json: Json = False,
 ) -> None:
     """Show draft / approved / sent per edition in the database."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime, time
 from enum import StrEnum
 from pathlib import Path
@@ -13,7 +12,15 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from mailer.cli.common import EXIT_ERROR, console, err_console, open_context, print_json
+from mailer.cli.common import (
+    EXIT_ERROR,
+    console,
+    err_console,
+    month_argument,
+    open_context,
+    print_json,
+)
+from mailer.core.edition.dates import is_month
 from mailer.core.models import Language
 from mailer.core.regions import REGION_SHORT_NAMES, parse_region
 from mailer.core.reports.csv_export import bounce_report_csv, edition_report_csv
@@ -134,18 +141,18 @@ def bounces(
         _write(out, text)
 
 
-_MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
-
-
 @app.command("edition")
 def edition(
-    month: Annotated[str, typer.Argument(metavar="YYYY-MM", help="The edition's month.")],
+    month: Annotated[
+        str,
+        typer.Argument(metavar="YYYY-MM", help="The edition's month.", callback=month_argument),
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
     as_csv: Annotated[bool, typer.Option("--csv", help="CSV for a spreadsheet.")] = False,
 ) -> None:
     """Per region x language: planned / accepted / delivered / bounced / dropped / unsubscribed /
     failed."""
-    if not _MONTH.fullmatch(month):
+    if not is_month(month):
         raise _fail(f"{month!r}: expected an edition month YYYY-MM")
     with open_context() as ctx:
         report = build_edition_report(ctx, month)

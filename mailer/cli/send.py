@@ -25,6 +25,7 @@ from mailer.cli.common import (
     console,
     err_console,
     exit_on_error,
+    month_argument,
     open_context,
     print_json,
 )
@@ -33,7 +34,12 @@ from mailer.core.regions import parse_region
 from mailer.pipeline.send.deliver import SendReport, send_edition, send_test
 from mailer.startup import Command
 
-Month = Annotated[str, typer.Argument(help="The edition's month, YYYY-MM.", metavar="YYYY-MM")]
+Month = Annotated[
+    str,
+    typer.Argument(
+        help="The edition's month, YYYY-MM.", metavar="YYYY-MM", callback=month_argument
+    ),
+]
 
 
 class _RateColumn(ProgressColumn):

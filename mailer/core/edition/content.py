@@ -24,6 +24,7 @@ from pydantic import (
     model_validator,
 )
 
+from mailer.core.edition.dates import MONTH_PATTERN
 from mailer.core.edition.markup import link_targets
 from mailer.core.errors import ContentError
 from mailer.core.models import Language, Region
@@ -135,7 +136,7 @@ class Event(_Model):
 
 
 class Edition(_Model):
-    month: Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+    month: Annotated[str, StringConstraints(pattern=f"^{MONTH_PATTERN}$")]
     subject: LocalText
     preheader: LocalText
     intro: LocalText

@@ -11,6 +11,7 @@ Times are shown in the letter's zone (Europe/Helsinki), whatever zone they were 
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, tzinfo
 
 from babel.dates import format_date, format_time
@@ -18,11 +19,13 @@ from babel.dates import format_date, format_time
 from mailer.core.models import Language
 
 __all__ = [
+    "MONTH_PATTERN",
     "format_long_date",
     "format_month",
     "format_short_date",
     "format_span",
     "format_time_of_day",
+    "is_month",
 ]
 
 _SHORT = "d.M.yyyy"
@@ -65,3 +68,16 @@ def format_span(start: datetime, end: datetime | None, language: Language, zone:
         f"{text} – {format_long_date(local_end.date(), language)} "
         f"{format_time_of_day(end, language, zone)}"
     )
+
+
+# The one validator of an edition month (`YYYY-MM`), used at every entry point: a full match on
+# ASCII digits. `re.match` with `^...$` accepts "2026-11\n" (`$` matches before a final newline)
+# and `\d` accepts Arabic-Indic and other Unicode digits, so a month could reach a file name or
+# an HTTP header carrying characters nobody checked.
+MONTH_PATTERN = r"[0-9]{4}-(?:0[1-9]|1[0-2])"
+_EDITION_MONTH = re.compile(MONTH_PATTERN)
+
+
+def is_month(value: object) -> bool:
+    """True for "2026-11"; False for "2026-11\\n", "٢٠٢٦-١١", "2026-13", non-strings."""
+    return isinstance(value, str) and _EDITION_MONTH.fullmatch(value) is not None

@@ -8,7 +8,6 @@ Joins the I/O-free parts (content, catalogue, letter view, render) with the file
 from __future__ import annotations
 
 import hashlib
-import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -24,6 +23,7 @@ from mailer.core.edition.catalogue import (
     role_labels,
 )
 from mailer.core.edition.content import ContentProblem, Edition, validate_edition
+from mailer.core.edition.dates import is_month
 from mailer.core.edition.letter import all_variants, build_view
 from mailer.core.edition.render import (
     compile_variant,
@@ -66,7 +66,6 @@ __all__ = [
     "revision_hash",
 ]
 
-_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 # What an approval covers: the letter's own templates and the UI catalogues (not the admin web
 # pages under templates/web, which never reach a letter).
 HASHED_TEMPLATE_DIRS = ("letter", "i18n")
@@ -95,7 +94,7 @@ class CheckReport(BaseModel):
 
 
 def _check_month(month: str) -> str:
-    if not _MONTH.match(month):
+    if not is_month(month):
         raise ContentError(month, None, "month", "expected YYYY-MM, e.g. 2026-11")
     return month
 
@@ -313,7 +312,7 @@ def list_statuses(ctx: Context) -> list[EditionStatus]:
     """Every month the database knows (revisions, approvals, the ledger), newest first; a letter
     file alone is not an edition until it is imported."""
     with ctx.engine.connect() as conn:
-        months = {m for m in store.known_months(conn) if _MONTH.match(m)}
+        months = {m for m in store.known_months(conn) if is_month(m)}
     return [approval_status(ctx, month) for month in sorted(months, reverse=True)]
 
 

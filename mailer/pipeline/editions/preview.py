@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import errno
 from html import escape
 from pathlib import Path
 
 from mailer.config import Settings
 from mailer.core.edition.render import personalise
+from mailer.core.errors import ContentError
 from mailer.core.models import Language, OutgoingMessage, Recipient, Region, Role, Variant
 from mailer.core.tokens import make_unsubscribe_token
 from mailer.pipeline.context import Context
@@ -70,13 +72,25 @@ def write_preview(ctx: Context, month: str, out: Path | None = None) -> Path:
     that shows them side by side. Returns the index's path."""
     compiled = compile_edition(ctx, month)
     folder = out if out is not None else ctx.settings.var_dir / "preview" / month
-    folder.mkdir(parents=True, exist_ok=True)
-    messages = []
-    for variant, letter in compiled.items():
-        message = personalise(letter, sample_recipient(ctx.settings, variant))
-        (folder / f"{variant.key}.html").write_text(message.html, encoding="utf-8")
-        (folder / f"{variant.key}.txt").write_text(message.text, encoding="utf-8")
-        messages.append(message)
-    index = folder / "index.html"
-    index.write_text(_index_html(month, messages), encoding="utf-8")
-    return index
+    messages = [
+        personalise(letter, sample_recipient(ctx.settings, variant))
+        for variant, letter in compiled.items()
+    ]
+    files = {f"{m.variant.key}.{kind}": text for m in messages for kind, text in _texts(m)}
+    files["index.html"] = _index_html(month, messages)
+    try:
+        if folder.exists() and not folder.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, "not a folder")
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, text in files.items():
+            (folder / name).write_text(text, encoding="utf-8")
+    except OSError as err:
+        # a file, /proc/self, a read-only place: say where and why, never a traceback
+        raise ContentError(
+            str(folder), None, "--out", f"cannot write the preview there: {err.strerror or err}"
+        ) from err
+    return folder / "index.html"
+
+
+def _texts(message: OutgoingMessage) -> tuple[tuple[str, str], tuple[str, str]]:
+    return ("html", message.html), ("txt", message.text)

@@ -15,18 +15,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from mailer.core.edition.dates import is_month
 from mailer.core.errors import WebhookError
 from mailer.core.models import DeliveryEvent, EventType
 
 __all__ = ["normalise_event", "parse_body", "parse_events", "synthetic_event_id"]
 
 _KNOWN = {t.value: t for t in EventType if t is not EventType.UNKNOWN}
-_EDITION = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _MAX_EVENT_ID = 100  # width of events.sg_event_id (mailer/store/tables.py)
 
 
@@ -108,7 +107,7 @@ def normalise_event(raw: Mapping[str, Any], *, received_at: datetime) -> Deliver
         occurred_at=_occurred_at(raw, received_at),
         provider_message_id=text["sg_message_id"],
         delivery_id=text["delivery_id"],
-        edition=edition if edition and _EDITION.match(edition) else None,
+        edition=edition if is_month(edition) else None,
         # deferred events carry the remote server's answer in `response`, bounces in `reason`
         reason=text["reason"] or text["response"],
         status=text["status"],
