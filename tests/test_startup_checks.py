@@ -1,6 +1,6 @@
-"""Start-up refusals (mailer/startup.py): with a real provider, `send`, `serve` and `schedule run`
-refuse the development secret key, a short key and an http public URL; `serve` refuses a short
-admin password and a malformed admin hash; an empty admin password means unset."""
+"""Start-up refusals (mailer/pipeline/startup.py): with a real provider, `send`, `serve` and
+`schedule run` refuse the development secret key, a short key and an http public URL; `serve`
+refuses a short admin password and a malformed admin hash; an empty admin password is unset."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from mailer.config import Settings, load_settings
 from mailer.core.accounts.pbkdf2 import hash_password
 from mailer.core.errors import ConfigError
 from mailer.pipeline import Context
-from mailer.startup import Command, production_problems, refuse_unsafe_settings
+from mailer.pipeline.startup import Command, production_problems, refuse_unsafe_settings
 from mailer.web.app import create_app
 
 GOOD_KEY = "k" * 48

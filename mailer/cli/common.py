@@ -15,7 +15,7 @@ from mailer.config import load_settings
 from mailer.core.edition.dates import is_month
 from mailer.core.errors import ConfigError, MailerError
 from mailer.pipeline import Context
-from mailer.startup import Command, refuse_unsafe_settings
+from mailer.pipeline.startup import Command, refuse_unsafe_settings
 
 __all__ = ["console", "err_console", "exit_on_error", "open_context", "print_json"]
 
@@ -33,8 +33,8 @@ EXIT_ERROR = 2
 @contextmanager
 def open_context(command: Command | None = None) -> Iterator[Context]:
     """Settings from the environment, and a context whose engine is disposed at the end.
-    `command` names a command with start-up checks (mailer/startup.py): unsafe settings stop it
-    here, before it touches the database or the provider."""
+    `command` names a command with start-up checks (mailer/pipeline/startup.py): unsafe
+    settings stop it here, before it touches the database or the provider."""
     try:
         settings = load_settings()
         if command is not None:

@@ -6,7 +6,7 @@ import typer
 from rich.table import Table
 
 from mailer.cli.common import console, exit_on_error, open_context, print_json
-from mailer.startup import Command
+from mailer.pipeline.startup import Command
 
 bounces = typer.Typer(
     help="Bounces: sync SendGrid's suppression lists into the register.", no_args_is_help=True

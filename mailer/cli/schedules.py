@@ -12,7 +12,7 @@ from mailer.cli.common import console, err_console, exit_on_error, open_context,
 from mailer.pipeline.schedules.jobs import sync_schedules
 from mailer.pipeline.schedules.runs import recent_runs
 from mailer.pipeline.schedules.views import JobView, list_jobs, preview_schedules
-from mailer.startup import Command
+from mailer.pipeline.startup import Command
 
 app = typer.Typer(
     help="Schedules: check, sync, list, runs; run the scheduler.", no_args_is_help=True

@@ -32,7 +32,7 @@ from mailer.cli.common import (
 from mailer.core.models import Language, Region
 from mailer.core.regions import parse_region
 from mailer.pipeline.send.deliver import SendReport, send_edition, send_test
-from mailer.startup import Command
+from mailer.pipeline.startup import Command
 
 Month = Annotated[
     str,

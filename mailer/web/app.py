@@ -11,8 +11,8 @@ from fastapi import FastAPI
 from mailer.config import Settings
 from mailer.core.errors import ConfigError
 from mailer.pipeline import Context
+from mailer.pipeline.startup import Command, refuse_unsafe_settings
 from mailer.providers.sendgrid.signature import load_public_key
-from mailer.startup import Command, refuse_unsafe_settings
 from mailer.web import admin, archive, unsubscribe, webhook, workspace
 from mailer.web.sessions import Forbidden
 

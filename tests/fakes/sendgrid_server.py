@@ -138,7 +138,7 @@ class FakeSendGrid:
             "MAILER_PROVIDER": "sendgrid",
             "MAILER_SENDGRID_API_KEY": self.api_key,
             "MAILER_SENDGRID_HOST": self.url,
-            # what `send` and `serve` demand of a real provider (mailer/startup.py)
+            # what `send` and `serve` demand of a real provider (mailer/pipeline/startup.py)
             "MAILER_SECRET_KEY": "test-secret-key-for-signing-tokens",
             "MAILER_PUBLIC_URL": "https://vipu.example",
         }
