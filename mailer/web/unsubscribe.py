@@ -22,6 +22,7 @@ from mailer.config import Settings
 from mailer.core.models import Language
 from mailer.pipeline import Context
 from mailer.pipeline import unsubscribe as unsubscribing
+from mailer.web.bodies import BodyTooLargeError, read_limited
 from mailer.web.pages import html_response, public_strings, security_headers
 
 __all__ = ["router"]
@@ -74,7 +75,7 @@ async def _source(request: Request) -> str:
     application/x-www-form-urlencoded or multipart/form-data (a client that labels it otherwise
     is still understood). Our own page's button sends no such field. Any other POST still
     unsubscribes: it is a deliberate action, never a link scanner's GET."""
-    raw = await request.body()  # read first: form() then parses the cached body
+    raw = await request.body()  # read_limited kept it: form() then parses these bytes
     if raw.strip() == ONE_CLICK_BODY:
         return SOURCE_ONE_CLICK
     try:
@@ -91,8 +92,9 @@ async def _source(request: Request) -> str:
 @router.post("/u/{token}", response_class=HTMLResponse)
 async def unsubscribe(token: str, request: Request) -> Response:
     ctx: Context = request.app.state.ctx
-    declared = request.headers.get("content-length", "0")
-    if not declared.isdigit() or int(declared) > MAX_BODY:
+    try:
+        await read_limited(request, MAX_BODY)  # counted as it arrives, chunked or not
+    except BodyTooLargeError:
         return Response(status_code=413, headers=security_headers(ctx.settings))
     source = await _source(request)
     owner = await run_in_threadpool(unsubscribing.link_owner, ctx, token)

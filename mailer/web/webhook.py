@@ -25,29 +25,12 @@ from mailer.pipeline import Context
 from mailer.pipeline.events import IngestReport, ingest_parsed
 from mailer.providers.sendgrid.events import parse_events
 from mailer.providers.sendgrid.signature import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify_signature
+from mailer.web.bodies import BodyTooLargeError, read_limited
 
 __all__ = ["public_keys", "router"]
 
 log = logging.getLogger("mailer.web.webhook")
 router = APIRouter()
-
-
-class _TooLargeError(Exception):
-    pass
-
-
-async def _read_body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise _TooLargeError
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:  # a chunked body has no Content-Length: count as it comes
-            raise _TooLargeError
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def public_keys(setting: str | None) -> list[str]:
@@ -98,8 +81,8 @@ async def sendgrid_events(request: Request) -> JSONResponse:
     settings = ctx.settings
     peer = request.client.host if request.client else "?"
     try:
-        body = await _read_body(request, settings.webhook_max_body)
-    except _TooLargeError:
+        body = await read_limited(request, settings.webhook_max_body)
+    except BodyTooLargeError:
         log.warning("webhook: body over %d bytes from %s", settings.webhook_max_body, peer)
         return _error(413, f"body larger than {settings.webhook_max_body} bytes")
     keys = public_keys(settings.sendgrid_webhook_public_key)
