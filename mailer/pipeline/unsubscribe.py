@@ -4,8 +4,13 @@ database itself."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import NamedTuple
 
+from sqlalchemy.exc import SQLAlchemyError
+
+from mailer.core.errors import StorageError
 from mailer.core.models import ContactStatus, Language
 from mailer.core.tokens import InvalidTokenError, read_unsubscribe_token
 from mailer.pipeline.context import Context
@@ -23,6 +28,17 @@ class LinkOwner(NamedTuple):
     unsubscribed: bool
 
 
+@contextmanager
+def _storage() -> Iterator[None]:
+    """A database failure (locked, gone) as StorageError, which the page answers with 503 and
+    Retry-After: the person (or their mail client) can try again; the class only, since a
+    driver's message can carry SQL parameters."""
+    try:
+        yield
+    except SQLAlchemyError as err:
+        raise StorageError(f"unsubscribe storage failed ({type(err).__name__})") from err
+
+
 def link_owner(ctx: Context, token: str) -> LinkOwner | None:
     """The contact a token names; None for a forged or foreign token and for a contact no longer
     in the register (the caller shows the same 404 for both, so nothing tells which)."""
@@ -30,7 +46,7 @@ def link_owner(ctx: Context, token: str) -> LinkOwner | None:
         contact_id = read_unsubscribe_token(ctx.settings.secret_key.get_secret_value(), token)
     except InvalidTokenError:
         return None
-    with ctx.engine.connect() as conn:
+    with _storage(), ctx.engine.connect() as conn:
         row = unsubscribe_target(conn, contact_id)
     if row is None:
         return None
@@ -45,7 +61,7 @@ def link_owner(ctx: Context, token: str) -> LinkOwner | None:
 def unsubscribe(ctx: Context, contact_id: int, *, source: str) -> bool:
     """Mark the contact unsubscribed, with time and source in its history; False when it already
     was (idempotent: a repeated POST writes nothing)."""
-    with ctx.engine.begin() as conn:
+    with _storage(), ctx.engine.begin() as conn:
         return change_status(
             conn,
             contact_id,

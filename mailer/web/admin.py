@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi.responses import HTMLResponse
 
+from mailer.core.edition.dates import is_month
 from mailer.core.models import ContactStatus, Language, Region
 from mailer.core.reports.csv_export import bounce_report_csv, edition_report_csv
 from mailer.pipeline import Context
@@ -180,8 +181,17 @@ def editions_page(request: Request) -> HTMLResponse:
     )
 
 
+def _edition_month(month: str) -> str:
+    """The one month check (a full match on ASCII digits): a month reaches a file name in a
+    Content-Disposition header, so nothing else may pass."""
+    if not is_month(month):
+        raise HTTPException(status_code=404, detail="Not Found")
+    return month
+
+
 @router.get("/editions/{month}.csv")
 def edition_csv(request: Request, month: str) -> Response:
+    month = _edition_month(month)
     return _download(
         request,
         edition_report_csv(edition_report(_ctx(request), month)),
@@ -193,8 +203,7 @@ def edition_csv(request: Request, month: str) -> Response:
 @router.get("/editions/{month}", response_class=HTMLResponse)
 def edition_page(request: Request, month: str) -> HTMLResponse:
     ctx = _ctx(request)
-    if len(month) != 7 or month[4] != "-" or not (month[:4] + month[5:]).isdigit():
-        raise HTTPException(status_code=404, detail="Not Found")
+    month = _edition_month(month)
     return html_response(
         ctx.settings,
         "admin/edition.html",

@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from mailer.config import Settings
+from mailer.core.errors import StorageError
 from mailer.core.models import Language
 from mailer.pipeline import Context
 from mailer.pipeline import unsubscribe as unsubscribing
@@ -54,10 +55,20 @@ def _not_found(settings: Settings) -> HTMLResponse:
     )
 
 
+def _unavailable(settings: Settings) -> Response:
+    """503 with Retry-After when the database is locked or down: a mail client retries a
+    one-click POST, and a person can reload; a 500 would look final."""
+    headers = {**security_headers(settings), "Retry-After": "30"}
+    return Response("Service unavailable, try again shortly.", status_code=503, headers=headers)
+
+
 @router.get("/u/{token}", response_class=HTMLResponse)
-def confirm_page(token: str, request: Request) -> HTMLResponse:
+def confirm_page(token: str, request: Request) -> Response:
     ctx: Context = request.app.state.ctx
-    owner = unsubscribing.link_owner(ctx, token)
+    try:
+        owner = unsubscribing.link_owner(ctx, token)
+    except StorageError:
+        return _unavailable(ctx.settings)
     if owner is None:
         return _not_found(ctx.settings)
     return html_response(
@@ -97,10 +108,13 @@ async def unsubscribe(token: str, request: Request) -> Response:
     except BodyTooLargeError:
         return Response(status_code=413, headers=security_headers(ctx.settings))
     source = await _source(request)
-    owner = await run_in_threadpool(unsubscribing.link_owner, ctx, token)
-    if owner is None:
-        return _not_found(ctx.settings)
-    await run_in_threadpool(unsubscribing.unsubscribe, ctx, owner.contact_id, source=source)
+    try:
+        owner = await run_in_threadpool(unsubscribing.link_owner, ctx, token)
+        if owner is None:
+            return _not_found(ctx.settings)
+        await run_in_threadpool(unsubscribing.unsubscribe, ctx, owner.contact_id, source=source)
+    except StorageError:
+        return _unavailable(ctx.settings)
     return html_response(
         ctx.settings,
         "public/unsubscribed.html",
