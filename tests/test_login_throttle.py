@@ -5,6 +5,7 @@ counted in the database, so every `mailer serve` process sees them; a client ove
 from __future__ import annotations
 
 import base64
+import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -149,7 +150,8 @@ def test_a_good_login_clears_earlier_failures(make_client: MakeClient) -> None:
 def test_hash_checks_beyond_the_slots_wait_then_answer_503(
     make_client: MakeClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    encoded = hash_password(PASSWORD, salt=b"0123456789abcdef", iterations=1000)
+    # a fresh salt: a hash this process verified before is remembered and never checked again
+    encoded = hash_password(PASSWORD, salt=os.urandom(16), iterations=1000)
     client = make_client(admin_password_hash=SecretStr(encoded))
     monkeypatch.setattr(auth, "HASH_WAIT_SECONDS", 0.0)
     taken = 0
