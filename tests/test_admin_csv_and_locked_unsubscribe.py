@@ -65,19 +65,21 @@ def test_unsubscribe_while_the_database_is_locked_is_503_then_works(
     with impatient.begin() as conn:
         contact = add_contact(conn, "locked.out@espoo.example")
     settings = ctx.settings.model_copy(update={"database_url": url})
-    client = AsgiClient(create_app(settings, Context(settings, impatient)))
+    on_locked_db = Context(settings, impatient)
+    token = _token(on_locked_db, contact)
+    client = AsgiClient(create_app(settings, on_locked_db))
     holder = sqlite3.connect(path, isolation_level=None)
     try:
         holder.execute("BEGIN EXCLUSIVE")  # another writer holds the database
         response = client.post(
-            f"/u/{_token(ctx, contact)}",
+            f"/u/{token}",
             content=b"List-Unsubscribe=One-Click",
             headers={"Content-Type": "application/x-www-form-urlencoded"},
         )
         assert response.status_code == 503
         assert response.headers["retry-after"]
         holder.execute("ROLLBACK")
-        again = client.post(f"/u/{_token(ctx, contact)}", content=b"List-Unsubscribe=One-Click")
+        again = client.post(f"/u/{token}", content=b"List-Unsubscribe=One-Click")
         assert again.status_code == 200
         assert status_of(impatient, contact) == ContactStatus.UNSUBSCRIBED
     finally:

@@ -14,10 +14,10 @@ import pytest
 import uvicorn
 from pydantic import SecretStr
 
-from mailer.core.tokens import make_unsubscribe_token
 from mailer.pipeline import Context
 from mailer.web.app import create_app
 from tests.reports_data import add_contact, build_scene, history_rows, status_of
+from tests.test_unsubscribe import _token
 
 pytestmark = pytest.mark.browser
 
@@ -138,7 +138,7 @@ def test_unsubscribe_page_speaks_the_contacts_language_and_its_button_unsubscrib
         contact = add_contact(
             conn, "karin.lindqvist@borga.example", language=language, municipality="638"
         )
-    token = make_unsubscribe_token(ctx.settings.secret_key.get_secret_value(), contact)
+    token = _token(ctx, contact)
     context = chromium.new_context(viewport={"width": 414, "height": 800})
     try:
         page = context.new_page()

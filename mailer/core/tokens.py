@@ -1,7 +1,12 @@
-"""Unsubscribe tokens: the contact id, HMAC-signed with MAILER_SECRET_KEY (itsdangerous).
+"""Unsubscribe tokens: the contact's random token key, HMAC-signed with MAILER_SECRET_KEY
+(itsdangerous).
 
-A token names exactly one contact and cannot be forged without the key; ids are not guessable
-from it in a useful way because a changed id breaks the signature (no enumeration).
+A token names exactly one contact and cannot be forged without the key. It signs a random value
+set when the contact is created and destroyed when it is erased (contacts.token_key), never the
+sequential id: an id can come back (SQLite reuses the highest one after a delete), a token key
+never does, so an erased person's old links answer 404 and never act on someone else. Links
+sent before token keys existed carry the id; they are read as `int` and honoured only for the
+contacts that existed then (contacts.legacy_id_token).
 No expiry on purpose: a letter's unsubscribe link must keep working for as long as the letter
 sits in someone's mailbox (RFC 8058 gives no lifetime, mailbox providers expect it to work).
 """
@@ -10,6 +15,8 @@ from __future__ import annotations
 
 import binascii
 import hmac
+import re
+import zlib
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
@@ -18,11 +25,17 @@ from mailer.core.errors import MailerError
 __all__ = [
     "InvalidTokenError",
     "TokenMaker",
+    "TokenRef",
     "make_unsubscribe_token",
     "read_unsubscribe_token",
 ]
 
 _SALT = "vipu-mailer.unsubscribe.v1"
+_KEY_CHARS = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+# What a token names: a contact's token key (random, made by the store: store/tables.py), or
+# (links from before token keys) its id.
+TokenRef = str | int
 
 
 class InvalidTokenError(MailerError, ValueError):
@@ -33,15 +46,18 @@ def _serializer(secret: str) -> URLSafeSerializer:
     return URLSafeSerializer(secret, salt=_SALT)
 
 
-def make_unsubscribe_token(secret: str, contact_id: int) -> str:
-    return _serializer(secret).dumps(contact_id)
+def make_unsubscribe_token(secret: str, key: TokenRef) -> str:
+    return _serializer(secret).dumps(key)
 
 
-def read_unsubscribe_token(secret: str, token: str) -> int:
+def read_unsubscribe_token(secret: str, token: str) -> TokenRef:
+    """The token key (str) or, for a link sent before token keys, the contact id (int)."""
     try:
         value = _serializer(secret).loads(token)
     except BadSignature as err:
         raise InvalidTokenError("unsubscribe token is not valid") from err
+    if isinstance(value, str) and _KEY_CHARS.fullmatch(value):
+        return value
     if not isinstance(value, int) or isinstance(value, bool):
         raise InvalidTokenError("unsubscribe token does not name a contact")
     return value
@@ -58,7 +74,7 @@ def _b64(data: bytes) -> bytes:
 class TokenMaker:
     """`make_unsubscribe_token`, fast. itsdangerous re-derives the HMAC key and runs JSON, zlib and
     base64 on every call (~60 us); for a million letters we derive the key once and sign the
-    JSON of the int directly (~2 us). At start the fast path is compared with the real function
+    JSON of the key directly (~2 us). At start the fast path is compared with the real function
     and not used on any difference (e.g. a changed itsdangerous format)."""
 
     def __init__(self, secret: str) -> None:
@@ -68,16 +84,21 @@ class TokenMaker:
         # hashlib's name ("sha1") lets hmac.digest take OpenSSL's one-shot C path
         self._digest = signer.algorithm.digest_method().name  # type: ignore[attr-defined]
         self._sep = signer.sep
-        self.fast = all(
-            self._fast(cid) == make_unsubscribe_token(secret, cid) for cid in (0, 1, 42, 987654321)
-        )
+        samples = ("a", "Zz09_-", "x4Qm-1Zb_r0pLk7Yv9Wc2A", "0Tq8_nWcRk3-yHs1ZbLe7g")
+        self.fast = all(self._fast(k) == make_unsubscribe_token(secret, k) for k in samples)
 
-    def _fast(self, contact_id: int) -> str:
-        payload = _b64(str(contact_id).encode())  # the JSON of an int is its digits
+    def _fast(self, key: str) -> str | None:
+        # the JSON of a URL-safe key is the key in double quotes (nothing to escape)
+        json = b'"' + key.encode() + b'"'
+        if len(zlib.compress(json)) < len(json) - 1:
+            return None  # itsdangerous would send it compressed (a repetitive key): slow path
+        payload = _b64(json)
         signature = _b64(hmac.digest(self._key, payload, self._digest))
         return (payload + self._sep + signature).decode()
 
-    def __call__(self, contact_id: int) -> str:
-        if self.fast:
-            return self._fast(contact_id)
-        return make_unsubscribe_token(self.secret, contact_id)
+    def __call__(self, key: str) -> str:
+        if self.fast and _KEY_CHARS.fullmatch(key):
+            token = self._fast(key)
+            if token is not None:
+                return token
+        return make_unsubscribe_token(self.secret, key)

@@ -43,11 +43,11 @@ def link_owner(ctx: Context, token: str) -> LinkOwner | None:
     """The contact a token names; None for a forged or foreign token and for a contact no longer
     in the register (the caller shows the same 404 for both, so nothing tells which)."""
     try:
-        contact_id = read_unsubscribe_token(ctx.settings.secret_key.get_secret_value(), token)
+        ref = read_unsubscribe_token(ctx.settings.secret_key.get_secret_value(), token)
     except InvalidTokenError:
         return None
     with _storage(), ctx.engine.connect() as conn:
-        row = unsubscribe_target(conn, contact_id)
+        row = unsubscribe_target(conn, ref)
     if row is None:
         return None
     return LinkOwner(

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from mailer.core.models import ContactStatus
+from mailer.core.tokens import TokenRef
 from mailer.store.tables import contact_history, contact_sources, contacts
 
 __all__ = [
@@ -120,11 +121,16 @@ class UnsubscribeTarget(NamedTuple):
     status: str
 
 
-def unsubscribe_target(conn: Connection, contact_id: int) -> UnsubscribeTarget | None:
-    """What the unsubscribe page needs of a contact, or None when it is not in the register."""
+def unsubscribe_target(conn: Connection, ref: TokenRef) -> UnsubscribeTarget | None:
+    """What the unsubscribe page needs of the contact a token names (its token key, or the id
+    of a contact that existed before token keys), or None when it is not in the register."""
+    if isinstance(ref, str):
+        where = contacts.c.token_key == ref
+    else:
+        where = sa.and_(contacts.c.id == ref, contacts.c.legacy_id_token.is_(True))
     row = conn.execute(
         sa.select(contacts.c.id, contacts.c.email, contacts.c.language, contacts.c.status).where(
-            contacts.c.id == contact_id
+            where
         )
     ).first()
     return None if row is None else UnsubscribeTarget(*row)

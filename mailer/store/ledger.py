@@ -47,7 +47,7 @@ class BatchRecipient(NamedTuple):
 
     pk: int
     delivery_id: str
-    contact_id: int
+    token_key: str  # what the contact's unsubscribe link signs
     email: str
     first_name: str
     last_name: str
@@ -177,12 +177,13 @@ def claim_batch(
 
 
 def batch_recipients(conn: Connection, batch_id: str) -> BatchRows:
-    """The batch's rows with what stage 2 needs, in id order."""
+    """The batch's rows with what stage 2 needs (the contact's token key for its unsubscribe
+    link), in id order."""
     stmt = (
         sa.select(
             _d.id,
             _d.delivery_id,
-            _d.contact_id,
+            _c.token_key,
             _c.email,
             _c.first_name,
             _c.last_name,

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 from mailer.core.models import ContactStatus
 from mailer.core.roster.merge import ROSTER_FIELDS
 from mailer.store.bulk import bind_value, chunks, execute_many, insert_many
-from mailer.store.tables import contact_sources, contacts, roster_imports
+from mailer.store.tables import contact_sources, contacts, new_token_key, roster_imports
 
 __all__ = [
     "ROSTER_COLUMNS",
@@ -93,6 +93,7 @@ _INSERT_COLUMNS = (
     "soft_streak",
     "created_at",
     "updated_at",
+    "token_key",
 )
 _UPDATE_CONTACT = (
     "UPDATE contacts SET first_name = ?, last_name = ?, organisation = ?, org_type = ?, "
@@ -112,7 +113,10 @@ def insert_contacts(
     # In email order: the unique email index then grows at its end, not at random pages.
     ordered = sorted(rows)
     insert_many(
-        conn, "contacts", _INSERT_COLUMNS, [(*row, active, 0, when, when) for row in ordered]
+        conn,
+        "contacts",
+        _INSERT_COLUMNS,
+        [(*row, active, 0, when, when, new_token_key()) for row in ordered],
     )
     # One query for the new ids: nothing else in this transaction was created at `at`.
     created = {row[0] for row in rows}

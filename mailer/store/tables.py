@@ -4,6 +4,7 @@ test compare against `mailer.store.base.metadata`, which these definitions fill.
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 import sqlalchemy as sa
@@ -26,6 +27,7 @@ __all__ = [
     "erasures",
     "events",
     "login_failures",
+    "new_token_key",
     "roster_imports",
     "schedule_runs",
     "scheduler_lock",
@@ -33,6 +35,12 @@ __all__ = [
     "users",
     "web_sessions",
 ]
+
+
+def new_token_key() -> str:
+    """A contact's random token key (what its unsubscribe tokens sign): 128 bits, URL-safe."""
+    return secrets.token_urlsafe(16)
+
 
 # --- contact register -----------------------------------------------------------------------------
 
@@ -65,6 +73,13 @@ contacts = sa.Table(
     sa.Column("missing_since", UTCDateTime, nullable=True),  # absent from a newer roster
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
+    # What unsubscribe tokens sign: random, set at creation (default), gone with the erased row,
+    # never reused the way an id can be (core/tokens.py). Nullable only so that migration 0005
+    # needs no table rebuild; every row has one.
+    sa.Column("token_key", sa.String(32), nullable=True, default=new_token_key),
+    # Links sent before token keys sign the id: honoured only for the contacts of that time.
+    sa.Column("legacy_id_token", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Index("ix_contacts_token_key", "token_key", unique=True),
 )
 
 roster_imports = sa.Table(

@@ -30,7 +30,8 @@ def sample_recipient(settings: Settings, variant: Variant) -> Recipient:
     """A made-up contact for previews (names and addresses under the reserved .example TLD)."""
     org_fi, org_sv, domain = _SAMPLE_ORGANISATIONS[variant.region]
     first, last = ("Aino", "Mäkinen") if variant.language is Language.FI else ("Ebba", "Lindqvist")
-    token = make_unsubscribe_token(settings.secret_key.get_secret_value(), 0)
+    # a key no contact has (real keys are 22 random characters): the link shows the 404 page
+    token = make_unsubscribe_token(settings.secret_key.get_secret_value(), "preview")
     return Recipient(
         delivery_id=f"preview-{variant.key}",
         email=f"{first}.{last}@{domain}.example".lower().replace("ä", "a"),

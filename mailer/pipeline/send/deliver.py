@@ -366,7 +366,7 @@ def send_test(ctx: Context, month: str, to: str) -> list[SendOutcome]:
             fi = variant.language is Language.FI
             recipient = people.make(
                 f"test-{uuid.uuid4()}",
-                0,  # a made-up recipient: contact id 0 exists in no register
+                "test-send",  # a made-up recipient: no contact has this token key
                 to,
                 "Testi" if fi else "Test",
                 "Vastaanottaja" if fi else "Mottagare",

@@ -47,14 +47,14 @@ class RecipientFactory:
     def make(  # noqa: PLR0917 - hot path, called positionally per recipient
         self,
         delivery_id: str,
-        contact_id: int,
+        token_key: str,
         email: str,
         first_name: str,
         last_name: str,
         organisation: str,
         role: str,
     ) -> Recipient:
-        token = self.token(contact_id)
+        token = self.token(token_key)
         return Recipient(
             delivery_id=delivery_id,
             email=email,
@@ -71,8 +71,8 @@ class RecipientFactory:
         lookups cost seconds)."""
         make = self.make
         return tuple(
-            make(delivery_id, contact_id, email, first, last, org, role)
-            for _pk, delivery_id, contact_id, email, first, last, org, role in rows
+            make(delivery_id, token_key, email, first, last, org, role)
+            for _pk, delivery_id, token_key, email, first, last, org, role in rows
         )
 
 
