@@ -83,7 +83,7 @@ def naive(ctx: Context, fake_url: str, api_key: str, compiled: dict[Variant, Com
                 sa.select(
                     d.id,
                     d.delivery_id,
-                    d.contact_id,
+                    c.token_key,
                     d.region,
                     d.language,
                     c.email,
@@ -101,7 +101,7 @@ def naive(ctx: Context, fake_url: str, api_key: str, compiled: dict[Variant, Com
     started = time.perf_counter()
     for row in rows:
         recipient = people.make(
-            row.delivery_id, row.contact_id, row.email, row.first_name, row.last_name,
+            row.delivery_id, row.token_key, row.email, row.first_name, row.last_name,
             row.organisation, row.role,
         )  # fmt: skip
         message = personalise(
