@@ -80,3 +80,26 @@ def test_a_multipart_one_click_is_parsed_from_the_bounded_body(
     )
     assert response.status_code == 200
     assert [r["source"] for r in history_rows(ctx.engine, contact)] == ["one-click"]
+
+
+@pytest.mark.parametrize("path", ["/login", "/logout", "/u/anything", "/no-such-route"])
+def test_every_public_post_is_bounded_before_any_route_runs(client: AsgiClient, path: str) -> None:
+    chunk = b"csrf_token=x&email=" + b"a" * 16 * 1024
+    response = client.post(
+        path,
+        content=_chunked(*([chunk] * 5)),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status_code == 413
+
+
+def test_the_webhook_keeps_its_own_larger_bound(ctx: Context) -> None:
+    from tests.fakes.webhook_client import PUBLIC_KEY, post_events, sg_event
+
+    signed = ctx.settings.model_copy(update={"sendgrid_webhook_public_key": PUBLIC_KEY})
+    client = AsgiClient(create_app(signed, Context(signed, ctx.engine)))
+    try:
+        events = [sg_event("open", "a@koulu.example", useragent="x" * 1000) for _ in range(100)]
+        assert post_events(client, events).status_code == 200  # ~100 KiB, over 64 KiB
+    finally:
+        client.close()

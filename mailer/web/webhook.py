@@ -27,10 +27,11 @@ from mailer.providers.sendgrid.events import parse_events
 from mailer.providers.sendgrid.signature import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify_signature
 from mailer.web.bodies import BodyTooLargeError, read_limited
 
-__all__ = ["public_keys", "router"]
+__all__ = ["PATH", "public_keys", "router"]
 
 log = logging.getLogger("mailer.web.webhook")
 router = APIRouter()
+PATH = "/webhooks/sendgrid"
 
 
 def public_keys(setting: str | None) -> list[str]:
@@ -75,7 +76,7 @@ def _ingest(ctx: Context, body: bytes) -> IngestReport:
     return ingest_parsed(ctx, parse_events(payload, received_at=ctx.now()), source="webhook")
 
 
-@router.post("/webhooks/sendgrid")
+@router.post(PATH)
 async def sendgrid_events(request: Request) -> JSONResponse:
     ctx: Context = request.app.state.ctx
     settings = ctx.settings
