@@ -28,14 +28,11 @@ import csv
 import io
 import re
 import unicodedata
-import warnings
-import zipfile
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
-from typing import NamedTuple
 
 from mailer.core.errors import RosterError
+from mailer.core.roster.limits import LIMITS, Limits, header_width, size_text
+from mailer.core.roster.xlsx import xlsx_rows
 
 __all__ = [
     "FIELDS",
@@ -85,25 +82,6 @@ _ALIASES: dict[str, tuple[str, ...]] = {
 
 FIELDS = tuple(_ALIASES)
 
-KIB = 1024
-MIB = 1024 * KIB
-
-
-class Limits(NamedTuple):
-    """How large a roster file may be. The largest real roster is ~300 rows and 12 columns."""
-
-    file_bytes: int = 8 * MIB
-    rows: int = 50_000  # lines of a CSV, rows of a sheet
-    columns: int = 200  # header width
-    field_chars: int = 128 * KIB  # one CSV field (csv.field_size_limit)
-    xlsx_uncompressed: int = 100 * MIB  # all members of the zip, as declared in its directory
-    xlsx_members: int = 1_000
-    problems: int = 200  # listed per file; the rest are counted in one last problem
-
-
-LIMITS = Limits()
-# XLSX cells read past the header's width, to report a stray value as extra, not drop it
-EXTRA_COLUMNS = 20
 _DELIMITERS = (";", ",", "\t")
 _PUNCTUATION = re.compile(r"[\s\-_.:*()/]+")
 
@@ -183,15 +161,11 @@ def decode(file: str, data: bytes) -> tuple[str, str]:
         ) from err
 
 
-def _size(count: int) -> str:
-    return f"{count / MIB:.1f} MiB" if count >= MIB else f"{count // KIB} KiB"
-
-
 def read_table(file: str, data: bytes, limits: Limits = LIMITS) -> Table:
     """Read a CSV or XLSX roster (sniffed from the bytes, not the name). Raises RosterError
     when the file cannot be read at all, has no usable header or exceeds a bound."""
     if len(data) > limits.file_bytes:
-        raise RosterError(file, f"larger than the {_size(limits.file_bytes)} a roster may be")
+        raise RosterError(file, f"larger than the {size_text(limits.file_bytes)} a roster may be")
     if data.startswith(b"PK\x03\x04"):
         return _read_xlsx(file, data, limits)
     if data.startswith(b"\xd0\xcf\x11\xe0"):
@@ -205,8 +179,8 @@ def _too_many_rows(file: str, limits: Limits) -> RosterError:
     return RosterError(file, f"more than {limits.rows:,} rows: not a roster (split it)")
 
 
-def _check_width(file: str, line: int, header: list[str], limits: Limits) -> int:
-    width = _width(header)
+def _checkheader_width(file: str, line: int, header: list[str], limits: Limits) -> int:
+    width = header_width(header)
     if width > limits.columns:
         raise RosterError(file, f"line {line}: the header has more than {limits.columns} columns")
     return width
@@ -244,13 +218,6 @@ def _map_header(table: Table, cells: list[str]) -> dict[int, str]:
             + f" (found: {', '.join(c.strip() for c in cells if c.strip()) or 'nothing'})",
         )
     return by_index
-
-
-def _width(header: list[str]) -> int:
-    """Columns up to the last named header cell. Exports often carry empty cells past the
-    header (";;;" or formatting-only sheet cells); a value beyond this width has no column and
-    is reported as extra rather than dropped."""
-    return max((i for i, cell in enumerate(header) if cell.strip()), default=-1) + 1
 
 
 def _record(line: int, end: int, cells: list[str], by_index: dict[int, str], width: int) -> Record:
@@ -319,7 +286,7 @@ def _read_csv(file: str, data: bytes, limits: Limits) -> Table:
             continue
         if by_index is None:
             table.header_line = line
-            width = _check_width(file, line, cells, limits)
+            width = _checkheader_width(file, line, cells, limits)
             by_index = _map_header(table, cells)
             continue
         table.records.append(_record(line, end, cells, by_index, width))
@@ -329,91 +296,11 @@ def _read_csv(file: str, data: bytes, limits: Limits) -> Table:
     return table
 
 
-def _cell_text(value: object) -> str:
-    """Spreadsheet cell -> text: Excel stores municipality codes as numbers (91.0)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime | date | time):
-        return value.isoformat()
-    return str(value)
-
-
-def _check_zip(file: str, data: bytes, limits: Limits) -> None:
-    """Refuse a zip bomb from the zip's directory, before anything is inflated. The declared
-    sizes bind: Python's zipfile stops inflating a member at its declared size."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            members = archive.infolist()
-    except (zipfile.BadZipFile, ValueError, EOFError) as err:
-        raise RosterError(file, f"not a readable XLSX workbook: {err}") from err
-    if len(members) > limits.xlsx_members:
-        raise RosterError(file, f"XLSX with more than {limits.xlsx_members} parts")
-    total = sum(member.file_size for member in members)
-    if total > limits.xlsx_uncompressed:
-        raise RosterError(
-            file,
-            f"XLSX that unpacks to {_size(total)}, more than the "
-            f"{_size(limits.xlsx_uncompressed)} a roster may be",
-        )
-
-
-def _blank_values(row: tuple[object, ...]) -> bool:
-    return all(value is None or value == "" for value in row)
-
-
-def _sheet_rows(
-    sheet: object, start: int, max_row: int | None, max_col: int
-) -> Iterator[tuple[int, list[str]]]:
-    """(row number, cells) from `start`; blank rows (padding openpyxl makes for rows missing
-    from the XML, up to the last one) are skipped before any conversion."""
-    rows = sheet.iter_rows(  # type: ignore[attr-defined]
-        min_row=start, max_row=max_row, max_col=max_col, values_only=True
-    )
-    for line, row in enumerate(rows, start=start):
-        if not _blank_values(row):
-            yield line, [_cell_text(value) for value in row]
-
-
-def _xlsx_rows(file: str, data: bytes, limits: Limits) -> Iterator[tuple[int, list[str]]]:
-    """(row number, cells) of the non-blank rows of the first sheet. The header (the first
-    non-blank row) is read up to `limits.columns` + 1 cells, the rows after it only as wide as
-    the header plus EXTRA_COLUMNS (so a stray value next to the table is still reported)."""
-    # openpyxl is a parser of bytes here (BytesIO), not I/O. It warns about harmless workbook
-    # quirks (missing default style, unknown extensions): those are not roster problems.
-    import openpyxl
-
-    _check_zip(file, data, limits)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception as err:
-            raise RosterError(file, f"not a readable XLSX workbook: {err}") from err
-        try:
-            sheet = workbook.worksheets[0]
-            header = next(_sheet_rows(sheet, 1, limits.rows + 1, limits.columns + 1), None)
-            if header is None:
-                return
-            yield header
-            width = min(_width(header[1]) + EXTRA_COLUMNS, limits.columns + 1)
-            yield from _sheet_rows(sheet, header[0] + 1, None, max(width, 1))
-        except RosterError:
-            raise
-        except Exception as err:
-            raise RosterError(file, f"not a readable XLSX workbook: {err}") from err
-        finally:
-            workbook.close()
-
-
 def _read_xlsx(file: str, data: bytes, limits: Limits) -> Table:
     table = Table(file=file, format="xlsx")
     by_index: dict[int, str] | None = None
     width = 0
-    for line, cells in _xlsx_rows(file, data, limits):
+    for line, cells in xlsx_rows(file, data, limits):
         if line > limits.rows:
             raise _too_many_rows(file, limits)
         if _is_blank(cells):  # spaces only: counted with the blank rows below
@@ -424,7 +311,7 @@ def _read_xlsx(file: str, data: bytes, limits: Limits) -> Table:
         table.lines = line
         if by_index is None:
             table.header_line = line
-            width = _check_width(file, line, cells, limits)
+            width = _checkheader_width(file, line, cells, limits)
             by_index = _map_header(table, [cell.replace("\n", " ") for cell in cells])
             continue
         table.records.append(_record(line, line, cells, by_index, width))
