@@ -43,6 +43,10 @@ def env(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("MAILER_TEMPLATES_DIR", str(ROOT / "templates"))
     monkeypatch.setenv("MAILER_VAR_DIR", str(tmp_path / "var"))
     monkeypatch.chdir(tmp_path)
+    imported = CliRunner().invoke(
+        app, ["edition", "import", str(letters / "2026-11.yaml"), "--by", "Liisa"]
+    )
+    assert imported.exit_code == 0, imported.output
     return tmp_path
 
 
