@@ -99,7 +99,7 @@ def test_the_migration_classifies_the_events_already_stored(ctx: Context) -> Non
             .values(message_id="MsgPrefix")
         )
     engine = ctx.engine
-    command.downgrade(_alembic_config(engine), "0006")
+    command.downgrade(_alembic_config(engine), "0007")
     try:
         stored = sa.table(
             "events",

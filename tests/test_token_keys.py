@@ -87,7 +87,7 @@ def test_the_migration_gives_existing_contacts_random_keys_and_keeps_their_old_l
     from mailer.store.base import _alembic_config, migrate
 
     import_rosters(ctx, [roster(tmp_path, "a.csv", AINO, BO, CAY)])
-    command.downgrade(_alembic_config(ctx.engine), "0007")
+    command.downgrade(_alembic_config(ctx.engine), "0008")
     try:
         with ctx.engine.connect() as conn:
             assert "token_key" not in {c["name"] for c in sa.inspect(conn).get_columns("contacts")}

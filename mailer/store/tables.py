@@ -74,7 +74,7 @@ contacts = sa.Table(
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
     # What unsubscribe tokens sign: random, set at creation (default), gone with the erased row,
-    # never reused the way an id can be (core/tokens.py). Nullable only so that migration 0008
+    # never reused the way an id can be (core/tokens.py). Nullable only so that migration 0009
     # needs no table rebuild; every row has one.
     sa.Column("token_key", sa.String(32), nullable=True, default=new_token_key),
     # Links sent before token keys sign the id: honoured only for the contacts of that time.

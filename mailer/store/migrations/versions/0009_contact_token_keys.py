@@ -5,8 +5,8 @@ after a delete), and the erased person's old links then acted on the newcomer. E
 contact gets a random key; `legacy_id_token` marks them, so the links already in mailboxes (which
 sign the id) keep working for exactly these contacts and never for a later one.
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-11-27
 """
 
@@ -15,8 +15,8 @@ import secrets
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

@@ -5,16 +5,16 @@ a request; one linked by address alone must never resolve an ambiguous batch. Ex
 are classified from what they carry: the linked delivery's id in the stored raw event, else a
 message id matching the delivery's or its batch's, else (linked at all) the address.
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-11-27
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007"
-down_revision = "0006"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
