@@ -9,6 +9,7 @@ it is immutable reference data, loaded once.
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import unicodedata
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from functools import cache
 from importlib.resources import files
 
 from mailer.core.models import Language, Region
+from mailer.core.place_names import genitives
 
 __all__ = [
     "DATA_CREDIT",
@@ -26,6 +28,7 @@ __all__ = [
     "find_municipality",
     "municipalities",
     "parse_region",
+    "suggest_municipality",
 ]
 
 DATA_CREDIT = (
@@ -80,6 +83,12 @@ def _fold(text: str) -> str:
     return " ".join(unicodedata.normalize("NFC", text).casefold().split())
 
 
+def _ascii(key: str) -> str:
+    """A folded key without diacritics, for rosters typed without them ("Hameenlinna")."""
+    decomposed = unicodedata.normalize("NFD", key)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
 # Roster files write "Pedersören kunta", "Vaasan kaupunki", "Borgå stad": the suffix is noise.
 _SUFFIXES = (" kunta", " kaupunki", " stad", " kommun", " kommune")
 
@@ -100,35 +109,93 @@ def municipalities() -> tuple[Municipality, ...]:
     )
 
 
+def _keys(m: Municipality) -> set[str]:
+    """Every key a roster may use for `m`: its names with and without the suffix, and the
+    Finnish genitives of its Finnish name (the "Vaasan" of "Vaasan kaupunki")."""
+    keys: set[str] = set()
+    for name in (m.name_fi, m.name_sv):
+        key = _fold(name)
+        keys.add(key)
+        keys.update(key.removesuffix(s) for s in _SUFFIXES if key.endswith(s))
+    keys.update(_fold(form) for form in genitives(m.name_fi))
+    return keys
+
+
 @cache
-def _index() -> dict[str, Municipality]:
-    index: dict[str, Municipality] = {}
+def _indexes() -> tuple[dict[str, Municipality], dict[str, Municipality]]:
+    """(exact keys, keys without diacritics). A key two municipalities share finds neither
+    (a guess would put a contact in the wrong region), except a municipality's own name."""
+    exact: dict[str, Municipality] = {}
+    shared: set[str] = set()
+    names = {_fold(n) for m in municipalities() for n in (m.name_fi, m.name_sv)}
     for m in municipalities():
-        index[m.code] = m
-        for name in (m.name_fi, m.name_sv):
-            key = _fold(name)
-            index[key] = m
-            for suffix in _SUFFIXES:
-                if key.endswith(suffix):
-                    index[key.removesuffix(suffix)] = m
-    return index
+        exact[m.code] = m
+        for key in _keys(m):
+            if key in exact and exact[key] != m:
+                shared.add(key)
+            if key in names and _fold(m.name_fi) != key and _fold(m.name_sv) != key:
+                continue  # another municipality's name is never a genitive of this one
+            exact.setdefault(key, m)
+    for key in shared - names:
+        exact.pop(key, None)
+    folded: dict[str, Municipality] = {}
+    clashes: set[str] = set()
+    for key, m in exact.items():
+        plain = _ascii(key)
+        if folded.setdefault(plain, m) != m:
+            clashes.add(plain)
+    for plain in clashes:
+        folded.pop(plain)
+    return exact, folded
+
+
+def _candidates(key: str) -> list[str]:
+    """The key, then without a kunta/kaupunki/stad/kommun suffix, and "Koski Tl:n" -> "koski tl"."""
+    found = [key]
+    for suffix in _SUFFIXES:
+        if key.endswith(suffix):
+            found.append(key.removesuffix(suffix).strip())
+    found += [k.removesuffix(":n") for k in found if k.endswith(":n")]
+    return found
 
 
 def find_municipality(name_or_code: str) -> Municipality | None:
-    """Find a municipality by code ("91", "091"), Finnish or Swedish name, any case."""
+    """Find a municipality by code ("91", "091"), Finnish or Swedish name, any case, with or
+    without a kunta/kaupunki/stad/kommun suffix, in the genitive ("Hämeenlinnan kaupunki"),
+    and spelt without diacritics ("Hameenlinna") when that is unambiguous."""
     key = _fold(name_or_code)
     if not key:
         return None
+    exact, folded = _indexes()
     if key.isdigit():
-        return _index().get(key.zfill(3))
-    index = _index()
-    found = index.get(key)
-    if found is None:
-        for suffix in _SUFFIXES:
-            if key.endswith(suffix):
-                found = index.get(key.removesuffix(suffix))
-                break
-    return found
+        return exact.get(key.zfill(3))
+    candidates = _candidates(key)
+    for candidate in candidates:
+        if candidate in exact:
+            return exact[candidate]
+    for candidate in candidates:
+        if _ascii(candidate) in folded:
+            return folded[_ascii(candidate)]
+    return None
+
+
+@cache
+def _suggestion_keys() -> dict[str, str]:
+    """Folded name or genitive without diacritics -> the name to suggest."""
+    keys = {_ascii(_fold(g)): m.name_fi for m in municipalities() for g in genitives(m.name_fi)}
+    keys.update({_ascii(_fold(n)): n for m in municipalities() for n in (m.name_fi, m.name_sv)})
+    return keys
+
+
+def suggest_municipality(text: str) -> str | None:
+    """The municipality name closest to an unknown one ("Hämenlinna" -> "Hämeenlinna"), for a
+    "did you mean" hint; None when nothing is close."""
+    key = _ascii(_candidates(_fold(text))[-1])
+    if not key or key.isdigit():
+        return None
+    names = _suggestion_keys()
+    close = difflib.get_close_matches(key, names, n=1, cutoff=0.75)
+    return names[close[0]] if close else None
 
 
 def default_language(municipality: Municipality) -> Language:

@@ -14,7 +14,12 @@ from typing import TypeVar
 from email_validator import EmailNotValidError, validate_email
 
 from mailer.core.models import Language, OrgType, Region, Role
-from mailer.core.regions import Municipality, find_municipality, parse_region
+from mailer.core.regions import (
+    Municipality,
+    find_municipality,
+    parse_region,
+    suggest_municipality,
+)
 
 __all__ = [
     "LANGUAGES",
@@ -220,6 +225,11 @@ def _find_municipality(text: str) -> Municipality | None:
 Notice = tuple[str, str]  # (field, reason)
 
 
+def _did_you_mean(text: str) -> str:
+    suggestion = suggest_municipality(text)
+    return f" (did you mean {suggestion}?)" if suggestion else ""
+
+
 @lru_cache(maxsize=4096)
 def resolve_place(
     muni_text: str, region_text: str
@@ -238,12 +248,13 @@ def resolve_place(
     municipality = _find_municipality(muni_text) if muni_text else None
     warning: Notice | None = None
     if muni_text and municipality is None:
+        hint = _did_you_mean(muni_text)
         if explicit is None:
-            reason = f"unknown municipality {muni_text!r} and no region given"
+            reason = f"unknown municipality {muni_text!r} and no region given{hint}"
             return None, None, False, ("municipality", reason), None
         warning = (
             "municipality",
-            f"unknown municipality {muni_text!r}: kept region {explicit.value}, "
+            f"unknown municipality {muni_text!r}{hint}: kept region {explicit.value}, "
             "municipality left empty",
         )
     if municipality is None:
