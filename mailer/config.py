@@ -6,15 +6,21 @@ environment. Secrets are `SecretStr` so they never show up in reprs or logs.
 
 from __future__ import annotations
 
+import difflib
 import os
+import re
+import tomllib
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from email_validator import EmailNotValidError, validate_email
+from pydantic import BeforeValidator, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    SettingsError,
     TomlConfigSettingsSource,
 )
 
@@ -23,23 +29,45 @@ from mailer.core.errors import ConfigError
 __all__ = ["BouncePolicySettings", "Settings", "load_settings"]
 
 ENV_PREFIX = "MAILER_"
+POLICY_PREFIX = "MAILER_POLICY_"
+TOML_FILE = "mailer.toml"
+
+
+def _split_list(value: object) -> object:
+    """A list setting from the environment: a JSON list (`["a", "b"]`) or, as people write
+    it, a plain comma-separated one (`a, b`); empty items are dropped."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if text.startswith("["):
+        import json
+
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as err:
+            raise ValueError(f"not a valid JSON list ({err.msg}); or write a, b, c") from err
+    return [item.strip() for item in text.split(",") if item.strip()]
+
+
+# NoDecode: pydantic-settings would otherwise insist on JSON and fail with a traceback.
+TextList = Annotated[list[str], NoDecode, BeforeValidator(_split_list)]
 
 
 class BouncePolicySettings(BaseSettings):
     """Thresholds of the bounce policy, as data (listmonk style), not code branches."""
 
-    model_config = SettingsConfigDict(env_prefix="MAILER_POLICY_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix=POLICY_PREFIX, extra="ignore")
 
     soft_editions_to_stale: int = Field(3, ge=1)
     soft_editions_to_suspect: int = Field(1, ge=1)
     # SendGrid retries a deferred message for 72 hours, then gives up (Event Webhook reference)
     deferral_give_up_hours: int = Field(72, ge=1)
     # matched case-insensitively against `dropped` reasons and `bounce_classification`
-    hard_dropped_reasons: list[str] = Field(default_factory=lambda: ["Bounced Address", "Invalid"])
-    unsubscribed_dropped_reasons: list[str] = Field(
+    hard_dropped_reasons: TextList = Field(default_factory=lambda: ["Bounced Address", "Invalid"])
+    unsubscribed_dropped_reasons: TextList = Field(
         default_factory=lambda: ["Spam Reporting Address", "Unsubscribed Address"]
     )
-    our_side_classifications: list[str] = Field(
+    our_side_classifications: TextList = Field(
         default_factory=lambda: ["Reputation", "Content", "Technical"]
     )
 
@@ -48,7 +76,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX,
         extra="ignore",
-        toml_file="mailer.toml",
+        toml_file=TOML_FILE,
     )
 
     # storage and paths
@@ -89,7 +117,7 @@ class Settings(BaseSettings):
     session_max_hours: int = Field(12, ge=1)
 
     # schedules
-    coordinator_emails: list[str] = Field(default_factory=list)
+    coordinator_emails: TextList = Field(default_factory=list)
 
     policy: BouncePolicySettings = Field(default_factory=BouncePolicySettings)
 
@@ -114,6 +142,16 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r}") from err
         return value
 
+    @field_validator("coordinator_emails")
+    @classmethod
+    def _addresses(cls, value: list[str]) -> list[str]:
+        for address in value:
+            try:
+                validate_email(address, check_deliverability=False)
+            except EmailNotValidError as err:
+                raise ValueError(f"{address!r} is not an email address: {err}") from err
+        return value
+
     @field_validator("public_url", "sendgrid_host")
     @classmethod
     def _strip_slash(cls, value: str) -> str:
@@ -131,11 +169,63 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         # Environment wins over mailer.toml; mailer.toml over the defaults.
-        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+        return (init_settings, env_settings, _CheckedToml(settings_cls))
 
     @property
     def outbox_dir(self) -> Path:
         return self.var_dir / "outbox"
+
+
+class _CheckedToml(TomlConfigSettingsSource):
+    """mailer.toml, with a syntax error or an unknown key reported as one line naming the file
+    and line (tomllib's own error is a traceback; pydantic would ignore a misspelt key)."""
+
+    def _read_file(self, file_path: Any) -> dict[str, Any]:
+        text = Path(file_path).read_text(encoding="utf-8")
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as err:
+            found = re.search(r"\(at line (\d+), column (\d+)\)", str(err))
+            where = f" line {found.group(1)}" if found else ""
+            message = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", str(err))
+            raise ConfigError(f"{file_path}{where}", f"not valid TOML: {message}") from err
+        _check_keys(str(file_path), text, data, Settings.model_fields, "")
+        if isinstance(data.get("policy"), dict):
+            fields = BouncePolicySettings.model_fields
+            _check_keys(str(file_path), text, data["policy"], fields, "policy.")
+        return data
+
+
+def _check_keys(file: str, text: str, data: dict[str, Any], known: dict[str, Any], at: str) -> None:
+    for key in data:
+        if key in known:
+            continue
+        line = next(
+            (
+                n
+                for n, row in enumerate(text.splitlines(), 1)
+                if re.match(rf"\s*{re.escape(key)}\s*=", row)
+            ),
+            None,
+        )
+        close = difflib.get_close_matches(key, list(known), n=1)
+        hint = f" (did you mean {at}{close[0]}?)" if close else ""
+        where = f"{file} line {line}" if line else file
+        raise ConfigError(where, f"unknown setting '{at}{key}'{hint}")
+
+
+def _variable(err: ValidationError, loc: tuple[int | str, ...]) -> str:
+    """The environment variable of an error location; nested policy fields are MAILER_POLICY_*
+    whether the error came from the nested settings or from the outer ones."""
+    names = [str(part) for part in loc if isinstance(part, str)]
+    if err.title == BouncePolicySettings.__name__:
+        return POLICY_PREFIX + "_".join(names).upper()
+    if names[:1] == ["policy"] and len(names) > 1:
+        return POLICY_PREFIX + "_".join(names[1:]).upper()
+    return ENV_PREFIX + "_".join(names).upper() if names else ENV_PREFIX + "?"
+
+
+_SECRET_ENDINGS = ("_key", "_password", "_password_hash", "database_url")
 
 
 def load_settings(**overrides: object) -> Settings:
@@ -143,11 +233,21 @@ def load_settings(**overrides: object) -> Settings:
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as err:
-        first = err.errors()[0]
-        field = ".".join(str(part) for part in first["loc"]) or "?"
-        variable = ENV_PREFIX + field.replace(".", "__").upper()
+        errors = err.errors()
+        variable = _variable(err, errors[0]["loc"])
+        detail = errors[0]["msg"].removeprefix("Value error, ")
         shown = os.environ.get(variable)
-        detail = first["msg"]
-        if shown is not None and not field.endswith(("key", "password", "password_hash")):
+        if shown is not None and not variable.lower().endswith(_SECRET_ENDINGS):
             detail += f" (got {shown!r})"
+        elif shown is None and Path(TOML_FILE).is_file():
+            key = variable.removeprefix(ENV_PREFIX).lower().replace("policy_", "policy.", 1)
+            variable += f" ({key} in {TOML_FILE})"
+        if len(errors) > 1:
+            detail += f"; and {len(errors) - 1} more problem(s) in the settings"
         raise ConfigError(variable, detail) from err
+    except SettingsError as err:  # a value pydantic-settings could not even decode
+        found = re.search(r'field "(\w+)"', str(err))
+        variable = ENV_PREFIX + (found.group(1).upper() if found else "?")
+        raise ConfigError(
+            variable, "not a valid value (a JSON object or list is expected)"
+        ) from err

@@ -19,8 +19,19 @@ from mailer.pipeline.startup import Command, refuse_unsafe_settings
 
 __all__ = ["console", "err_console", "exit_on_error", "open_context", "print_json"]
 
-console = Console()
-err_console = Console(stderr=True)
+
+
+def _console(stderr: bool) -> Console:
+    """A terminal gets rich's wrapping to its width; a pipe or file gets whole lines, so an
+    address or a number is never split across lines for the script reading them."""
+    stream = sys.stderr if stderr else sys.stdout
+    if stream.isatty():
+        return Console(stderr=stderr)
+    return Console(stderr=stderr, soft_wrap=True, width=1000)
+
+
+console = _console(stderr=False)
+err_console = _console(stderr=True)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
