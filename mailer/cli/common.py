@@ -20,7 +20,6 @@ from mailer.pipeline.startup import Command, refuse_unsafe_settings
 __all__ = ["console", "err_console", "exit_on_error", "open_context", "print_json"]
 
 
-
 def _console(stderr: bool) -> Console:
     """A terminal gets rich's wrapping to its width; a pipe or file gets whole lines, so an
     address or a number is never split across lines for the script reading them."""
