@@ -37,6 +37,7 @@ def show(
         "region",
         "language",
         "role",
+        "title",
         "status",
         "status_reason",
         "soft_streak",

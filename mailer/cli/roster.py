@@ -41,6 +41,7 @@ CSV_COLUMNS = (
     "region",
     "language",
     "role",
+    "title",
     "status",
     "missing_since",
 )
@@ -227,7 +228,7 @@ def list_(
             c.municipality or "",
             c.region,
             c.language,
-            c.role,
+            f"{c.role}: {c.title}" if c.title else c.role,
             c.status + (" (missing from roster)" if c.missing_since else ""),
         )
     console.print(table)

@@ -52,6 +52,7 @@ class Role(StrEnum):
     SUPPORT = "support"  # coordinates learning and school-attendance support
     WELFARE = "welfare"  # student welfare services (opiskeluhuolto / elevvård)
     ECEC = "ecec"  # early childhood education and care
+    OTHER = "other"  # a job title the vocabulary does not know; the title is kept as written
 
 
 class OrgType(StrEnum):

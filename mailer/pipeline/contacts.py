@@ -46,6 +46,7 @@ class ContactListing(BaseModel):
     region: str
     language: str
     role: str
+    title: str | None = None  # job title as the roster wrote it (always shown for `other`)
     status: ContactStatus
     status_reason: str | None
     soft_streak: int
@@ -83,6 +84,7 @@ def _listing(row: Any) -> dict[str, Any]:
         "region": row["region"],
         "language": row["language"],
         "role": row["role"],
+        "title": row["title"],
         "status": row["status"],
         "status_reason": row["status_reason"],
         "soft_streak": row["soft_streak"],

@@ -176,7 +176,7 @@ def _write(
         [
             (
                 c.email, c.first_name, c.last_name, c.organisation, c.org_type.value,
-                c.municipality, c.region.value, c.language.value, c.role.value,
+                c.municipality, c.region.value, c.language.value, c.role.value, c.title,
             )
             for c in diff.created
         ],

@@ -89,6 +89,7 @@ _INSERT_COLUMNS = (
     "region",
     "language",
     "role",
+    "title",
     "status",
     "soft_streak",
     "created_at",
@@ -97,7 +98,7 @@ _INSERT_COLUMNS = (
 )
 _UPDATE_CONTACT = (
     "UPDATE contacts SET first_name = ?, last_name = ?, organisation = ?, org_type = ?, "
-    "municipality = ?, region = ?, language = ?, role = ?, missing_since = NULL, "
+    "municipality = ?, region = ?, language = ?, role = ?, title = ?, missing_since = NULL, "
     "updated_at = ? WHERE id = ?"
 )
 

@@ -58,6 +58,7 @@ contacts = sa.Table(
     sa.Column("region", sa.String(8), nullable=False, index=True),
     sa.Column("language", sa.String(2), nullable=False),
     sa.Column("role", sa.String(10), nullable=False),
+    sa.Column("title", sa.String(200), nullable=True),  # job title as the roster wrote it
     sa.Column(
         "status",
         sa.String(16),

@@ -26,6 +26,7 @@ __all__ = [
     "MissingContact",
     "RegisterDiff",
     "RegisterEntry",
+    "better_cased",
     "diff_register",
     "merge_rows",
 ]
@@ -39,13 +40,14 @@ ROSTER_FIELDS = (
     "region",
     "language",
     "role",
+    "title",
 )
 # Fields a row may leave to a default; `RosterRow.explicit` says when it did not.
-_DEFAULTED = frozenset({"org_type", "region", "language", "role"})
+_DEFAULTED = frozenset({"org_type", "region", "language", "role", "title"})
 # Defaulted fields whose stored value a default never overwrites (region is derived from the
 # municipality the row states, so it is not among them): (index in ROSTER_FIELDS, name).
 _KEEPABLE = tuple(
-    (i, n) for i, n in enumerate(ROSTER_FIELDS) if n in ("org_type", "language", "role")
+    (i, n) for i, n in enumerate(ROSTER_FIELDS) if n in ("org_type", "language", "role", "title")
 )
 
 
@@ -84,6 +86,26 @@ class MergeConflict:
         }
 
 
+# Free-text fields, where "AINO" and "Aino" are the same value written differently.
+_TEXT = frozenset({"first_name", "last_name", "organisation", "title"})
+_TEXT_INDEXES = tuple(i for i, n in enumerate(ROSTER_FIELDS) if n in _TEXT)
+
+
+def _same_but_case(a: object, b: object) -> bool:
+    return isinstance(a, str) and isinstance(b, str) and a.casefold() == b.casefold()
+
+
+def _shouting(text: str) -> bool:
+    """All capitals or all small letters: how exports mangle names, never a person's choice
+    of "Aino Järvinen" (mixed case wins over both)."""
+    return text.isupper() or text.islower()
+
+
+def better_cased(kept: str, other: str) -> str:
+    """Of two spellings that differ only in case, the properly cased one; `kept` on a tie."""
+    return other if _shouting(kept) and not _shouting(other) else kept
+
+
 def _stated(row: RosterRow, name: str) -> bool:
     if name == "municipality":
         return row.municipality is not None
@@ -104,6 +126,7 @@ def _start(row: RosterRow) -> MergedContact:
         language=row.language,
         role=row.role,
         explicit=row.explicit,
+        title=row.title,
         seen_in={row.file: row.line},
     )
 
@@ -117,6 +140,9 @@ def _merge_group(rows: list[RosterRow], conflicts: list[MergeConflict]) -> Merge
         for name in ROSTER_FIELDS:
             new, old = getattr(row, name), getattr(merged, name)
             if new == old:
+                continue
+            if name in _TEXT and _same_but_case(new, old):
+                setattr(merged, name, better_cased(old, new))  # not a conflict
                 continue
             was = origin[name]
             new_stated, old_stated = _stated(row, name), _stated(was, name)
@@ -218,6 +244,12 @@ def diff_register(
             continue
         values = contact.values()
         kept = [i for i, name in _KEEPABLE if name not in contact.explicit and entry.values[i]]
+        kept += [
+            i
+            for i in _TEXT_INDEXES
+            if _same_but_case(values[i], entry.values[i])
+            and better_cased(str(entry.values[i]), str(values[i])) == entry.values[i]
+        ]
         if kept:
             values = tuple(entry.values[i] if i in kept else v for i, v in enumerate(values))
         if values == entry.values and not entry.missing:

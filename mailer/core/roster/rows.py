@@ -20,16 +20,17 @@ from typing import TypeVar
 from mailer.core.errors import RosterError
 from mailer.core.models import Language, OrgType, Region, Role
 from mailer.core.regions import Municipality, default_language
+from mailer.core.roster.hints import file_hints
 from mailer.core.roster.read import LIMITS, Limits, Record, Table, read_table
 from mailer.core.roster.values import (
     LANGUAGES,
     ORG_TYPES,
-    ROLES,
     check_email,
     clean,
     has_control,
     lookup,
     normalise_email,
+    parse_role,
     resolve_place,
     split_name,
 )
@@ -50,6 +51,7 @@ __all__ = [
 # never silently cut.
 MAX_NAME = 200
 MAX_ORGANISATION = 300
+MAX_TITLE = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +82,7 @@ class RosterRow:
     role: Role
     # fields whose value the file stated (the others are defaults): explicit beats default
     explicit: frozenset[str] = frozenset()
+    title: str | None = None  # the job title as written, when the role column held one
 
     @property
     def sources(self) -> dict[str, int]:
@@ -88,8 +91,8 @@ class RosterRow:
 
     def values(self) -> tuple[str | None, ...]:
         """The stored roster fields (first_name, last_name, organisation, org_type,
-        municipality, region, language, role) with enums as text. Spelled out: this runs per
-        contact."""
+        municipality, region, language, role, title) with enums as text. Spelled out: this runs
+        per contact."""
         return (
             self.first_name,
             self.last_name,
@@ -99,6 +102,7 @@ class RosterRow:
             self.region.value,
             self.language.value,
             self.role.value,
+            self.title,
         )
 
 
@@ -169,6 +173,14 @@ def _choice(
     return found
 
 
+def _role(check: _RowCheck, values: dict[str, str]) -> tuple[Role | None, str | None]:
+    """Role and job title; an unknown title is role `other`, never a rejected row."""
+    raw = _text_field(check, values, "role", MAX_TITLE)
+    if not raw:
+        return None, None
+    return parse_role(raw)
+
+
 def _names(check: _RowCheck, values: dict[str, str]) -> tuple[str, str]:
     first = _text_field(check, values, "first_name", MAX_NAME)
     last = _text_field(check, values, "last_name", MAX_NAME)
@@ -203,11 +215,13 @@ def _place(
     return municipality, region, explicit
 
 
-# RosterRow.explicit for (region, language, role, org_type) stated or not: 16 shared sets.
+# RosterRow.explicit for (region, language, role, org_type) stated or not: 16 shared sets. A
+# stated role states the title too (none, for a plain role word).
 _EXPLICIT = {
     flags: frozenset(
         n for n, f in zip(("region", "language", "role", "org_type"), flags, strict=True) if f
     )
+    | ({"title"} if flags[2] else set())
     for flags in itertools.product((False, True), repeat=4)
 }
 
@@ -250,7 +264,7 @@ def validate_record(
     row_warnings: list[RosterProblem] = []
     municipality, region, region_explicit = _place(check, values, row_warnings)
     language = _choice(check, values, "language", LANGUAGES)
-    role = _choice(check, values, "role", ROLES)
+    role, title = _role(check, values)
     org_type = _choice(check, values, "org_type", ORG_TYPES)
     if check.problems or email is None or region is None:
         return check.problems or [RosterProblem(file, record.line, None, "row is not usable")]
@@ -273,6 +287,7 @@ def validate_record(
         language=language,
         role=role or Role.SUPPORT,
         explicit=explicit,
+        title=title,
     )
 
 
@@ -307,6 +322,8 @@ def _from_table(table: Table, limits: Limits) -> RosterFile:
             result.problems.extend(outcome)
             result.rejected += 1
             result.continuation_lines += record.end_line - record.line
+    for line, column, reason in file_hints(result.rows, table.columns, table.header_line):
+        result.warnings.append(RosterProblem(table.file, line, column, reason))
     _cap_problems(result, limits.problems)
     return result
 

@@ -31,6 +31,7 @@ __all__ = [
     "has_control",
     "lookup",
     "normalise_email",
+    "parse_role",
     "resolve_place",
     "split_name",
 ]
@@ -126,6 +127,38 @@ ROLES: dict[str, Role] = _table(
     },
     Role,
 )  # fmt: skip
+# Words inside job titles ("Varhaiskasvatuksen erityisopettaja", "Skolkurator"), checked in
+# this order: early childhood first (its special-needs teachers are ECEC staff), then welfare.
+_TITLE_WORDS: tuple[tuple[str, Role], ...] = tuple(
+    (word, Role(role))
+    for role, words in (
+        ("ecec", ("varhaiskasvat", "småbarnspedagog", "päiväkoti", "daghem", "lastentarh",
+                  "barnträdgård", "early childhood", "kindergarten")),
+        ("welfare", ("kuraattori", "kurator", "psykolog", "terveydenhoita", "hälsovårdare",
+                     "opiskeluhuol", "oppilashuol", "elevvård", "elevhälsa", "sosiaalityö",
+                     "socialarbet", "counsel", "psycholog", "school nurse", "welfare")),
+        ("support", ("erityisopetta", "erityisluokanopetta", "resurssiopetta",
+                     "koulunkäynnin", "oppimisen tu", "speciallärare", "specialklasslärare",
+                     "stödlärare", "elevassistent", "special education", "special needs")),
+    )
+    for word in words
+)  # fmt: skip
+
+
+def parse_role(raw: str) -> tuple[Role, str | None]:
+    """(role, job title) from a role column: a role word gives the role and no title; a job
+    title gives the role its words point to (Kuraattori -> welfare) and the title; a title
+    with no known word is role `other` with the title. A role column never rejects a row."""
+    folded = _folded(raw)
+    found = ROLES.get(folded)
+    if found is not None:
+        return found, None
+    for word, role in _TITLE_WORDS:
+        if word in folded:
+            return role, raw
+    return Role.OTHER, raw
+
+
 ORG_TYPES: dict[str, OrgType] = _table(
     {
         "municipality": (
