@@ -10,6 +10,7 @@ import difflib
 import os
 import re
 import tomllib
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -26,7 +27,7 @@ from pydantic_settings import (
 
 from mailer.core.errors import ConfigError
 
-__all__ = ["BouncePolicySettings", "Settings", "load_settings"]
+__all__ = ["BouncePolicySettings", "MissingFromRoster", "Settings", "load_settings"]
 
 ENV_PREFIX = "MAILER_"
 POLICY_PREFIX = "MAILER_POLICY_"
@@ -51,6 +52,13 @@ def _split_list(value: object) -> object:
 
 # NoDecode: pydantic-settings would otherwise insist on JSON and fail with a traceback.
 TextList = Annotated[list[str], NoDecode, BeforeValidator(_split_list)]
+
+
+class MissingFromRoster(StrEnum):
+    """What happens to a contact no longer in the roster file that listed them."""
+
+    KEEP = "keep"  # keeps receiving letters until unsubscribed or erased (a roster may lag)
+    PAUSE = "pause"  # receives none while missing; a roster listing them again resumes
 
 
 class BouncePolicySettings(BaseSettings):
@@ -115,6 +123,9 @@ class Settings(BaseSettings):
     # workspace sessions: ended after this long without a request, and this long after login
     session_idle_minutes: int = Field(30, ge=1)
     session_max_hours: int = Field(12, ge=1)
+
+    # register
+    missing_from_roster: MissingFromRoster = MissingFromRoster.KEEP
 
     # schedules
     coordinator_emails: TextList = Field(default_factory=list)

@@ -14,6 +14,7 @@ from mailer.core.errors import ContactNotFoundError, StorageError
 from mailer.core.models import ContactStatus, Language, Region
 from mailer.pipeline import Context
 from mailer.pipeline.contacts import (
+    Reactivation,
     contact_details,
     erase_contact,
     list_contacts,
@@ -323,8 +324,12 @@ def test_reactivate_sets_active_resets_the_streak_and_keeps_the_history(
         change_status(conn, aino["id"], ContactStatus.STALE, at=ctx.now(), kind="bounce")
         conn.execute(sa.update(contacts).values(soft_streak=3))
 
-    assert reactivate_contact(ctx, "AINO@espoo.example", note="new mailbox works", by="Maija")
-    assert not reactivate_contact(ctx, "aino@espoo.example", note="again")
+    assert (
+        reactivate_contact(ctx, "AINO@espoo.example", note="new mailbox works", by="Maija")
+        is Reactivation.REACTIVATED
+    )
+    again = reactivate_contact(ctx, "aino@espoo.example", note="again")
+    assert again is Reactivation.ALREADY_ACTIVE
 
     details = contact_details(ctx, "aino@espoo.example")
     assert (details.status, details.soft_streak) == ("active", 0)

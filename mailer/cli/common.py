@@ -6,10 +6,11 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from mailer.config import load_settings
 from mailer.core.edition.dates import is_month
@@ -17,7 +18,15 @@ from mailer.core.errors import ConfigError, MailerError
 from mailer.pipeline import Context
 from mailer.pipeline.startup import Command, refuse_unsafe_settings
 
-__all__ = ["console", "err_console", "exit_on_error", "open_context", "print_json"]
+__all__ = [
+    "confirm_or_exit",
+    "console",
+    "err_console",
+    "exit_on_error",
+    "fail",
+    "open_context",
+    "print_json",
+]
 
 
 def _console(stderr: bool) -> Console:
@@ -40,18 +49,29 @@ EXIT_PROBLEMS = 1
 EXIT_ERROR = 2
 
 
+def fail(message: str, as_json: bool = False, *, kind: str = "error", code: int = 2) -> NoReturn:
+    """Stop with one line on stderr, or under --json with `{"error": ..., "kind": ...}` on
+    stdout (where a script reads the rest of the output), and a non-zero exit status."""
+    if as_json:
+        print_json({"error": message, "kind": kind, "exit_status": code})
+    else:
+        label = "configuration error" if kind == "configuration" else "error"
+        err_console.print(f"[bold red]{label}:[/] {escape(message)}", highlight=False)
+    raise typer.Exit(code)
+
+
 @contextmanager
-def open_context(command: Command | None = None) -> Iterator[Context]:
+def open_context(as_json: bool = False, command: Command | None = None) -> Iterator[Context]:
     """Settings from the environment, and a context whose engine is disposed at the end.
     `command` names a command with start-up checks (mailer/pipeline/startup.py): unsafe
-    settings stop it here, before it touches the database or the provider."""
+    settings stop it here, before it touches the database or the provider. Under --json
+    (`as_json`) a configuration error is a JSON object on stdout."""
     try:
         settings = load_settings()
         if command is not None:
             refuse_unsafe_settings(settings, command)
     except ConfigError as err:
-        err_console.print(f"[bold red]configuration error:[/] {err}")
-        raise typer.Exit(EXIT_ERROR) from err
+        fail(str(err), as_json, kind="configuration")
     ctx = Context(settings)
     try:
         yield ctx
@@ -60,13 +80,29 @@ def open_context(command: Command | None = None) -> Iterator[Context]:
 
 
 @contextmanager
-def exit_on_error() -> Iterator[None]:
+def exit_on_error(as_json: bool = False) -> Iterator[None]:
     """Turn our own errors into a one-line message and exit status 2 (no traceback)."""
     try:
         yield
     except MailerError as err:
-        err_console.print(f"[bold red]error:[/] {err}", highlight=False)
-        raise typer.Exit(EXIT_ERROR) from err
+        fail(str(err), as_json, kind=type(err).__name__)
+
+
+def stdin_is_terminal() -> bool:
+    """Whether a person can answer a question (a seam: tests play the terminal)."""
+    return sys.stdin.isatty()
+
+
+def confirm_or_exit(question: str, *, yes: bool) -> None:
+    """Ask on a terminal; without one, only `--yes` proceeds (a script must say so: nothing
+    irreversible happens because a cron job lost its terminal)."""
+    if yes:
+        return
+    if not stdin_is_terminal():
+        fail("not a terminal to ask for confirmation: add --yes to proceed")
+    if not typer.confirm(question, default=False):
+        err_console.print("cancelled: nothing changed")
+        raise typer.Exit(EXIT_PROBLEMS)
 
 
 def month_argument(value: str | None) -> str | None:

@@ -28,7 +28,7 @@ def serve(
 
     from mailer.web.app import check_webhook_config, create_app
 
-    with open_context(Command.SERVE) as ctx, exit_on_error():
+    with open_context(command=Command.SERVE) as ctx, exit_on_error():
         # refuse before binding the port, with a one-line error (the app checks again at start-up)
         check_webhook_config(ctx.settings)
         app = create_app(ctx.settings, ctx)

@@ -20,6 +20,7 @@ from mailer.cli.common import (
     open_context,
     print_json,
 )
+from mailer.config import MissingFromRoster
 from mailer.core.models import ContactStatus, Language, Region
 from mailer.core.reports.csv_export import neutralise
 from mailer.core.roster.rows import RosterProblem
@@ -68,15 +69,18 @@ def _show_report(report: ImportReport) -> None:
     console.print(_files_table(report))
     for title, items in (
         ("Problems (rows not imported)", report.problems),
+        ("Erased before (not imported)", report.erased),
         ("Warnings (rows imported)", report.warnings),
     ):
         if items:
             console.print(_problem_table(f"{title}: {len(items)}", items))
             if len(items) > SHOWN_PROBLEMS:
                 console.print(f"... and {len(items) - SHOWN_PROBLEMS} more (see --json)")
-    for table in (_conflicts_table(report), _left_file_table(report), _missing_table(report)):
+    for table in (_conflicts_table(report), _left_file_table(report)):
         if table is not None:
             console.print(table)
+    _show_changes(report)
+    _show_missing(report)
     _show_summary(report)
 
 
@@ -135,15 +139,62 @@ def _left_file_table(report: ImportReport) -> Table | None:
     return table
 
 
-def _missing_table(report: ImportReport) -> Table | None:
+def _more(shown: int, total: int) -> None:
+    if total > shown:
+        console.print(f"... and {total - shown} more (see --json)")
+
+
+def _show_changes(report: ImportReport) -> None:
+    """Who was created and who updated, with each changed field as before -> now."""
+    if report.created_contacts:
+        table = Table(title=f"Created: {report.created}", title_justify="left")
+        for name in ("email", "name", "from"):
+            table.add_column(name)
+        for c in report.created_contacts[:SHOWN_PROBLEMS]:
+            plain_row(table, c.email, c.name, f"{c.file}:{c.line}")
+        console.print(table)
+        _more(SHOWN_PROBLEMS, len(report.created_contacts))
+    if report.updated_contacts:
+        table = Table(title=f"Updated: {report.updated}", title_justify="left")
+        for name in ("email", "changes"):
+            table.add_column(name)
+        for u in report.updated_contacts[:SHOWN_PROBLEMS]:
+            changes = "; ".join(
+                f"{field}: {old or '—'} → {new or '—'}" for field, (old, new) in u.changes.items()
+            )
+            plain_row(table, u.email, changes)
+        console.print(table)
+        _more(SHOWN_PROBLEMS, len(report.updated_contacts))
+
+
+def _show_missing(report: ImportReport) -> None:
     if not report.missing_contacts:
-        return None
+        return
     table = Table(title=f"Missing from roster: {report.missing}", title_justify="left")
-    for name in ("email", "previously in", "new"):
+    for name in ("email", "previously in", "new", "receives letters"):
         table.add_column(name)
     for m in report.missing_contacts[:SHOWN_PROBLEMS]:
-        plain_row(table, m.email, ", ".join(m.sources), "yes" if m.newly_missing else "")
-    return table
+        plain_row(
+            table,
+            m.email,
+            ", ".join(m.sources),
+            "yes" if m.newly_missing else "",
+            "yes" if m.receives_letters else "no (paused)",
+        )
+    console.print(table)
+    _more(SHOWN_PROBLEMS, len(report.missing_contacts))
+    if report.missing_policy == MissingFromRoster.KEEP.value:
+        text = (
+            "They still receive letters (MAILER_MISSING_FROM_ROSTER=keep). To stop one: "
+            "`mailer contact unsubscribe EMAIL --note WHY`; to pause everyone missing: "
+            "MAILER_MISSING_FROM_ROSTER=pause; to delete a person: `mailer contact erase EMAIL`."
+        )
+    else:
+        text = (
+            "They receive no letters while missing (MAILER_MISSING_FROM_ROSTER=pause); a roster "
+            "that lists them again resumes their letters."
+        )
+    console.print(text, highlight=False, markup=False)
 
 
 def _show_summary(report: ImportReport) -> None:
@@ -163,13 +214,16 @@ def import_(
     files: Annotated[list[Path], typer.Argument(help="Roster files (.csv, .xlsx).")],
     dry_run: bool = typer.Option(False, "--dry-run", help="Report only; write nothing."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+    allow_erased: bool = typer.Option(
+        False, "--allow-erased", help="Add people again who were erased earlier."
+    ),
 ) -> None:
     """Import roster files into the contact register (one transaction for all files).
 
-    Exit status 1 when any row was rejected, 2 when a file could not be read at all (the
-    other files are still imported)."""
-    with open_context() as ctx, exit_on_error():
-        report = import_rosters(ctx, files, dry_run=dry_run)
+    Exit status 1 when any row was rejected (or is a person erased earlier), 2 when a file
+    could not be read at all (the other files are still imported)."""
+    with open_context(as_json) as ctx, exit_on_error(as_json):
+        report = import_rosters(ctx, files, dry_run=dry_run, allow_erased=allow_erased)
     if as_json:
         print_json(report.model_dump(mode="json"))
     else:
@@ -177,7 +231,7 @@ def import_(
     if report.unreadable:
         err_console.print(f"[bold red]unreadable:[/] {escape(', '.join(report.unreadable))}")
         raise typer.Exit(EXIT_ERROR)
-    if report.rejected:
+    if report.rejected or report.erased:
         raise typer.Exit(EXIT_PROBLEMS)
 
 

@@ -115,7 +115,7 @@ def run(
     """Run the scheduler in the foreground; SIGTERM or Ctrl-C shuts it down cleanly."""
     from mailer.scheduler.service import SchedulerRunner
 
-    with open_context(Command.SCHEDULE_RUN) as ctx, exit_on_error():
+    with open_context(command=Command.SCHEDULE_RUN) as ctx, exit_on_error():
         runner = SchedulerRunner(
             ctx,
             wait=not no_wait,

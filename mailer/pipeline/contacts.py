@@ -6,13 +6,17 @@ Addresses given on the command line are normalised like the register's keys, so
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections import Counter
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy.engine import Connection
 
+from mailer.config import Settings
 from mailer.core.errors import ContactNotFoundError
 from mailer.core.models import ContactStatus, Language, Region
 from mailer.core.regions import find_municipality
@@ -25,11 +29,14 @@ __all__ = [
     "ContactDetails",
     "ContactListing",
     "ErasureReport",
+    "Reactivation",
+    "address_hash",
     "contact_details",
     "erase_contact",
     "list_contacts",
     "reactivate_contact",
     "register_summary",
+    "unsubscribe_contact",
 ]
 
 
@@ -156,12 +163,34 @@ def contact_details(ctx: Context, email: str) -> ContactDetails:
     )
 
 
-def reactivate_contact(ctx: Context, email: str, *, note: str, by: str | None = None) -> bool:
+class Reactivation(StrEnum):
+    REACTIVATED = "reactivated"
+    ALREADY_ACTIVE = "already_active"
+    SPAM_COMPLAINT = "spam_complaint"  # refused without force: they reported the letter as spam
+
+
+def _spam_complaint(conn: Connection, contact_id: int) -> bool:
+    last = store.latest_unsubscribe(conn, contact_id)
+    if last is None:
+        return False
+    text = f"{last['source'] or ''} {last['note'] or ''}".casefold()
+    return "spamreport" in text or "spam report" in text
+
+
+def reactivate_contact(
+    ctx: Context, email: str, *, note: str, by: str | None = None, force: bool = False
+) -> Reactivation:
     """Set a stale or unsubscribed contact active again (an admin decision, with a note; the
-    history stays). False when the contact was already active."""
+    history stays). Someone whose unsubscribe was a spam complaint is only reactivated with
+    `force`: mailing them again risks the sender's reputation and their trust."""
     with ctx.engine.begin() as conn:
         row = _require(conn, email)
-        return store.change_status(
+        if row["status"] == ContactStatus.ACTIVE.value:
+            return Reactivation.ALREADY_ACTIVE
+        unsubscribed = row["status"] == ContactStatus.UNSUBSCRIBED.value
+        if unsubscribed and not force and _spam_complaint(conn, row["id"]):
+            return Reactivation.SPAM_COMPLAINT
+        store.change_status(
             conn,
             row["id"],
             ContactStatus.ACTIVE,
@@ -171,6 +200,37 @@ def reactivate_contact(ctx: Context, email: str, *, note: str, by: str | None = 
             actor=by,
             source="cli",
         )
+    return Reactivation.REACTIVATED
+
+
+def unsubscribe_contact(
+    ctx: Context, email: str, *, note: str | None = None, by: str | None = None
+) -> bool:
+    """Stop a contact's letters without erasing them (they asked by phone or email, they left
+    the post): status unsubscribed, with the note in the history. A roster import never
+    clears it; `reactivate_contact` does. False when already unsubscribed."""
+    with ctx.engine.begin() as conn:
+        row = _require(conn, email)
+        return store.change_status(
+            conn,
+            row["id"],
+            ContactStatus.UNSUBSCRIBED,
+            at=ctx.now(),
+            kind="unsubscribed",
+            reason="unsubscribed by a coordinator",
+            note=note or "unsubscribed by a coordinator",
+            actor=by,
+            source="cli",
+        )
+
+
+def address_hash(settings: Settings, email: str) -> str:
+    """A keyed hash (HMAC-SHA256 under MAILER_SECRET_KEY) of a normalised address: an erased
+    person can be recognised at a later import without keeping their address. A different
+    secret key no longer recognises earlier erasures."""
+    key = settings.secret_key.get_secret_value().encode("utf-8")
+    message = b"erased-address\x00" + normalise_email(email).encode("utf-8")
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
 def erase_contact(ctx: Context, email: str) -> ErasureReport:
@@ -179,5 +239,6 @@ def erase_contact(ctx: Context, email: str) -> ErasureReport:
     now = ctx.now()
     with ctx.engine.begin() as conn:
         row = _require(conn, email)
-        counts = erase_rows(conn, row["id"], row["email"], now)
+        digest = address_hash(ctx.settings, row["email"])
+        counts = erase_rows(conn, row["id"], row["email"], now, digest)
     return ErasureReport(erased_at=now, region=row["region"], **counts)

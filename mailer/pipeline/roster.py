@@ -18,8 +18,10 @@ import sqlalchemy as sa
 from pydantic import BaseModel, Field
 from sqlalchemy.engine import Connection
 
+from mailer.config import MissingFromRoster
 from mailer.core.errors import StorageError
 from mailer.core.roster.merge import (
+    ROSTER_FIELDS,
     MergeConflict,
     RegisterDiff,
     RegisterEntry,
@@ -28,10 +30,19 @@ from mailer.core.roster.merge import (
 )
 from mailer.core.roster.read import LIMITS
 from mailer.core.roster.rows import RosterFile, RosterProblem, parse_roster
+from mailer.pipeline.contacts import address_hash
 from mailer.pipeline.context import Context
 from mailer.store import register as store
+from mailer.store.contacts import erased_on
 
-__all__ = ["FileSummary", "ImportReport", "MissingReport", "import_rosters"]
+__all__ = [
+    "CreatedReport",
+    "FileSummary",
+    "ImportReport",
+    "MissingReport",
+    "UpdatedReport",
+    "import_rosters",
+]
 
 
 class FileSummary(BaseModel):
@@ -59,6 +70,21 @@ class MissingReport(BaseModel):
     sources: list[str]  # the imported files that named the contact before
     newly_missing: bool
     still_in: list[str] = Field(default_factory=list)  # for `left`: files that still name them
+    # MAILER_MISSING_FROM_ROSTER=keep: yes (until unsubscribed or erased); pause: no
+    receives_letters: bool = True
+
+
+class CreatedReport(BaseModel):
+    email: str
+    name: str
+    file: str
+    line: int
+
+
+class UpdatedReport(BaseModel):
+    email: str
+    # field -> [stored before, now]; "missing_since" when a missing contact is back
+    changes: dict[str, list[str | None]]
 
 
 class ImportReport(BaseModel):
@@ -76,9 +102,14 @@ class ImportReport(BaseModel):
     unchanged: int
     missing: int
     problems: list[RosterProblem]  # rejected rows and unreadable files
+    # people erased before, recognised by their address hash: not imported (a problem each)
+    erased: list[RosterProblem] = Field(default_factory=list)
     warnings: list[RosterProblem]  # accepted rows with a notice (region conflict, ...)
     conflicts: list[dict[str, Any]]  # merge conflicts with both sources
+    created_contacts: list[CreatedReport] = Field(default_factory=list)
+    updated_contacts: list[UpdatedReport] = Field(default_factory=list)
     missing_contacts: list[MissingReport]
+    missing_policy: str = "keep"  # MAILER_MISSING_FROM_ROSTER
     # gone from an imported file but still named by a file not imported now: not missing
     left_file: list[MissingReport]
     changed_fields: dict[str, int]  # field -> how many updated contacts changed it
@@ -91,6 +122,7 @@ class ImportReport(BaseModel):
             "unreadable": len(self.unreadable),
             "conflicts": len(self.conflicts),
             "warnings": len(self.warnings),
+            "erased": len(self.erased),
         }
 
 
@@ -219,16 +251,35 @@ def _write(
     store.touch_sources(conn, sources, import_id=import_id, at=now)
 
 
+def _updated(diff: RegisterDiff, register: dict[str, RegisterEntry]) -> list[UpdatedReport]:
+    found: list[UpdatedReport] = []
+    index = {name: i for i, name in enumerate(ROSTER_FIELDS)}
+    for u in diff.updated:
+        before = register[u.contact.email].values
+        changes = {
+            name: [before[index[name]], u.values[index[name]]]
+            for name in u.changed
+            if name in index
+        }
+        if "missing_since" in u.changed:
+            changes["missing_since"] = ["missing", None]
+        found.append(UpdatedReport(email=u.contact.email, changes=changes))
+    return found
+
+
 def _report(
     parsed: list[RosterFile],
     merged_count: int,
     conflicts: list[MergeConflict],
     diff: RegisterDiff,
     *,
+    register: dict[str, RegisterEntry],
     now: datetime,
     dry_run: bool,
+    policy: MissingFromRoster,
 ) -> ImportReport:
     readable = [p for p in parsed if p.readable]
+    receives = policy is MissingFromRoster.KEEP
     return ImportReport(
         dry_run=dry_run,
         import_id=None,
@@ -246,9 +297,20 @@ def _report(
         problems=[q for p in parsed for q in p.problems],
         warnings=[w for p in parsed for w in p.warnings],
         conflicts=[c.to_dict() for c in conflicts],
+        created_contacts=[
+            CreatedReport(
+                email=c.email, name=f"{c.first_name} {c.last_name}", file=c.file, line=c.line
+            )
+            for c in diff.created
+        ],
+        updated_contacts=_updated(diff, register),
+        missing_policy=policy.value,
         missing_contacts=[
             MissingReport(
-                email=m.email, sources=list(m.sources), newly_missing=not m.already_missing
+                email=m.email,
+                sources=list(m.sources),
+                newly_missing=not m.already_missing,
+                receives_letters=receives,
             )
             for m in diff.missing
         ],
@@ -265,7 +327,32 @@ def _report(
     )
 
 
-def import_rosters(ctx: Context, paths: Sequence[Path], *, dry_run: bool = False) -> ImportReport:
+def _skip_erased(ctx: Context, conn: Connection, diff: RegisterDiff) -> list[RosterProblem]:
+    """Take people erased earlier out of `diff.created` and say why, with the erasure date."""
+    if not diff.created:
+        return []
+    hashes = {address_hash(ctx.settings, c.email): c for c in diff.created}
+    found = erased_on(conn, list(hashes))
+    if not found:
+        return []
+    skipped = {hashes[h].email: at for h, at in found.items()}
+    diff.created = [c for c in diff.created if c.email not in skipped]
+    return [
+        RosterProblem(
+            file=c.file,
+            line=c.line,
+            column=None,
+            reason=f"{c.email} was erased on {skipped[c.email].astimezone(ctx.zone):%Y-%m-%d}; "
+            "not imported; `--allow-erased` to add again",
+        )
+        for c in hashes.values()
+        if c.email in skipped
+    ]
+
+
+def import_rosters(
+    ctx: Context, paths: Sequence[Path], *, dry_run: bool = False, allow_erased: bool = False
+) -> ImportReport:
     """Import roster files into the register (or, with `dry_run`, only report what would
     change). Rows are merged over all files in the order given; later files win conflicts.
 
@@ -279,7 +366,19 @@ def import_rosters(ctx: Context, paths: Sequence[Path], *, dry_run: bool = False
         with ctx.engine.begin() as conn:
             register, existing = _register(conn, sources)
             diff = diff_register(merged, register, sources)
-            report = _report(parsed, len(merged), conflicts, diff, now=now, dry_run=dry_run)
+            erased = [] if allow_erased else _skip_erased(ctx, conn, diff)
+            report = _report(
+                parsed,
+                len(merged),
+                conflicts,
+                diff,
+                register=register,
+                now=now,
+                dry_run=dry_run,
+                policy=ctx.settings.missing_from_roster,
+            )
+            report.erased = erased
+            report.contacts -= len(erased)
             if not dry_run:
                 import_id = store.start_import(conn, now, [p.file for p in parsed])
                 _write(conn, diff, existing=existing, sources=sources, now=now, import_id=import_id)

@@ -11,12 +11,15 @@ from sqlalchemy.engine import Connection
 
 from mailer.core.models import ContactStatus
 from mailer.core.tokens import TokenRef
-from mailer.store.tables import contact_history, contact_sources, contacts
+from mailer.store.bulk import chunks
+from mailer.store.tables import contact_history, contact_sources, contacts, erasures
 
 __all__ = [
     "change_status",
+    "erased_on",
     "find_contact",
     "history_of",
+    "latest_unsubscribe",
     "list_contacts",
     "sources_of",
 ]
@@ -134,3 +137,34 @@ def unsubscribe_target(conn: Connection, ref: TokenRef) -> UnsubscribeTarget | N
         )
     ).first()
     return None if row is None else UnsubscribeTarget(*row)
+
+
+def erased_on(conn: Connection, hashes: list[str]) -> dict[str, datetime]:
+    """address hash -> the (latest) time it was erased, for the given hashes."""
+    found: dict[str, datetime] = {}
+    for chunk in chunks(hashes):
+        query = (
+            sa.select(erasures.c.address_hash, sa.func.max(erasures.c.erased_at))
+            .where(erasures.c.address_hash.in_(chunk))
+            .group_by(erasures.c.address_hash)
+        )
+        found.update({str(h): at for h, at in conn.execute(query)})
+    return found
+
+
+def latest_unsubscribe(conn: Connection, contact_id: int) -> sa.RowMapping | None:
+    """The newest history row that made the contact unsubscribed (its source and note say
+    whether it was a spam complaint)."""
+    return (
+        conn.execute(
+            sa.select(contact_history)
+            .where(
+                contact_history.c.contact_id == contact_id,
+                contact_history.c.new_status == ContactStatus.UNSUBSCRIBED.value,
+            )
+            .order_by(contact_history.c.at.desc(), contact_history.c.id.desc())
+            .limit(1)
+        )
+        .mappings()
+        .first()
+    )

@@ -37,7 +37,9 @@ def _scrub(value: Any, pattern: re.Pattern[str]) -> Any:
     return value
 
 
-def erase_contact(conn: Connection, contact_id: int, email: str, at: datetime) -> dict[str, int]:
+def erase_contact(
+    conn: Connection, contact_id: int, email: str, at: datetime, address_hash: str | None = None
+) -> dict[str, int]:
     """GDPR erasure in the caller's transaction: the ledger and the events stay as anonymised
     rows (counts and states for reports), the contact, its provenance and history go, and an
     `erasures` row keeps only the region and the counts. Returns those counts."""
@@ -86,5 +88,7 @@ def erase_contact(conn: Connection, contact_id: int, email: str, at: datetime) -
     conn.execute(sa.delete(contact_sources).where(contact_sources.c.contact_id == contact_id))
     conn.execute(sa.delete(contacts).where(contacts.c.id == contact_id))
     counts = {"deliveries": len(delivery_ids), "events": len(found)}
-    conn.execute(sa.insert(erasures).values(erased_at=at, region=region, **counts))
+    conn.execute(
+        sa.insert(erasures).values(erased_at=at, region=region, address_hash=address_hash, **counts)
+    )
     return counts

@@ -49,12 +49,18 @@ def plan_candidate_chunk(
     region: str | None,
     language: str | None,
     chunk: int = 10_000,
+    pause_missing: bool = False,
 ) -> list[CandidateRow]:
     """The next `chunk` contacts in scope with id > `after`, in id order. Keyset pagination:
     memory stays flat for a million contacts and no cursor has to stay open between the
-    planner's transactions."""
+    planner's transactions. With `pause_missing`, an active contact missing from their roster
+    has the status `missing` (not mailed)."""
+    status: Any = _c.status
+    if pause_missing:
+        paused = sa.and_(_c.missing_since.is_not(None), _c.status == "active")
+        status = sa.case((paused, sa.literal("missing")), else_=_c.status)
     stmt = (
-        sa.select(_c.id, _c.region, _c.language, _c.status, _c.email)
+        sa.select(_c.id, _c.region, _c.language, status, _c.email)
         .where(_c.id > after)
         .order_by(_c.id)
         .limit(chunk)

@@ -26,6 +26,7 @@ _SETTLED = frozenset({DeliveryState.ACCEPTED.value, DeliveryState.SENDING.value}
 _SKIP_REASON = {
     ContactStatus.STALE.value: "stale",
     ContactStatus.UNSUBSCRIBED.value: "unsubscribed",
+    "missing": "missing_from_roster",  # paused by MAILER_MISSING_FROM_ROSTER=pause
 }
 
 

@@ -8,6 +8,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 
+from mailer.config import MissingFromRoster
 from mailer.core.delivery.plan import Candidate, plan_deliveries
 from mailer.core.models import DeliveryState, Language, Region
 from mailer.pipeline.context import Context
@@ -43,9 +44,12 @@ def plan_ledger(
     last = 0
     r = region.value if region else None
     lang = language.value if language else None
+    pause = ctx.settings.missing_from_roster is MissingFromRoster.PAUSE
     while True:
         with ctx.engine.begin() as conn:
-            rows = ledger_plan.plan_candidate_chunk(conn, after=last, region=r, language=lang)
+            rows = ledger_plan.plan_candidate_chunk(
+                conn, after=last, region=r, language=lang, pause_missing=pause
+            )
             if not rows:
                 break
             last = rows[-1].id

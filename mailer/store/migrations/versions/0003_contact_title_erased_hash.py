@@ -1,4 +1,5 @@
-"""contacts: the job title a roster's role column held (role `other` when no word is known)
+"""contacts: the job title a roster's role column held (role `other` when no word is known);
+erasures: a keyed hash of the erased address, so an import can recognise the person
 
 Revision ID: 0003
 Revises: 0002
@@ -18,7 +19,11 @@ depends_on = None
 # `contacts` on SQLite would drop and recreate the table the ledger's rows refer to.
 def upgrade() -> None:
     op.add_column("contacts", sa.Column("title", sa.String(200), nullable=True))
+    op.add_column("erasures", sa.Column("address_hash", sa.String(64), nullable=True))
+    op.create_index("ix_erasures_address_hash", "erasures", ["address_hash"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_erasures_address_hash", table_name="erasures")
+    op.drop_column("erasures", "address_hash")
     op.drop_column("contacts", "title")
