@@ -1,4 +1,5 @@
-"""`mailer demo`: the main job on the embedded defaults (the README's first Quickstart command)."""
+"""`mailer demo`: the main job on a copy of the sample data in its own folder and database (the
+README's first Quickstart command)."""
 
 from __future__ import annotations
 
@@ -6,16 +7,10 @@ from typing import Annotated
 
 import typer
 
-from mailer.cli.common import (
-    EXIT_ERROR,
-    console,
-    err_console,
-    exit_on_error,
-    open_context,
-    print_json,
-)
+from mailer.cli.common import console, exit_on_error, open_context, print_json
 from mailer.cli.reports import edition_table, print_bounce_tables
-from mailer.demo.run import run_demo
+from mailer.demo.run import demo_settings, prepare_demo_dir, run_demo
+from mailer.pipeline.context import Context
 
 
 def demo(
@@ -23,17 +18,23 @@ def demo(
         bool, typer.Option("--json", help="Print the whole report as JSON.")
     ] = False,
 ) -> None:
-    """Run the whole pipeline on the sample data: import, check, preview, send to the file outbox,
-    signed delivery events through the webhook, reports. Safe to run again."""
-    with open_context() as ctx, exit_on_error():
-        if ctx.settings.provider != "outbox":
-            # The demo's sample contacts must never reach a real provider.
-            err_console.print(
-                "[bold red]error:[/] mailer demo runs only with MAILER_PROVIDER=outbox"
+    """Run the whole pipeline on a copy of the sample data in its own folder and database
+    (`<MAILER_VAR_DIR>/demo/`): import, check, preview, send to the file outbox, signed delivery
+    events through the webhook, reports. Never touches your register, editions, outbox or
+    events. Safe to run again."""
+    with open_context(as_json) as user_ctx, exit_on_error(as_json):
+        settings = demo_settings(user_ctx.settings)
+        prepare_demo_dir(user_ctx.settings, settings)
+        ctx = Context(settings)
+        try:
+            say = (
+                (lambda _msg: None)
+                if as_json
+                else (lambda msg: console.print(msg, highlight=False, markup=False))
             )
-            raise typer.Exit(EXIT_ERROR)
-        say = (lambda _msg: None) if as_json else (lambda msg: console.print(msg, highlight=False))
-        report = run_demo(ctx, say=say)
+            report = run_demo(ctx, say=say)
+        finally:
+            ctx.close()
     if as_json:
         print_json(report.model_dump(mode="json"))
         return
@@ -56,7 +57,9 @@ def demo(
     )
     console.print(edition_table(report.edition_report))
     print_bounce_tables(report.bounce_report, console)
-    console.print(f"\noutbox:         {report.outbox}", highlight=False)
+    console.print(f"\ndemo folder:    {report.folder}", highlight=False)
+    console.print(f"database:       {report.database}", highlight=False)
+    console.print(f"outbox:         {report.outbox}", highlight=False)
     console.print(f"preview:        {report.preview_index}", highlight=False)
     console.print(f"bounce report:  {report.report_html}", highlight=False)
 

@@ -25,6 +25,7 @@ from typing import Any
 import httpx
 from pydantic import BaseModel
 
+from mailer.config import Settings
 from mailer.core.errors import ContentError, MailerError
 from mailer.core.tokens import make_unsubscribe_token
 from mailer.pipeline.context import Context
@@ -39,14 +40,32 @@ from mailer.pipeline.send.deliver import SendReport, send_edition
 from mailer.providers.sendgrid.signature import generate_key_pair, signed_headers
 from mailer.web.app import create_app
 
-__all__ = ["DemoReport", "demo_events", "newest_edition", "run_demo"]
+__all__ = [
+    "DemoReport",
+    "demo_events",
+    "demo_settings",
+    "newest_edition",
+    "prepare_demo_dir",
+    "run_demo",
+]
 
 DEMO_APPROVER = "mailer demo"
 ROSTER_SUFFIXES = (".csv", ".xlsx")
+# The shipped sample data: the demo copies exactly these, never a coordinator's own editions
+# or rosters that sit beside them.
+SAMPLE_EDITION = "2026-11"
+SAMPLE_ROSTERS = (
+    "excel-yksityiset-ja-normaalikoulut.csv",
+    "lyyti-vipu-yhdyshenkilot.csv",
+    "vipu-kontaktpersoner-sv.csv",
+    "vipu-pohjoinen-ita-sisa.xlsx",
+)
 
 
 class DemoReport(BaseModel):
     edition: str
+    folder: Path  # everything the demo wrote is under it
+    database: str
     imported: ImportReport
     preview_index: Path
     sent: SendReport
@@ -58,6 +77,39 @@ class DemoReport(BaseModel):
     bounce_report: BounceReport
     outbox: Path
     report_html: Path
+
+
+def demo_settings(settings: Settings) -> Settings:
+    """The demo's own world under `<var>/demo/`: its SQLite database, outbox, previews and
+    reports, and its copy of the sample letter and rosters. Always the file outbox."""
+    root = settings.var_dir / "demo"
+    return settings.model_copy(
+        update={
+            "database_url": f"sqlite:///{root / 'mailer.db'}",
+            "var_dir": root,
+            "letters_dir": root / "letters",
+            "recipients_dir": root / "recipients",
+            "provider": "outbox",
+        }
+    )
+
+
+def prepare_demo_dir(settings: Settings, demo: Settings) -> None:
+    """Copy the sample letter and rosters from the project (`settings`) into the demo's
+    folders. A file is rewritten only when it differs, so a re-run keeps the approval."""
+    sources = [(settings.letters_dir / f"{SAMPLE_EDITION}.yaml", demo.letters_dir)]
+    sources += [(settings.recipients_dir / name, demo.recipients_dir) for name in SAMPLE_ROSTERS]
+    for source, target_dir in sources:
+        if not source.is_file():
+            raise MailerError(
+                f"sample file {source} not found: run `mailer demo` in the project directory "
+                "(or point MAILER_LETTERS_DIR / MAILER_RECIPIENTS_DIR at the samples)"
+            )
+        target_dir.mkdir(parents=True, exist_ok=True)
+        target = target_dir / source.name
+        data = source.read_bytes()
+        if not target.is_file() or target.read_bytes() != data:
+            target.write_bytes(data)
 
 
 def newest_edition(letters_dir: Path) -> str:
@@ -237,10 +289,11 @@ def run_demo(ctx: Context, *, say: Callable[[str], None] = print) -> DemoReport:
     rosters = sorted(
         p for p in settings.recipients_dir.iterdir() if p.suffix.lower() in ROSTER_SUFFIXES
     )
+    say(f"    working in {settings.var_dir}/ (its own database, outbox, previews, reports)")
     say(f"1/6 importing {len(rosters)} rosters from {settings.recipients_dir}/")
     imported = import_rosters(ctx, rosters)
 
-    month = newest_edition(settings.letters_dir)
+    month = newest_edition(settings.letters_dir)  # the demo's folder holds the sample only
     # Editions live in the database: the sample file goes in as a coordinator's would (an
     # unchanged file stores nothing, so a second run keeps the approval).
     import_edition(ctx, settings.letters_dir / f"{month}.yaml", DEMO_APPROVER)
@@ -275,6 +328,8 @@ def run_demo(ctx: Context, *, say: Callable[[str], None] = print) -> DemoReport:
     report_html.write_text(bounce_report_html(settings, bounces, standalone=True), encoding="utf-8")
     return DemoReport(
         edition=month,
+        folder=settings.var_dir,
+        database=settings.database_url,
         imported=imported,
         preview_index=preview_index,
         sent=sent,
