@@ -143,9 +143,9 @@ def test_csv_export_neutralises_formula_cells(tmp_path: Path) -> None:
 
 
 def test_json_and_csv_together_are_refused() -> None:
-    code, _, err = run("roster", "list", "--json", "--csv")
+    code, out, _ = run("roster", "list", "--json", "--csv")
     assert code == 2
-    assert "--json" in err
+    assert "--json" in json.loads(out)["error"]  # under --json an error is JSON on stdout
 
 
 def test_merge_conflicts_are_shown_with_both_sources(tmp_path: Path) -> None:

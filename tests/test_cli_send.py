@@ -51,15 +51,16 @@ def _use_fake(monkeypatch: pytest.MonkeyPatch, fake: FakeSendGrid, key: str | No
 
 
 def _run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(app, ["send", *args])
+    # scripts (and tests) have no terminal: they confirm with --yes
+    result = CliRunner().invoke(app, ["send", *args, "--yes"])
     return result.exit_code, result.stdout, result.stderr
 
 
 def test_send_refuses_an_edition_that_was_never_approved(cli_env: Context) -> None:
     add_contacts(cli_env.engine, people(3))
-    code, _out, err = _run(MONTH, "--json")
+    code, out, _err = _run(MONTH, "--json")
     assert code == 2
-    assert "never approved" in err
+    assert "never approved" in json.loads(out)["error"]  # under --json errors are JSON too
     with cli_env.engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(tables.deliveries)).scalar() == 0
 
@@ -115,9 +116,9 @@ def test_a_refused_api_key_stops_with_exit_2(
     add_contacts(cli_env.engine, people(4))
     approve_edition(cli_env, MONTH, "Kaisa Koordinaattori")
     _use_fake(monkeypatch, fake_sendgrid, key="SG.not-the-right-key")
-    code, _out, err = _run(MONTH, "--json")
+    code, out, _err = _run(MONTH, "--json")
     assert code == 2
-    assert "MAILER_SENDGRID_API_KEY" in err
+    assert "MAILER_SENDGRID_API_KEY" in json.loads(out)["error"]
     assert fake_sendgrid.requests == []
 
 
@@ -134,3 +135,51 @@ def test_test_to_sends_each_variant_once_outside_the_ledger(
     assert len({s.split("]")[0] for s in subjects}) == 10
     with cli_env.engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(tables.deliveries)).scalar() == 0
+
+
+def test_without_a_terminal_send_refuses_without_yes_and_sends_nothing(cli_env: Context) -> None:
+    add_contacts(cli_env.engine, people(3))
+    approve_edition(cli_env, MONTH, "Kaisa Koordinaattori")
+    result = CliRunner().invoke(app, ["send", MONTH])
+    assert result.exit_code == 2
+    assert "add --yes" in result.stderr
+    with cli_env.engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(tables.deliveries)).scalar() == 0
+
+
+def test_on_a_terminal_send_shows_the_variants_and_the_schedule_and_asks(
+    cli_env: Context, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    add_contacts(cli_env.engine, people(6))
+    approve_edition(cli_env, MONTH, "Kaisa Koordinaattori")
+    monkeypatch.setattr("mailer.cli.common.stdin_is_terminal", lambda: True)
+    result = CliRunner().invoke(app, ["send", MONTH], input="n\n")
+    assert result.exit_code == 1
+    assert "active contacts" in result.stdout and "letters to send now: 6" in result.stdout
+    assert f"Send 6 letters of {MONTH} now?" in result.stdout
+    with cli_env.engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(tables.deliveries)).scalar() == 0
+    result = CliRunner().invoke(app, ["send", MONTH, "--json"], input="y\n")
+    assert result.exit_code == 0
+    # the question went to stderr; CliRunner echoes the typed answer onto stdout (a terminal
+    # would show it, not the pipe), so the JSON starts at its brace
+    assert "Send 6 letters" not in result.stdout
+    assert json.loads(result.stdout[result.stdout.index("{") :])["accepted"] == 6
+
+
+def test_the_preview_names_the_schedule_that_covers_the_edition(ctx: Context) -> None:
+    from dataclasses import replace
+    from datetime import UTC, datetime
+
+    from mailer.pipeline.send.confirm import _scheduled
+
+    class Before(Context):
+        def now(self) -> datetime:
+            return datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+
+    settings = ctx.settings.model_copy(update={"schedules_dir": ROOT / "schedules"})
+    fixed = Before(**{**vars(replace(ctx)), "settings": settings})
+    at, schedule = _scheduled(fixed, "2026-12")
+    assert at is not None and schedule is not None
+    assert at.strftime("%a %d.%m.%Y %H:%M %Z") == "Tue 01.12.2026 09:00 EET"
+    assert _scheduled(fixed, "2025-01") == (None, None)

@@ -79,7 +79,7 @@ def test_the_whole_pipeline_through_sendgrid_and_the_web_service(
     approve_edition(ctx, month, "e2e coordinator")
 
     # `mailer send` as a separate process, through the real sendgrid client.
-    sent = run_mailer(["send", month, "--json"], env)
+    sent = run_mailer(["send", month, "--json", "--yes"], env)
     assert sent.returncode == 0, sent.stderr
     report = json.loads(sent.stdout)
     assert report["accepted"] == imported.created and report["failed"] == report["ambiguous"] == 0
@@ -146,7 +146,7 @@ def test_the_whole_pipeline_through_sendgrid_and_the_web_service(
     )
 
     # Running the send again sends nobody twice and skips the stale and unsubscribed.
-    again = run_mailer(["send", month, "--json"], env)
+    again = run_mailer(["send", month, "--json", "--yes"], env)
     assert again.returncode == 0, again.stderr
     assert json.loads(again.stdout)["accepted"] == 0
     assert len(fake_sendgrid.accepted_personalizations()) == len(accepted)

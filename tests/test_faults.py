@@ -38,7 +38,7 @@ ROUNDS = 6
 
 def _start_sender(env: dict[str, str], month: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "mailer", "send", month, "--json"],
+        [sys.executable, "-m", "mailer", "send", month, "--json", "--yes"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -157,7 +157,7 @@ def test_killing_sender_and_web_service_loses_and_doubles_nothing(
                 break
             poster.deliver(rest[:25])
         fake_sendgrid.clear_injections()
-        final = run_mailer(["send", month, "--json", "--resend-ambiguous"], env)
+        final = run_mailer(["send", month, "--json", "--resend-ambiguous", "--yes"], env)
         assert final.returncode == 0, final.stdout + final.stderr
     finally:
         web.stop()

@@ -60,7 +60,7 @@ def test_two_senders_at_once_share_the_edition_without_overlap(ctx: Context) -> 
         )
         procs = [
             subprocess.Popen(
-                [sys.executable, "-m", "mailer", "send", MONTH, "--json"],
+                [sys.executable, "-m", "mailer", "send", MONTH, "--json", "--yes"],
                 cwd=ROOT,
                 env=env,
                 stdout=subprocess.PIPE,

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-import typer
+from importlib.metadata import PackageNotFoundError, version
 
+import click
+import typer
+import typer.core
+
+import mailer
 from mailer.cli import (
     admin,
     audit,
@@ -22,12 +27,59 @@ from mailer.cli import (
 
 __all__ = ["app", "main"]
 
+# Typer's help shows every parameter's type; for a flag (`<bool>`) or free text (`<str>`) that
+# is noise next to the help text. Choices (`<fi|sv>`), numbers and paths keep theirs.
+_NOISE = frozenset({"<bool>", "<str>"})
+
+
+def _quiet_types(cls: type[typer.core.TyperOption] | type[typer.core.TyperArgument]) -> None:
+    shown = cls.display_type_rich
+
+    def display_type_rich(self: click.Parameter, ctx: click.Context) -> str | None:
+        label = shown(self, ctx)  # type: ignore[arg-type]
+        return None if label in _NOISE else label
+
+    cls.display_type_rich = display_type_rich  # type: ignore[assignment,method-assign]
+
+
+_quiet_types(typer.core.TyperOption)
+_quiet_types(typer.core.TyperArgument)
+
+
+def _version() -> str:
+    try:
+        return version("vipu-mailer")
+    except PackageNotFoundError:  # running from a source tree without installing
+        return mailer.__version__
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"mailer (vipu-mailer) {_version()}")
+        raise typer.Exit()
+
+
 app = typer.Typer(
     name="mailer",
     help="vipu-mailer: monthly letters to the VIP network's VIPU contacts.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def _root(
+    show_version: bool = typer.Option(
+        False,
+        "--version",
+        callback=_show_version,
+        is_eager=True,
+        help="Print the version and exit.",
+    ),
+) -> None:
+    """vipu-mailer: monthly letters to the VIP network's VIPU contacts."""
+
+
 app.add_typer(db.app, name="db")
 app.add_typer(roster.app, name="roster")
 app.add_typer(contacts.app, name="contact")

@@ -6,7 +6,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, NoReturn, TypeVar
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
@@ -15,10 +15,15 @@ from rich.markup import escape
 from mailer.config import load_settings
 from mailer.core.edition.dates import is_month
 from mailer.core.errors import ConfigError, MailerError
+from mailer.core.models import Language, Region
+from mailer.core.regions import parse_region
+from mailer.core.roster.values import LANGUAGES, lookup
 from mailer.pipeline import Context
 from mailer.pipeline.startup import Command, refuse_unsafe_settings
 
 __all__ = [
+    "LanguageOption",
+    "RegionOption",
     "confirm_or_exit",
     "console",
     "err_console",
@@ -42,6 +47,44 @@ console = _console(stderr=False)
 err_console = _console(stderr=True)
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def parse_region_option(text: str) -> Region:
+    """--region, the one way every command reads it: any case, key or name (HYKS, kys,
+    "KYS-alue", HUCS)."""
+    found = parse_region(text)
+    if found is None:
+        raise typer.BadParameter(f"{text!r}: one of hyks, kys, tays, tyks, oys (any case)")
+    return found
+
+
+def parse_language_option(text: str) -> Language:
+    """--language, the one way every command reads it: fi or sv in any case, or the words a
+    roster's language column takes (suomi, svenska, Finnish)."""
+    found = lookup(LANGUAGES, text)
+    if found is None:
+        raise typer.BadParameter(f"{text!r}: fi or sv (any case)")
+    return found
+
+
+RegionOption = Annotated[
+    Region | None,
+    typer.Option(
+        "--region",
+        parser=parse_region_option,
+        metavar="REGION",
+        help="Only this region: hyks, kys, tays, tyks or oys (any case).",
+    ),
+]
+LanguageOption = Annotated[
+    Language | None,
+    typer.Option(
+        "--language",
+        parser=parse_language_option,
+        metavar="LANG",
+        help="Only this language: fi or sv (any case).",
+    ),
+]
 
 # Exit codes: 0 ok; 1 the command ran but reports a problem (rejected rows, failed deliveries);
 # 2 the command could not run (bad config, bad input, refused).
@@ -93,14 +136,14 @@ def stdin_is_terminal() -> bool:
     return sys.stdin.isatty()
 
 
-def confirm_or_exit(question: str, *, yes: bool) -> None:
+def confirm_or_exit(question: str, *, yes: bool, err: bool = False) -> None:
     """Ask on a terminal; without one, only `--yes` proceeds (a script must say so: nothing
     irreversible happens because a cron job lost its terminal)."""
     if yes:
         return
     if not stdin_is_terminal():
         fail("not a terminal to ask for confirmation: add --yes to proceed")
-    if not typer.confirm(question, default=False):
+    if not typer.confirm(question, default=False, err=err):
         err_console.print("cancelled: nothing changed")
         raise typer.Exit(EXIT_PROBLEMS)
 

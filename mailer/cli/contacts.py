@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import typer
 from rich.markup import escape
 from rich.table import Table
@@ -40,6 +42,14 @@ def show(
     if as_json:
         print_json(details.model_dump(mode="json"))
         return
+    zone = ctx.zone
+
+    def shown(value: object) -> str:
+        """Times in the zone people read (Helsinki, with its abbreviation), not UTC."""
+        if isinstance(value, datetime):
+            return f"{value.astimezone(zone):%Y-%m-%d %H:%M %Z}"
+        return "" if value is None else str(value)
+
     fields = Table(show_header=False, title=escape(details.email), title_justify="left")
     fields.add_column("field")
     fields.add_column("value", overflow="fold")
@@ -61,14 +71,13 @@ def show(
         "created_at",
         "updated_at",
     ):
-        value = getattr(details, name)
-        plain_row(fields, name, "" if value is None else str(value))
+        plain_row(fields, name, shown(getattr(details, name)))
     console.print(fields)
     sources = Table(title="Provenance", title_justify="left")
     for name in ("file", "line", "imported at"):
         sources.add_column(name)
     for s in details.sources:
-        plain_row(sources, s["source"], str(s["line"]), str(s["imported_at"]))
+        plain_row(sources, s["source"], str(s["line"]), shown(s["imported_at"]))
     console.print(sources)
     history = Table(title="History", title_justify="left")
     for name in ("at", "kind", "from", "to", "note", "by", "source"):
@@ -77,7 +86,7 @@ def show(
         plain_row(
             history,
             *(
-                "" if h[k] is None else str(h[k])
+                shown(h[k])
                 for k in ("at", "kind", "old_status", "new_status", "note", "actor", "source")
             ),
         )

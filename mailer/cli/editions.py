@@ -8,6 +8,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.table import Table
@@ -58,7 +59,7 @@ Json = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 @app.command("check")
 def check(month: Month, as_json: Json = False) -> None:
     """Check content, all 10 variants, links and sizes; exit 1 listing every problem."""
-    with open_context() as ctx, exit_on_error():
+    with open_context(as_json) as ctx, exit_on_error(as_json):
         report = check_edition(ctx, month)
     if as_json:
         print_json(report.model_dump(mode="json"))
@@ -205,13 +206,17 @@ def preview(
         str | None,
         typer.Option("--out", help="Folder to write into (default var/preview/YYYY-MM)."),
     ] = None,
+    as_json: Json = False,
 ) -> None:
     """Write every variant (HTML and text) for a sample contact, and an index.html of all 10."""
     if out is not None and not out.strip():
         # Path("") is "." : an empty value would quietly write into the current directory
         raise typer.BadParameter("give a folder", param_hint="--out")
-    with open_context() as ctx, exit_on_error():
+    with open_context(as_json) as ctx, exit_on_error(as_json):
         index = write_preview(ctx, month, Path(out) if out is not None else None)
+    if as_json:
+        print_json({"edition": month, "index": str(index), "folder": str(index.parent)})
+        return
     typer.echo(str(index))
 
 
@@ -219,21 +224,27 @@ def preview(
 def approve(
     month: Month,
     by: Annotated[str, typer.Option("--by", help="Who approves (recorded with the hash).")],
+    as_json: Json = False,
 ) -> None:
     """Approve the edition as it is now (refused while `check` finds problems)."""
-    with open_context() as ctx, exit_on_error():
+    with open_context(as_json) as ctx, exit_on_error(as_json):
         status = approve_edition(ctx, month, by)
+    if as_json:
+        print_json(status.model_dump(mode="json"))
+        return
+    when = status.approved_at.astimezone(ctx.zone) if status.approved_at else None
     console.print(
         f"[green]edition {month} approved[/] by {status.approved_by} at "
-        f"{status.approved_at:%Y-%m-%d %H:%M} UTC (sha256 {status.current_hash})",
+        f"{when:%Y-%m-%d %H:%M %Z} (sha256 {status.current_hash})",
         highlight=False,
     )
 
 
-def _row(status: EditionStatus) -> list[str]:
+def _row(status: EditionStatus, zone: ZoneInfo) -> list[str]:
+    """A status row with times in the zone people read (Helsinki), not UTC."""
     approved = ""
     if status.approved_by is not None and status.approved_at is not None:
-        approved = f"{status.approved_by}, {status.approved_at:%Y-%m-%d %H:%M} UTC"
+        approved = f"{status.approved_by}, {status.approved_at.astimezone(zone):%Y-%m-%d %H:%M %Z}"
         if status.approved_revision is not None:
             approved += f" (revision {status.approved_revision})"
     note = "changed since approval" if status.changed_since_approval else (status.hint or "")
@@ -250,7 +261,7 @@ def status(
     as_json: Json = False,
 ) -> None:
     """Show draft / approved / sent per edition in the database."""
-    with open_context() as ctx, exit_on_error():
+    with open_context(as_json) as ctx, exit_on_error(as_json):
         statuses = [approval_status(ctx, month)] if month else list_statuses(ctx)
     if as_json:
         print_json([s.model_dump(mode="json") for s in statuses])
@@ -264,5 +275,5 @@ def status(
     for column in ("month", "state", "revision", "approved", "note"):
         table.add_column(column)
     for item in statuses:
-        table.add_row(*_row(item))
+        table.add_row(*_row(item, ctx.zone))
     console.print(table)

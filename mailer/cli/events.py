@@ -43,7 +43,7 @@ def sync(
     and apply the bounce policy to what they say. Safe to re-run: nothing is stored twice."""
     from mailer.pipeline.events import sync_suppressions
 
-    with open_context() as ctx, exit_on_error():
+    with open_context(json_out) as ctx, exit_on_error(json_out):
         report = sync_suppressions(ctx)
     if json_out:
         print_json(report.model_dump(mode="json"))

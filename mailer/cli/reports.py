@@ -14,15 +14,17 @@ from rich.table import Table
 
 from mailer.cli.common import (
     EXIT_ERROR,
+    RegionOption,
     console,
     err_console,
+    exit_on_error,
     month_argument,
     open_context,
     print_json,
 )
 from mailer.core.edition.dates import is_month
 from mailer.core.models import Language
-from mailer.core.regions import REGION_SHORT_NAMES, parse_region
+from mailer.core.regions import REGION_SHORT_NAMES
 from mailer.core.reports.csv_export import bounce_report_csv, edition_report_csv
 from mailer.pipeline.pages import bounce_report_html
 from mailer.pipeline.reports import BounceReport, ContactEntry, EditionReport
@@ -103,9 +105,7 @@ def _write(path: Path, text: str) -> None:
 
 @app.command("bounces")
 def bounces(
-    region: Annotated[
-        str | None, typer.Option("--region", help="hyks, kys, tays, tyks or oys.")
-    ] = None,
+    region: RegionOption = None,
     since: Annotated[
         str | None, typer.Option("--since", help="Only news since this date (YYYY-MM-DD).")
     ] = None,
@@ -114,11 +114,8 @@ def bounces(
 ) -> None:
     """Stale and suspect contacts per region with the evidence, and the organisations that must
     appoint a new VIPU contact. `--format html` writes the admin page as a standalone file."""
-    chosen = parse_region(region) if region is not None else None
-    if region is not None and chosen is None:
-        raise _fail(f"--region {region!r}: not one of hyks, kys, tays, tyks, oys")
-    with open_context() as ctx:
-        report = build_bounce_report(ctx, region=chosen, since=_since(since, ctx.zone))
+    with open_context(fmt is Format.JSON) as ctx, exit_on_error(fmt is Format.JSON):
+        report = build_bounce_report(ctx, region=region, since=_since(since, ctx.zone))
         if fmt is Format.HTML:
             stamp = report.generated_at.astimezone(ctx.zone).strftime("%Y%m%d-%H%M")
             path = out or ctx.settings.var_dir / "reports" / f"bounces-{stamp}.html"
@@ -154,7 +151,7 @@ def edition(
     failed."""
     if not is_month(month):
         raise _fail(f"{month!r}: expected an edition month YYYY-MM")
-    with open_context() as ctx:
+    with open_context(as_json) as ctx, exit_on_error(as_json):
         report = build_edition_report(ctx, month)
     if as_json:
         print_json(report.model_dump(mode="json"))

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import csv
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.markup import escape
@@ -14,14 +16,17 @@ from rich.table import Table
 from mailer.cli.common import (
     EXIT_ERROR,
     EXIT_PROBLEMS,
+    LanguageOption,
+    RegionOption,
     console,
     err_console,
     exit_on_error,
+    fail,
     open_context,
     print_json,
 )
 from mailer.config import MissingFromRoster
-from mailer.core.models import ContactStatus, Language, Region
+from mailer.core.models import ContactStatus
 from mailer.core.reports.csv_export import neutralise
 from mailer.core.roster.rows import RosterProblem
 from mailer.pipeline.contacts import ContactListing, list_contacts
@@ -235,22 +240,26 @@ def import_(
         raise typer.Exit(EXIT_PROBLEMS)
 
 
-def _write_csv(contacts: list[ContactListing]) -> None:
+def _write_csv(contacts: list[ContactListing], zone: ZoneInfo) -> None:
     # `;` and a BOM: what Excel in a Finnish or Swedish locale opens straight into columns.
+    # Times as ISO 8601 in Helsinki time with their offset (2026-11-27T12:00:00+02:00).
     sys.stdout.write("\ufeff")
     writer = csv.writer(sys.stdout, delimiter=";", lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for contact in contacts:
-        data = contact.model_dump(mode="json")
-        writer.writerow([neutralise(data[name]) for name in CSV_COLUMNS])
+        data = contact.model_dump()
+        writer.writerow(
+            [
+                neutralise(v.astimezone(zone) if isinstance(v, datetime) else v)
+                for v in (data[name] for name in CSV_COLUMNS)
+            ]
+        )
 
 
 @app.command("list")
 def list_(
-    region: Annotated[Region | None, typer.Option("--region", help="Only this region.")] = None,
-    language: Annotated[
-        Language | None, typer.Option("--language", help="Only this language.")
-    ] = None,
+    region: RegionOption = None,
+    language: LanguageOption = None,
     status: Annotated[
         ContactStatus | None, typer.Option("--status", help="Only this status.")
     ] = None,
@@ -259,15 +268,14 @@ def list_(
 ) -> None:
     """List the contact register."""
     if as_json and as_csv:
-        err_console.print("[bold red]error:[/] choose one of --json and --csv")
-        raise typer.Exit(EXIT_ERROR)
-    with open_context() as ctx, exit_on_error():
+        fail("choose one of --json and --csv", as_json)
+    with open_context(as_json) as ctx, exit_on_error(as_json):
         contacts = list_contacts(ctx, region=region, language=language, status=status)
     if as_json:
         print_json([c.model_dump(mode="json") for c in contacts])
         return
     if as_csv:
-        _write_csv(contacts)
+        _write_csv(contacts, ctx.zone)
         return
     table = Table(title=f"Contacts: {len(contacts)}", title_justify="left")
     for name in ("email", "name", "organisation", "municipality", "region", "lang", "role"):

@@ -24,7 +24,7 @@ JSON = typer.Option(False, "--json", help="Machine-readable output.")
 @app.command("sync")
 def sync(as_json: bool = JSON) -> None:
     """Reconcile schedules/*.yaml into the job store (adds, changes, removes; idempotent)."""
-    with open_context() as ctx, exit_on_error():
+    with open_context(as_json) as ctx, exit_on_error(as_json):
         report = sync_schedules(ctx)
     if as_json:
         print_json(report.model_dump())
@@ -63,7 +63,7 @@ def _show(views: list[JobView], as_json: bool) -> None:
 @app.command("list")
 def list_(as_json: bool = JSON, count: int = COUNT, retries: bool = RETRIES) -> None:
     """Each job in the job store with its next run times (Europe/Helsinki) and deadlines."""
-    with open_context() as ctx, exit_on_error():
+    with open_context(as_json) as ctx, exit_on_error(as_json):
         views = list_jobs(ctx, count=count, retries=retries)
     if not views and not as_json:
         console.print("no scheduled jobs: run `mailer schedule sync`", highlight=False)
@@ -74,7 +74,7 @@ def list_(as_json: bool = JSON, count: int = COUNT, retries: bool = RETRIES) -> 
 @app.command("check")
 def check(as_json: bool = JSON, count: int = COUNT, retries: bool = RETRIES) -> None:
     """Validate schedules/*.yaml and show what a sync would schedule (no database needed)."""
-    with open_context() as ctx, exit_on_error():
+    with open_context(as_json) as ctx, exit_on_error(as_json):
         views = preview_schedules(ctx, now=ctx.now(), count=count, retries=retries)
     _show(views, as_json)
 
@@ -85,7 +85,7 @@ def runs(
     limit: int = typer.Option(20, "--limit", min=1, help="How many of the latest runs."),
 ) -> None:
     """What the scheduler did: sends, held sends, reminders, missed runs (latest first)."""
-    with open_context() as ctx, exit_on_error():
+    with open_context(as_json) as ctx, exit_on_error(as_json):
         rows = recent_runs(ctx, limit=limit)
     if as_json:
         print_json(rows)

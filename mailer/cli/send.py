@@ -17,20 +17,26 @@ from rich.progress import (
     TextColumn,
     TimeRemainingColumn,
 )
+from rich.table import Table
 from rich.text import Text
 
+from mailer.cli import common
 from mailer.cli.common import (
-    EXIT_ERROR,
     EXIT_PROBLEMS,
+    LanguageOption,
+    RegionOption,
+    confirm_or_exit,
     console,
     err_console,
     exit_on_error,
+    fail,
     month_argument,
     open_context,
     print_json,
 )
 from mailer.core.models import Language, Region
-from mailer.core.regions import parse_region
+from mailer.pipeline.context import Context
+from mailer.pipeline.send.confirm import send_preview
 from mailer.pipeline.send.deliver import SendReport, send_edition, send_test
 from mailer.pipeline.startup import Command
 
@@ -74,21 +80,6 @@ def _progress(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
         yield update
 
 
-def _scope(region: str | None, language: str | None) -> tuple[Region | None, Language | None]:
-    parsed_region = parse_region(region) if region else None
-    if region and parsed_region is None:
-        err_console.print(
-            f"[bold red]error:[/] --region {region!r}: one of hyks, kys, tays, tyks, oys"
-        )
-        raise typer.Exit(EXIT_ERROR)
-    try:
-        parsed_language = Language(language.lower()) if language else None
-    except ValueError as err:
-        err_console.print(f"[bold red]error:[/] --language {language!r}: fi or sv")
-        raise typer.Exit(EXIT_ERROR) from err
-    return parsed_region, parsed_language
-
-
 def _summary(report: SendReport) -> None:
     skipped = ", ".join(f"{n} {reason}" for reason, n in report.skipped.items()) or "none"
     head = "dry run: would plan" if report.dry_run else "planned"
@@ -117,11 +108,42 @@ def _summary(report: SendReport) -> None:
         )
 
 
+def _confirm(
+    ctx: Context, month: str, region: Region | None, language: Language | None, as_json: bool
+) -> None:
+    """Show what will go and ask; off a terminal refuse without --yes (see confirm_or_exit).
+    Under --json the question goes to stderr, so stdout stays one JSON document."""
+    if not common.stdin_is_terminal():  # looked up at call time: tests play the terminal
+        fail("not a terminal to ask for confirmation: add --yes to send", as_json)
+    out = err_console if as_json else console
+    preview = send_preview(ctx, month, region=region, language=language)
+    table = Table(title=f"Edition {month} via {preview.provider}", title_justify="left")
+    table.add_column("variant")
+    table.add_column("active contacts", justify="right")
+    for variant, count in sorted(preview.active_by_variant.items()):
+        table.add_row(variant, str(count))
+    out.print(table)
+    skipped = ", ".join(f"{n} {reason}" for reason, n in preview.skipped.items()) or "none"
+    out.print(
+        f"letters to send now: {preview.to_send} (already accepted earlier: "
+        f"{preview.already_accepted}; skipped: {skipped})",
+        highlight=False,
+    )
+    if preview.scheduled_at is not None:
+        out.print(
+            f"schedule {preview.schedule!r} would send it at "
+            f"{preview.scheduled_at:%a %d.%m.%Y %H:%M %Z}; sending by hand now does not send "
+            "twice (the schedule then finds nothing left)",
+            highlight=False,
+        )
+    confirm_or_exit(f"Send {preview.to_send} letters of {month} now?", yes=False, err=as_json)
+
+
 def send(
     month: Month,
     *,
-    region: Annotated[str | None, typer.Option("--region", help="Only this region.")] = None,
-    language: Annotated[str | None, typer.Option("--language", help="Only fi or sv.")] = None,
+    region: RegionOption = None,
+    language: LanguageOption = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Plan and count, write and send nothing.")
     ] = False,
@@ -137,10 +159,15 @@ def send(
         str | None,
         typer.Option("--test-to", help="Send each of the 10 variants once to this address."),
     ] = None,
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Send without asking (scripts: required off a terminal).")
+    ] = False,
 ) -> None:
-    """Send an approved edition to every active contact, exactly once (resumable)."""
-    scope_region, scope_language = _scope(region, language)
-    with open_context(Command.SEND) as ctx, exit_on_error():
+    """Send an approved edition to every active contact, exactly once (resumable).
+
+    On a terminal it first shows the letters per variant (and when a schedule would send the
+    edition) and asks; without a terminal it sends only with --yes."""
+    with open_context(as_json, Command.SEND) as ctx, exit_on_error(as_json):
         if test_to:
             outcomes = send_test(ctx, month, test_to)
             if as_json:
@@ -150,12 +177,14 @@ def send(
             if not all(o.accepted for o in outcomes):
                 raise typer.Exit(EXIT_PROBLEMS)
             return
+        if not dry_run and not yes:
+            _confirm(ctx, month, region, language, as_json)
         with _progress(sys.stdout.isatty() and not as_json) as progress:
             report = send_edition(
                 ctx,
                 month,
-                region=scope_region,
-                language=scope_language,
+                region=region,
+                language=language,
                 dry_run=dry_run,
                 resend_ambiguous=resend_ambiguous,
                 progress=progress,
