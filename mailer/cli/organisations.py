@@ -9,33 +9,13 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from mailer.cli.common import (
-    EXIT_ERROR,
-    console,
-    err_console,
-    exit_on_error,
-    open_context,
-    print_json,
-)
-from mailer.core.models import Language, Region
-from mailer.core.regions import REGION_SHORT_NAMES, find_municipality, parse_region
+from mailer.cli.common import RegionOption, console, exit_on_error, open_context, print_json
+from mailer.core.models import Language
+from mailer.core.regions import REGION_SHORT_NAMES, find_municipality
 from mailer.core.register.organisations import Organisation
 from mailer.pipeline.organisations import list_organisations
 
 app = typer.Typer(help="Organisations and their VIPU contacts.", no_args_is_help=True)
-
-
-def _region(text: str | None) -> Region | None:
-    if text is None:
-        return None
-    region = parse_region(text)
-    if region is None:
-        err_console.print(
-            f"[bold red]error:[/] --region {escape(text)!r}: expected one of "
-            + ", ".join(r.value for r in Region)
-        )
-        raise typer.Exit(EXIT_ERROR)
-    return region
 
 
 def _municipality_name(code: str | None) -> str:
@@ -77,16 +57,13 @@ def list_command(
             "--without-contact", help="Only organisations with no active contact (must appoint)."
         ),
     ] = False,
-    region: Annotated[
-        str | None, typer.Option("--region", help="hyks, kys, tays, tyks or oys.")
-    ] = None,
+    region: RegionOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Each organisation (municipality, private provider, training school) with its region, its
     contacts and their statuses, and whether it has an active contact."""
-    chosen = _region(region)
-    with open_context() as ctx, exit_on_error():
-        found = list_organisations(ctx, region=chosen, without_contact=without_contact)
+    with open_context(as_json) as ctx, exit_on_error(as_json):
+        found = list_organisations(ctx, region=region, without_contact=without_contact)
     if as_json:
         print_json([_as_json(o) for o in found])
     else:
