@@ -183,3 +183,14 @@ def test_the_preview_names_the_schedule_that_covers_the_edition(ctx: Context) ->
     assert at is not None and schedule is not None
     assert at.strftime("%a %d.%m.%Y %H:%M %Z") == "Tue 01.12.2026 09:00 EET"
     assert _scheduled(fixed, "2025-01") == (None, None)
+
+
+def test_a_contact_with_an_unknown_job_title_gets_the_letter_with_the_other_role_label(
+    cli_env: Context,
+) -> None:
+    rektor = person(1, email="rektor@kunta.example", role="other", title="Rektor")
+    add_contacts(cli_env.engine, [rektor, person(2, email="tuki@kunta.example", title=None)])
+    approve_edition(cli_env, MONTH, "Kaisa Koordinaattori")
+    result = CliRunner().invoke(app, ["send", MONTH, "--json", "--yes"])
+    assert result.exit_code == 0, repr(result.exception)
+    assert json.loads(result.stdout)["accepted"] == 2

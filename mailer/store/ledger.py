@@ -188,8 +188,7 @@ def batch_recipients(conn: Connection, batch_id: str) -> BatchRows:
             _c.first_name,
             _c.last_name,
             _c.organisation,
-            # a contact whose role column held an unknown job title reads that title
-            sa.case((_c.role == "other", sa.func.coalesce(_c.title, _c.role)), else_=_c.role),
+            _c.role,
         )
         .select_from(deliveries.outerjoin(contacts, _c.id == _d.contact_id))
         .where(_d.batch_id == batch_id, _d.state == DeliveryState.SENDING)
