@@ -96,3 +96,11 @@ def test_bounce_report_csv_neutralises_hostile_roster_and_provider_text() -> Non
     assert cells["kind"] == "stale"
     assert cells["email"] == "anna.virtanen@espoo.example"
     assert all(not c.startswith(("=", "+", "-", "@")) for c in row)
+
+
+def test_bounce_report_csv_writes_times_in_the_given_zone_with_the_offset() -> None:
+    from zoneinfo import ZoneInfo
+
+    text = bounce_report_csv(_report("Koulu", "550"), ZoneInfo("Europe/Helsinki"))
+    assert "2026-03-02T12:00:00+02:00" in text  # the evidence, 10:00 UTC
+    assert "2026-03-02T10:00:00+00:00" in bounce_report_csv(_report("Koulu", "550"))

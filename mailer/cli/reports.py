@@ -130,7 +130,9 @@ def bounces(
                 print_bounce_tables(report, Console(file=handle, width=160))
         return
     text = (
-        bounce_report_csv(report) if fmt is Format.CSV else report.model_dump_json(indent=2) + "\n"
+        bounce_report_csv(report, ctx.zone)
+        if fmt is Format.CSV
+        else report.model_dump_json(indent=2) + "\n"
     )
     if out is None:
         typer.echo(text, nl=False)

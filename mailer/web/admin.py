@@ -106,7 +106,10 @@ def bounces_csv(request: Request, region: str | None = None, since: str | None =
     report = _bounces(request, region, since)
     stamp = report.generated_at.strftime("%Y%m%d")
     return _download(
-        request, bounce_report_csv(report), "text/csv; charset=utf-8", f"bounces-{stamp}.csv"
+        request,
+        bounce_report_csv(report, _ctx(request).zone),
+        "text/csv; charset=utf-8",
+        f"bounces-{stamp}.csv",
     )
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from mailer.core.reports.models import BounceReport, EditionReport
 
@@ -75,9 +75,10 @@ BOUNCE_COLUMNS = (
 )
 
 
-def bounce_report_csv(report: BounceReport) -> str:
+def bounce_report_csv(report: BounceReport, zone: tzinfo | None = None) -> str:
     """One row per stale or suspect contact (with its latest evidence) and one per organisation
-    left without an active contact (`kind` tells them apart)."""
+    left without an active contact (`kind` tells them apart). Times in `zone` (Helsinki for
+    people) as ISO 8601 with the offset; UTC when no zone is given."""
     rows: list[list[object]] = []
     for section in report.regions:
         for entry in [*section.stale, *section.suspect]:
@@ -117,6 +118,8 @@ def bounce_report_csv(report: BounceReport) -> str:
                     " | ".join(gap.contacts),
                 ]
             )
+    if zone is not None:
+        rows = [[v.astimezone(zone) if isinstance(v, datetime) else v for v in r] for r in rows]
     return csv_text(BOUNCE_COLUMNS, rows)
 
 
