@@ -7,6 +7,7 @@ environment. Secrets are `SecretStr` so they never show up in reprs or logs.
 from __future__ import annotations
 
 import difflib
+import json
 import os
 import re
 import tomllib
@@ -41,8 +42,6 @@ def _split_list(value: object) -> object:
         return value
     text = value.strip()
     if text.startswith("["):
-        import json
-
         try:
             return json.loads(text)
         except json.JSONDecodeError as err:

@@ -102,7 +102,7 @@ def erase(
     """Erase a person's data (GDPR). Their ledger and event rows stay, anonymised; only counts
     and a keyed hash of the address are kept, so a later import names them instead of adding
     them back. Asks for confirmation on a terminal; --yes for scripts."""
-    confirm_or_exit(f"Erase {email} for good (GDPR)? This cannot be undone.", yes=yes)
+    confirm_or_exit(f"Erase {email} for good (GDPR)? This cannot be undone.", yes=yes, err=as_json)
     with open_context(as_json) as ctx, exit_on_error(as_json):
         report = erase_contact(ctx, email)
     if as_json:
