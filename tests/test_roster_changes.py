@@ -64,9 +64,14 @@ def test_with_pause_the_missing_are_reported_and_not_planned(ctx: Context, tmp_p
             conn, after=0, region=None, language=None, pause_missing=True
         )
         kept = ledger_plan.plan_candidate_chunk(conn, after=0, region=None, language=None)
-    plan = plan_deliveries([Candidate(*row[:4]) for row in paused], {})
+    plan = plan_deliveries(
+        [Candidate(r.id, r.region, r.language, r.status, r.paused) for r in paused], {}
+    )
     assert (plan.new_count, dict(plan.skipped)) == (1, {"missing_from_roster": 1})
-    assert plan_deliveries([Candidate(*row[:4]) for row in kept], {}).new_count == 2
+    again = plan_deliveries(
+        [Candidate(r.id, r.region, r.language, r.status, r.paused) for r in kept], {}
+    )
+    assert again.new_count == 2
 
 
 def test_the_table_says_the_missing_still_get_letters_and_how_to_stop(

@@ -40,6 +40,7 @@ class CandidateRow(NamedTuple):
     language: str
     status: ContactStatus
     email: str
+    paused: bool  # missing from their roster while missing contacts are paused
 
 
 def plan_candidate_chunk(
@@ -53,14 +54,11 @@ def plan_candidate_chunk(
 ) -> list[CandidateRow]:
     """The next `chunk` contacts in scope with id > `after`, in id order. Keyset pagination:
     memory stays flat for a million contacts and no cursor has to stay open between the
-    planner's transactions. With `pause_missing`, an active contact missing from their roster
-    has the status `missing` (not mailed)."""
-    status: Any = _c.status
-    if pause_missing:
-        paused = sa.and_(_c.missing_since.is_not(None), _c.status == "active")
-        status = sa.case((paused, sa.literal("missing")), else_=_c.status)
+    planner's transactions. With `pause_missing`, a contact missing from their roster is
+    `paused` (not mailed while the setting says so)."""
+    paused: Any = _c.missing_since.is_not(None) if pause_missing else sa.false()
     stmt = (
-        sa.select(_c.id, _c.region, _c.language, status, _c.email)
+        sa.select(_c.id, _c.region, _c.language, _c.status, _c.email, paused)
         .where(_c.id > after)
         .order_by(_c.id)
         .limit(chunk)
@@ -71,8 +69,8 @@ def plan_candidate_chunk(
         stmt = stmt.where(_c.language == language)
     statuses = _STATUSES
     return [
-        CandidateRow(id_, region, language, statuses[status], email)
-        for id_, region, language, status, email in conn.execute(stmt)
+        CandidateRow(id_, region, language, statuses[status], email, bool(paused))
+        for id_, region, language, status, email, paused in conn.execute(stmt)
     ]
 
 

@@ -26,8 +26,9 @@ _SETTLED = frozenset({DeliveryState.ACCEPTED.value, DeliveryState.SENDING.value}
 _SKIP_REASON = {
     ContactStatus.STALE.value: "stale",
     ContactStatus.UNSUBSCRIBED.value: "unsubscribed",
-    "missing": "missing_from_roster",  # paused by MAILER_MISSING_FROM_ROSTER=pause
 }
+# An active contact missing from their roster while MAILER_MISSING_FROM_ROSTER=pause.
+_PAUSED = "missing_from_roster"
 
 
 class Candidate(NamedTuple):
@@ -37,6 +38,7 @@ class Candidate(NamedTuple):
     region: str
     language: str
     status: ContactStatus
+    paused: bool = False  # missing from their roster, and the setting pauses such contacts
 
 
 @dataclass
@@ -78,13 +80,15 @@ def plan_deliveries(
         ):
             continue  # outside this run's scope: neither planned nor skipped
         state = existing.get(cand.id)
-        if cand.status != _ACTIVE and state in _SETTLED:
+        mailable = cand.status == _ACTIVE and not cand.paused
+        if not mailable and state in _SETTLED:
             # Their letter of this edition already went out (or is going) before they became
             # stale or unsubscribed: not a skip, or a re-run would count them again each time.
             plan.already_planned += 1
             continue
-        if cand.status != _ACTIVE:
-            plan.skipped[_SKIP_REASON.get(cand.status, cand.status)] += 1
+        if not mailable:
+            reason = _PAUSED if cand.status == _ACTIVE else _SKIP_REASON.get(cand.status)
+            plan.skipped[reason or cand.status] += 1
             if state == _QUEUED:
                 plan.withdraw.append(cand.id)
             continue

@@ -55,7 +55,7 @@ def plan_ledger(
             last = rows[-1].id
             existing = ledger_plan.planned_states(conn, month, rows[0].id, last)
             plan = plan_deliveries(
-                [Candidate(c.id, c.region, c.language, c.status) for c in rows],
+                [Candidate(c.id, c.region, c.language, c.status, c.paused) for c in rows],
                 existing,
                 region=region,
                 language=language,
