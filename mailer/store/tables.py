@@ -138,7 +138,7 @@ erasures = sa.Table(
     sa.Column("deliveries", sa.Integer, nullable=False, server_default="0"),
     sa.Column("events", sa.Integer, nullable=False, server_default="0"),
     # HMAC-SHA256 of the erased address under MAILER_SECRET_KEY: lets an import recognise the
-    # person without keeping the address (NULL for erasures before migration 0007)
+    # person without keeping the address (NULL for erasures before migration 0010)
     sa.Column("address_hash", sa.String(64), nullable=True, index=True),
 )
 

@@ -1,16 +1,16 @@
 """contacts: the job title a roster's role column held (role `other` when no word is known);
 erasures: a keyed hash of the erased address, so an import can recognise the person
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-11-27
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007"
-down_revision = "0006"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
