@@ -27,6 +27,7 @@ from pydantic_settings import (
 )
 
 from mailer.core.errors import ConfigError
+from mailer.core.models import Language
 
 __all__ = ["BouncePolicySettings", "MissingFromRoster", "Settings", "load_settings"]
 
@@ -107,6 +108,17 @@ class Settings(BaseSettings):
     from_name: str = "VIP-verkosto"
     reply_to: str | None = None
     sender_address: str = "VIP-verkosto, PL 1, 00100 Helsinki"
+    # the Swedish letters' sender name and postal address (default: the Finnish ones above)
+    from_name_sv: str | None = None
+    sender_address_sv: str | None = None
+    # RFC 2919 list identifier: lets inboxes and filters recognise the letter as one list
+    list_id: str = "VIPU-kuukausikirje <vipu.vip-verkosto.example>"
+    # optional Feedback-ID header (Gmail's Feedback Loop), sent with SendGrid letters only;
+    # `{edition}` and `{variant}` are filled in, e.g. "{edition}:{variant}:vipu:vip-verkosto"
+    sendgrid_feedback_id: str | None = None
+    # per-person open and click tracking at SendGrid: off (the network needs aggregates only)
+    sendgrid_open_tracking: bool = False
+    sendgrid_click_tracking: bool = False
     public_url: str = "http://127.0.0.1:8000"
     unsubscribe_mailto: str = "unsubscribe@vip-verkosto.example"
     secret_key: SecretStr = SecretStr("dev-only-insecure-secret-change-me")
@@ -140,6 +152,42 @@ class Settings(BaseSettings):
         if isinstance(value, SecretStr) and not value.get_secret_value().strip():
             return None
         return value
+
+    def from_name_for(self, language: Language) -> str:
+        """The sender name of letters in `language`."""
+        if language is Language.SV and self.from_name_sv:
+            return self.from_name_sv
+        return self.from_name
+
+    def sender_address_for(self, language: Language) -> str:
+        """The sender's postal address in the footer of letters in `language`."""
+        if language is Language.SV and self.sender_address_sv:
+            return self.sender_address_sv
+        return self.sender_address
+
+    @field_validator("list_id")
+    @classmethod
+    def _list_id(cls, value: str) -> str:
+        # RFC 2919: an optional phrase, then <list-label.namespace> (a dot-atom, no spaces)
+        if not re.fullmatch(
+            r"[^<>\r\n]*<[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)+>",
+            value.strip(),
+        ):
+            raise ValueError("expected e.g. 'VIPU-kuukausikirje <vipu.vip-verkosto.example>'")
+        return value.strip()
+
+    @field_validator("sendgrid_feedback_id")
+    @classmethod
+    def _feedback_id(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        try:
+            filled = value.strip().format(edition="2026-11", variant="hyks-fi")
+        except (KeyError, IndexError, ValueError) as err:
+            raise ValueError("only {edition} and {variant} may be filled in") from err
+        if not filled.isascii() or any(c.isspace() for c in filled):
+            raise ValueError("ASCII without spaces, e.g. '{edition}:{variant}:vipu:vip-verkosto'")
+        return value.strip()
 
     @field_validator("timezone")
     @classmethod

@@ -128,3 +128,65 @@ def test_a_month_with_a_file_but_no_revision_says_how_to_import_it(env: Path) ->
     code, out = _run("status", "2026-12", "--json")
     [status] = json.loads(out)
     assert status["state"] == "missing" and "mailer edition import" in status["hint"]
+
+
+def test_an_overridden_approval_needs_and_shows_the_reason(env: Path) -> None:
+    letter = env / "2026-11.yaml"
+    letter.write_text(
+        letter.read_text(encoding="utf-8").replace("Marraskuu 2026: tuen", "Lokakuu 2026: tuen"),
+        encoding="utf-8",
+    )
+    code, out = _run("import", str(letter), "--by", "Liisa Koordinaattori")
+    assert code == 0, out
+    code, out = _run("check", "2026-11")
+    assert code == 1
+    assert "overridable" in out and "--override" in out
+    code, out = _run("approve", "2026-11", "--by", "Liisa Koordinaattori")
+    assert code == 2
+    assert "--override" in out
+    code, out = _run(
+        "approve", "2026-11", "--by", "Liisa Koordinaattori", "--override", "kooste lokakuulta"
+    )
+    assert code == 0, out
+    assert "overriding 1 problem(s), reason recorded: kooste lokakuulta" in out
+    code, out = _run("status", "--json")
+    [status] = json.loads(out)
+    assert status["override_reason"] == "kooste lokakuulta"
+    assert len(status["overridden"]) == 1
+
+
+@pytest.mark.parametrize(
+    ("lang", "title", "sender_word"),
+    [
+        ("fi", "Kirjeen 2026-11 esikatselu", "Lähettäjä"),
+        ("SV", "Förhandsvisning av brevet 2026-11", "Avsändare"),
+        ("en", "Preview of the 2026-11 edition", "From"),
+    ],
+)
+def test_the_preview_index_speaks_the_coordinators_language(
+    env: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    lang: str,
+    title: str,
+    sender_word: str,
+) -> None:
+    monkeypatch.setenv("MAILER_FROM_NAME_SV", "VIP-nätverket")
+    code, out = _run("preview", "2026-11", "--lang", lang, "--out", str(tmp_path / "p"))
+    assert code == 0, out
+    page = (tmp_path / "p" / "index.html").read_text(encoding="utf-8")
+    assert f'<html lang="{lang.lower()}">' in page
+    assert f"<title>{title}</title>" in page
+    assert f"<dt>{sender_word}</dt>" in page
+    # subject, preheader and From of each variant, the From in the variant's language
+    assert "<dd>Marraskuu 2026: tuen seuranta ja syksyn tapahtumat</dd>" in page
+    assert "<dd>November 2026: uppföljningen av stödet och höstens evenemang</dd>" in page
+    assert "<dd>VIP-verkosto &lt;vipu@vip-verkosto.example&gt;</dd>" in page
+    assert "<dd>VIP-nätverket &lt;vipu@vip-verkosto.example&gt;</dd>" in page
+    assert page.count("<dt>") == 30
+
+
+def test_a_preview_in_an_unknown_language_is_refused(env: Path) -> None:
+    code, out = _run("preview", "2026-11", "--lang", "de")
+    assert code == 2
+    assert "--lang" in out

@@ -194,3 +194,51 @@ def test_a_contact_with_an_unknown_job_title_gets_the_letter_with_the_other_role
     result = CliRunner().invoke(app, ["send", MONTH, "--json", "--yes"])
     assert result.exit_code == 0, repr(result.exception)
     assert json.loads(result.stdout)["accepted"] == 2
+
+
+def test_test_to_takes_several_addresses_and_respects_region_and_language(
+    cli_env: Context, fake_sendgrid: FakeSendGrid, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _use_fake(monkeypatch, fake_sendgrid)
+    code, out, err = _run(
+        MONTH,
+        "--test-to",
+        "kaisa@vip-verkosto.example, pekka@vip-verkosto.example",
+        "--test-to",
+        "Anna@Koulu.example",
+        "--region",
+        "TYKS",
+        "--language",
+        "sv",
+    )
+    assert code == 0, err
+    assert "3 letters to kaisa@vip-verkosto.example, pekka@vip-verkosto.example" in " ".join(
+        out.split()
+    )
+    for address in ("kaisa@vip-verkosto.example", "pekka@vip-verkosto.example"):
+        assert fake_sendgrid.sent_to(address) == 1
+    subjects = {r.body["subject"].split("]")[0] for r in fake_sendgrid.requests if r.body}
+    assert subjects == {"[TEST tyks-sv"}
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("kaisa", "--test-to 'kaisa': An email address must have an @-sign."),
+        ("kaisa@koulu.example,pekka@", "--test-to 'pekka@'"),
+        (",".join(f"p{i}@koulu.example" for i in range(11)), "at most 10 addresses (got 11)"),
+    ],
+)
+def test_a_bad_test_to_is_refused_with_a_clear_message_and_nothing_is_sent(
+    cli_env: Context,
+    fake_sendgrid: FakeSendGrid,
+    monkeypatch: pytest.MonkeyPatch,
+    value: str,
+    message: str,
+) -> None:
+    _use_fake(monkeypatch, fake_sendgrid)
+    code, _out, err = _run(MONTH, "--test-to", value)
+    assert code == 2
+    assert message in " ".join(err.split())
+    assert "Traceback" not in err
+    assert fake_sendgrid.requests == []

@@ -158,6 +158,44 @@ def test_an_edition_with_problems_cannot_be_approved(own: Context) -> None:
     assert approval_status(own, "2026-11").state == "draft"
 
 
+def test_overridable_problems_block_approval_until_a_reason_is_given(own: Context) -> None:
+    letter = own.settings.letters_dir / "2026-11.yaml"
+    _edit(letter, "Marraskuu 2026: tuen", "Lokakuu 2026: tuen")
+    _edit_letter(own, "Lue opas", "Lue <b>opas</b>")
+    with pytest.raises(ContentError, match=r"--override") as caught:
+        approve_edition(own, "2026-11", "Liisa Koordinaattori")
+    assert "Lokakuu" in str(caught.value) and "(and 1 more)" in str(caught.value)
+    assert approval_status(own, "2026-11").state == "draft"
+    with pytest.raises(ContentError, match="reason"):
+        approve_edition(own, "2026-11", "Liisa Koordinaattori", override="  ")
+    status = approve_edition(
+        own, "2026-11", "Liisa Koordinaattori", override="lokakuun kooste on tarkoituksella mukana"
+    )
+    assert status.state == "approved"
+    assert status.override_reason == "lokakuun kooste on tarkoituksella mukana"
+    assert len(status.overridden) == 2
+    assert any('names "Lokakuu"' in line for line in status.overridden)
+    assert approval_status(own, "2026-11").overridden == status.overridden
+
+
+def test_an_override_does_not_pass_an_error(own: Context) -> None:
+    _edit_letter(own, "Lue opas", "Lue <b>opas</b>")  # overridable
+    _edit(  # and an error: a template the revision does not render with
+        own.settings.templates_dir / "letter/partials/footer.mjml.j2",
+        "{{ t.footer.pass_on }}",
+        "{{ t.footer.no_such_text }}",
+    )
+    with pytest.raises(ContentError, match="no_such_text"):
+        approve_edition(own, "2026-11", "Liisa Koordinaattori", override="kiire")
+    assert approval_status(own, "2026-11").state == "draft"
+
+
+def test_a_clean_approval_records_no_override(own: Context) -> None:
+    status = approve_edition(own, "2026-11", "Liisa Koordinaattori", override="varmuuden vuoksi")
+    assert status.override_reason is None
+    assert status.overridden == []
+
+
 def test_an_approver_name_is_required(own: Context) -> None:
     with pytest.raises(ContentError, match="approver's name"):
         approve_edition(own, "2026-11", "  ")

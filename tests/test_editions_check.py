@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from mailer.config import Settings
+from mailer.core.edition.content import Severity
 from mailer.core.edition.revisions import EditionProblemsError
 from mailer.pipeline import Context
 from mailer.pipeline.editions.check import check_edition
@@ -126,3 +127,98 @@ def test_a_catalogue_placeholder_the_template_does_not_fill_is_reported(work: Co
     assert len(report.problems) == 10
     assert all("KeyError: 'etunimi'" in p.message for p in report.problems)
     assert all("letter.mjml.j2:" in p.message for p in report.problems)
+
+
+def _edit_letter(work: Context, *changes: tuple[str, str]) -> str:
+    """Edit the letter file and import it as the edition's next revision."""
+    path = work.settings.letters_dir / "2026-11.yaml"
+    text = path.read_text(encoding="utf-8")
+    for old, new in changes:
+        assert old in text
+        text = text.replace(old, new, 1)
+    path.write_text(text, encoding="utf-8")
+    import_letters(work, path)
+    return text
+
+
+def _line_of(text: str, fragment: str) -> int:
+    return next(i for i, line in enumerate(text.splitlines(), 1) if fragment in line)
+
+
+def test_last_months_event_is_found_from_the_schedule(work: Context) -> None:
+    work = Context(work.settings.model_copy(update={"schedules_dir": ROOT / "schedules"}))
+    text = _edit_letter(
+        work,
+        ("end: 2026-11-19 15:30", "end: 2026-11-03 08:30"),
+        ("start: 2026-11-19 14:00", "start: 2026-11-03 07:00"),
+    )
+    report = check_edition(work, "2026-11")
+    assert not report.ok
+    (problem,) = report.problems
+    assert problem.severity is Severity.OVERRIDABLE
+    assert problem.line == _line_of(text, "end: 2026-11-03 08:30")
+    # schedules/monthly.yaml: the first Tuesday, 3 November 2026, at 09:00
+    assert "before the letter goes out" in problem.message
+    assert "2026-11-03 09:00, schedule monthly" in problem.message
+
+
+def test_without_a_schedule_events_before_the_month_are_still_found(
+    work: Context, tmp_path: Path
+) -> None:
+    empty = tmp_path / "no-schedules"
+    empty.mkdir()
+    work = Context(work.settings.model_copy(update={"schedules_dir": empty}))
+    _edit_letter(
+        work,
+        ("end: 2026-11-19 15:30", "end: 2026-10-19 15:30"),
+        ("start: 2026-11-19 14:00", "start: 2026-10-19 14:00"),
+    )
+    (problem,) = check_edition(work, "2026-11").problems
+    assert "no schedule covers it" in problem.message
+
+
+def test_problems_are_sorted_by_line(work: Context) -> None:
+    _edit_letter(
+        work,
+        ("Marraskuu 2026: tuen", "Lokakuu 2026: tuen"),
+        ("siitä, millaista tukea", "siitä, <em>millaista</em> tukea"),
+        ("Lue opas", "Lue {{ opas }}"),
+    )
+    report = check_edition(work, "2026-11")
+    lines = [p.line for p in report.problems]
+    assert len(lines) == 3
+    assert lines == sorted(lines)
+    assert [p.field for p in report.problems] == [
+        "subject.fi",
+        "intro.fi",
+        "national[1].link.label.fi",
+    ]
+
+
+def test_a_long_subject_warns_but_the_edition_is_ok(work: Context) -> None:
+    _edit_letter(
+        work,
+        (
+            "tuen seuranta ja syksyn tapahtumat",
+            "tuen seuranta, alueiden tapaamiset ja syksyn tapahtumat",
+        ),
+    )
+    report = check_edition(work, "2026-11")
+    assert report.ok
+    assert [(p.field, p.severity) for p in report.problems] == [("subject.fi", Severity.WARNING)]
+
+
+def test_swedish_letters_carry_the_swedish_sender_address(work: Context) -> None:
+    from mailer.pipeline.editions.check import compile_edition
+
+    settings = work.settings.model_copy(
+        update={"sender_address_sv": "VIP-nätverket, PB 1, 00101 Helsingfors"}
+    )
+    compiled = compile_edition(Context(settings), "2026-11")
+    for variant, letter in compiled.items():
+        if variant.language.value == "sv":
+            assert "VIP-nätverket, PB 1, 00101 Helsingfors" in letter.html
+            assert "VIP-nätverket, PB 1, 00101 Helsingfors" in letter.text
+        else:
+            assert "VIP-verkosto, PL 1, 00100 Helsinki" in letter.html
+            assert "Helsingfors" not in letter.text

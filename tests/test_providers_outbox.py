@@ -48,7 +48,9 @@ def test_each_recipient_gets_a_complete_multipart_message(tmp_path: Path) -> Non
     assert [o.accepted for o in outcomes] == [True, True]
     path = tmp_path / "var" / "outbox" / MONTH / f"{recipient(1).delivery_id}.eml"
     raw = path.read_bytes()
-    assert b"\r\n" in raw and b"=?" not in raw  # CRLF; UTF-8 headers, no encoded-words
+    assert b"\r\n" in raw  # CRLF
+    head = raw.split(b"\r\n\r\n", 1)[0]
+    assert head.isascii(), "headers travel 7-bit (RFC 2047), never raw UTF-8"
     msg = parse(path)
     assert msg["From"] == "VIP-verkosto <vipu@vip-verkosto.example>"
     assert msg["To"] == "Anna Ek & Åberg <anna1@espoo.example>"
@@ -62,6 +64,8 @@ def test_each_recipient_gets_a_complete_multipart_message(tmp_path: Path) -> Non
         "<mailto:unsubscribe@vip-verkosto.example?subject=unsubscribe-token-1>"
     )
     assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert msg["List-Id"] == "VIPU-kuukausikirje <vipu.vip-verkosto.example>"
+    assert "Reply-To" not in msg
     assert msg.get_content_type() == "multipart/alternative"
     parts = list(msg.iter_parts())
     assert [p.get_content_type() for p in parts] == ["text/plain", "text/html"]
@@ -153,7 +157,7 @@ def test_spliced_letters_parse_the_same_as_the_generators(tmp_path: Path) -> Non
     provider = outbox(tmp_path)
     compiled = compiled_variant(VARIANTS[4])
     message = personalise(compiled, recipient(7), unsubscribe_headers(recipient(7)))
-    common = provider._common_headers(compiled.subject, NOW)
+    common = provider._common_headers(compiled.subject, NOW, compiled.variant.language)
     message_id = "<m@vip-verkosto.example>"
     fast = _Skeleton(common).assemble(provider._own_headers(message, message_id), message)
     slow = provider._build(message, common, message_id)
@@ -173,7 +177,7 @@ def test_a_letter_containing_the_boundary_falls_back_to_the_generator(tmp_path: 
     from mailer.providers.outbox import _Skeleton
 
     provider = outbox(tmp_path)
-    skeleton = _Skeleton(provider._common_headers("S", NOW))
+    skeleton = _Skeleton(provider._common_headers("S", NOW, VARIANTS[0].language))
     message = OutgoingMessage(
         delivery_id="d",
         edition=MONTH,
@@ -185,3 +189,69 @@ def test_a_letter_containing_the_boundary_falls_back_to_the_generator(tmp_path: 
         text=f"quoting --{skeleton.boundary.decode()} here",
     )
     assert skeleton.assemble(b"", message) is None
+
+
+def _headers_of(path: Path) -> bytes:
+    return path.read_bytes().split(b"\r\n\r\n", 1)[0]
+
+
+def test_headers_with_a_and_o_are_rfc_2047_encoded_and_decode_exactly(tmp_path: Path) -> None:
+    settings = Settings(
+        var_dir=tmp_path / "var",
+        from_name_sv="VIP-nätverket",
+        reply_to="vipu-kysymykset@vip-verkosto.example",
+        list_id="VIPU-månadsbrev <vipu.vip-verkosto.example>".replace("å", "a"),
+    )
+    provider = OutboxProvider(settings, clock=lambda: NOW)
+    sv = next(v for v in VARIANTS if v.language.value == "sv")
+    subject = "Novemberbrevet: stödet för lärande, höstens evenemang och en mycket lång rubrik " * 2
+    compiled = compiled_variant(sv).model_copy(update={"subject": subject.strip()})
+    person = recipient(3, last_name="Vähäkangas-Östergård, Åbo")
+    provider.send_batch(Batch(batch_id="b", compiled=compiled, recipients=(person,)))
+    path = tmp_path / "var" / "outbox" / MONTH / f"{person.delivery_id}.eml"
+    head = _headers_of(path)
+    assert head.isascii()
+    assert b"=?utf-8?" in head
+    lines = head.split(b"\r\n")
+    assert max(len(line) for line in lines if b"=?" in line) <= 78  # encoded-words fold at 78
+    msg = parse(path)
+    assert msg["Subject"] == subject.strip()
+    assert msg["To"].addresses[0].display_name == "Anna Vähäkangas-Östergård, Åbo"
+    assert msg["To"].addresses[0].addr_spec == person.email
+    assert msg["From"].addresses[0].display_name == "VIP-nätverket"
+    assert msg["Reply-To"] == "vipu-kysymykset@vip-verkosto.example"
+    assert msg["List-Id"] == "VIPU-manadsbrev <vipu.vip-verkosto.example>"
+    # the long ASCII List-Unsubscribe stays one unencoded line (RFC 2369 parsers need that)
+    assert any(line.startswith(b"List-Unsubscribe: <https://") for line in lines)
+
+
+def test_a_finnish_letter_keeps_the_finnish_sender_name(tmp_path: Path) -> None:
+    provider = OutboxProvider(
+        Settings(var_dir=tmp_path / "var", from_name_sv="VIP-nätverket"), clock=lambda: NOW
+    )
+    fi = next(v for v in VARIANTS if v.language.value == "fi")
+    provider.send_batch(
+        Batch(batch_id="b", compiled=compiled_variant(fi), recipients=(recipient(4),))
+    )
+    msg = parse(tmp_path / "var" / "outbox" / MONTH / f"{recipient(4).delivery_id}.eml")
+    assert msg["From"] == "VIP-verkosto <vipu@vip-verkosto.example>"
+
+
+def test_a_test_letter_is_7_bit_too(tmp_path: Path) -> None:
+    provider = outbox(tmp_path)
+    message = OutgoingMessage(
+        delivery_id="t1",
+        edition=MONTH,
+        variant=VARIANTS[1],
+        to_email="kaisa@koulu.example",
+        to_name="Kaisa Mäkelä",
+        subject="[TEST] Marraskuu – syksyn tapahtumat",
+        html="<p>ä</p>",
+        text="ä",
+    )
+    provider.send_message(message)
+    path = tmp_path / "var" / "outbox" / MONTH / "test" / "t1.eml"
+    assert _headers_of(path).isascii()
+    msg = parse(path)
+    assert msg["Subject"] == "[TEST] Marraskuu – syksyn tapahtumat"
+    assert str(msg["To"]) == "Kaisa Mäkelä <kaisa@koulu.example>"

@@ -25,7 +25,7 @@ from mailer.providers.sendgrid.client import HTTP_LOGGER, RedactingFilter
 from mailer.providers.sendgrid.send import RetryPolicy, SendGridProvider
 from tests.fakes.sendgrid_server import FakeSendGrid
 from tests.test_providers_outbox import recipient
-from tests.test_send_support import VARIANTS, compiled_variant
+from tests.test_send_support import MONTH, VARIANTS, compiled_variant
 
 T0 = 1_800_000_000.0
 
@@ -365,3 +365,75 @@ def test_a_400_body_that_is_not_sendgrids_error_shape_blames_no_one() -> None:
     assert named_personalizations("<html>Bad Request</html>", 10) == set()
     assert named_personalizations('["personalizations.1"]', 10) == set()
     assert named_personalizations(None, 10) == set()
+
+
+def test_tracking_is_set_explicitly_and_off_by_default(fake_sendgrid: FakeSendGrid) -> None:
+    provider_for(fake_sendgrid).send_batch(batch(1))
+    (request,) = fake_sendgrid.requests
+    assert request.body is not None
+    assert request.body["tracking_settings"] == {
+        "subscription_tracking": {"enable": False},
+        "open_tracking": {"enable": False},
+        "click_tracking": {"enable": False, "enable_text": False},
+    }
+
+
+def test_open_and_click_tracking_can_each_be_switched_on(fake_sendgrid: FakeSendGrid) -> None:
+    provider_for(fake_sendgrid, sendgrid_open_tracking=True).send_batch(batch(1))
+    provider_for(fake_sendgrid, sendgrid_click_tracking=True).send_batch(batch(1))
+    opened, clicked = (r.body["tracking_settings"] for r in fake_sendgrid.requests if r.body)
+    assert opened["open_tracking"] == {"enable": True}
+    assert opened["click_tracking"]["enable"] is False
+    assert clicked["click_tracking"] == {"enable": True, "enable_text": True}
+    assert clicked["open_tracking"] == {"enable": False}
+    # subscription tracking (SendGrid's own footer and unsubscribe link) is never on
+    assert opened["subscription_tracking"] == clicked["subscription_tracking"] == {"enable": False}
+
+
+def test_every_request_carries_list_id_and_the_optional_feedback_id(
+    fake_sendgrid: FakeSendGrid,
+) -> None:
+    provider_for(fake_sendgrid).send_batch(batch(1))
+    provider_for(
+        fake_sendgrid, sendgrid_feedback_id="{edition}:{variant}:vipu:vip-verkosto"
+    ).send_batch(batch(1))
+    plain, with_feedback = (r.body for r in fake_sendgrid.requests if r.body)
+    assert plain["headers"] == {"List-Id": "VIPU-kuukausikirje <vipu.vip-verkosto.example>"}
+    variant = VARIANTS[0]
+    assert with_feedback["headers"]["Feedback-ID"] == f"{MONTH}:{variant.key}:vipu:vip-verkosto"
+
+
+def test_the_sender_name_follows_the_letters_language(fake_sendgrid: FakeSendGrid) -> None:
+    sv = next(i for i, v in enumerate(VARIANTS) if v.language.value == "sv")
+    fi = next(i for i, v in enumerate(VARIANTS) if v.language.value == "fi")
+    provider = provider_for(fake_sendgrid, from_name_sv="VIP-nätverket")
+    provider.send_batch(batch(1, variant=sv))
+    provider.send_batch(batch(1, variant=fi))
+    names = [r.body["from"]["name"] for r in fake_sendgrid.requests if r.body]
+    assert names == ["VIP-nätverket", "VIP-verkosto"]
+
+
+@pytest.mark.parametrize(
+    ("last_name", "shown"),
+    [
+        ("Ek, Åberg", "Anna Ek Åberg"),
+        ("Ek;Åberg", "Anna Ek Åberg"),
+        ("Ek & Åberg", "Anna Ek & Åberg"),
+    ],
+)
+def test_to_name_never_contains_a_comma_or_semicolon(
+    fake_sendgrid: FakeSendGrid, last_name: str, shown: str
+) -> None:
+    one = Batch(
+        batch_id="b",
+        compiled=compiled_variant(VARIANTS[0]),
+        recipients=(recipient(1, last_name=last_name),),
+    )
+    outcomes = provider_for(fake_sendgrid).send_batch(one)
+    assert outcomes[0].accepted
+    (request,) = fake_sendgrid.requests
+    assert request.body["personalizations"][0]["to"] == [
+        {"email": recipient(1).email, "name": shown}
+    ]
+    # the letter itself still greets the person by their name as written
+    assert request.body["personalizations"][0]["substitutions"]["%%t:last_name%%"] == last_name

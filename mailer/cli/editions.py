@@ -23,16 +23,17 @@ from mailer.cli.common import (
     open_context,
     print_json,
 )
-from mailer.core.edition.content import ContentProblem
+from mailer.core.edition.content import ContentProblem, Severity
 from mailer.core.edition.revisions import EditionProblemsError
 from mailer.pipeline.editions.check import (
+    CheckReport,
     EditionStatus,
     approval_status,
     approve_edition,
     check_edition,
     list_statuses,
 )
-from mailer.pipeline.editions.preview import write_preview
+from mailer.pipeline.editions.preview import PreviewLanguage, write_preview
 from mailer.pipeline.editions.revisions import (
     Revision,
     export_edition,
@@ -63,22 +64,37 @@ def check(month: Month, as_json: Json = False) -> None:
         report = check_edition(ctx, month)
     if as_json:
         print_json(report.model_dump(mode="json"))
-    elif report.ok:
-        sizes = ", ".join(f"{k} {v / 1000:.0f} kB" for k, v in report.html_bytes.items())
-        console.print(f"[green]edition {month}: all 10 variants OK[/] ({sizes})", highlight=False)
     else:
-        _print_problems(f"edition {month}", report.problems)
+        _print_check(month, report)
     if not report.ok:
         raise typer.Exit(EXIT_PROBLEMS)
 
 
+def _print_check(month: str, report: CheckReport) -> None:
+    if report.problems:  # warnings too, when the edition is otherwise OK
+        _print_problems(f"edition {month}", report.problems)
+    if report.ok:
+        sizes = ", ".join(f"{k} {v / 1000:.0f} kB" for k, v in report.html_bytes.items())
+        console.print(f"[green]edition {month}: all 10 variants OK[/] ({sizes})", highlight=False)
+    elif all(p.severity is not Severity.ERROR for p in report.problems):
+        err_console.print(
+            f"only overridable problems: fix them, or `mailer edition approve {month} --by NAME "
+            '--override "why"` records the reason with the approval',
+            highlight=False,
+        )
+
+
 def _print_problems(title: str, problems: Sequence[ContentProblem]) -> None:
     table = Table(title=f"{title}: {len(problems)} problem(s)")
-    for column in ("where", "region", "language", "field", "problem"):
+    # a severity column only when it says something: not every problem is an error
+    graded = any(p.severity is not Severity.ERROR for p in problems)
+    columns = ("where", "severity") if graded else ("where",)
+    for column in (*columns, "region", "language", "field", "problem"):
         table.add_column(column, overflow="fold")
     for p in problems:
         where = f"{p.file}:{p.line}" if p.line is not None else p.file
-        table.add_row(where, p.region, p.language, p.field, p.message)
+        cells = (where, p.severity.value) if graded else (where,)
+        table.add_row(*cells, p.region, p.language, p.field, p.message)
     console.print(table)
 
 
@@ -207,13 +223,18 @@ def preview(
         typer.Option("--out", help="Folder to write into (default var/preview/YYYY-MM)."),
     ] = None,
     as_json: Json = False,
+    lang: Annotated[
+        PreviewLanguage,
+        typer.Option("--lang", help="Language of the index page.", case_sensitive=False),
+    ] = PreviewLanguage.FI,
 ) -> None:
-    """Write every variant (HTML and text) for a sample contact, and an index.html of all 10."""
+    """Write every variant (HTML and text) for a sample contact, and an index.html of all 10
+    with subject, preheader and From."""
     if out is not None and not out.strip():
         # Path("") is "." : an empty value would quietly write into the current directory
         raise typer.BadParameter("give a folder", param_hint="--out")
     with open_context(as_json) as ctx, exit_on_error(as_json):
-        index = write_preview(ctx, month, Path(out) if out is not None else None)
+        index = write_preview(ctx, month, Path(out) if out is not None else None, lang=lang)
     if as_json:
         print_json({"edition": month, "index": str(index), "folder": str(index.parent)})
         return
@@ -224,11 +245,20 @@ def preview(
 def approve(
     month: Month,
     by: Annotated[str, typer.Option("--by", help="Who approves (recorded with the hash).")],
+    override: Annotated[
+        str | None,
+        typer.Option(
+            "--override",
+            help="Approve despite overridable check problems; the reason is recorded with them.",
+            metavar="REASON",
+        ),
+    ] = None,
     as_json: Json = False,
 ) -> None:
-    """Approve the edition as it is now (refused while `check` finds problems)."""
+    """Approve the edition as it is now (refused while `check` finds problems, unless they are
+    all overridable and --override gives the reason)."""
     with open_context(as_json) as ctx, exit_on_error(as_json):
-        status = approve_edition(ctx, month, by)
+        status = approve_edition(ctx, month, by, override=override)
     if as_json:
         print_json(status.model_dump(mode="json"))
         return
@@ -238,6 +268,12 @@ def approve(
         f"{when:%Y-%m-%d %H:%M %Z} (sha256 {status.current_hash})",
         highlight=False,
     )
+    if status.override_reason:
+        console.print(
+            f"overriding {len(status.overridden)} problem(s), reason recorded: "
+            f"{status.override_reason}",
+            highlight=False,
+        )
 
 
 def _row(status: EditionStatus, zone: ZoneInfo) -> list[str]:

@@ -34,6 +34,7 @@ from mailer.cli.common import (
     open_context,
     print_json,
 )
+from mailer.core.delivery.test_addresses import parse_test_addresses
 from mailer.core.models import Language, Region
 from mailer.pipeline.context import Context
 from mailer.pipeline.send.confirm import send_preview
@@ -156,8 +157,13 @@ def send(
         ),
     ] = False,
     test_to: Annotated[
-        str | None,
-        typer.Option("--test-to", help="Send each of the 10 variants once to this address."),
+        list[str] | None,
+        typer.Option(
+            "--test-to",
+            help="Send each variant in scope once to these addresses (comma-separated or "
+            "repeated, at most 10), outside the ledger.",
+            metavar="EMAIL",
+        ),
     ] = None,
     yes: Annotated[
         bool, typer.Option("--yes", help="Send without asking (scripts: required off a terminal).")
@@ -169,11 +175,15 @@ def send(
     edition) and asks; without a terminal it sends only with --yes."""
     with open_context(as_json, Command.SEND) as ctx, exit_on_error(as_json):
         if test_to:
-            outcomes = send_test(ctx, month, test_to)
+            addresses = parse_test_addresses(test_to)
+            outcomes = send_test(ctx, month, addresses, region=region, language=language)
             if as_json:
                 print_json([o.model_dump(mode="json") for o in outcomes])
             else:
-                console.print(f"test send of {month}: {len(outcomes)} letters to {test_to}")
+                console.print(
+                    f"test send of {month}: {len(outcomes)} letters to {', '.join(addresses)}",
+                    highlight=False,
+                )
             if not all(o.accepted for o in outcomes):
                 raise typer.Exit(EXIT_PROBLEMS)
             return

@@ -8,6 +8,7 @@ turn these into exit codes, HTTP statuses or log lines.
 from __future__ import annotations
 
 __all__ = [
+    "AddressError",
     "AmbiguousBatchError",
     "ConfigError",
     "ContactNotFoundError",
@@ -41,6 +42,16 @@ class ConfigError(MailerError, ValueError):
     def __init__(self, variable: str, message: str) -> None:
         self.variable = variable
         super().__init__(f"{variable}: {message}")
+
+
+class AddressError(MailerError, ValueError):
+    """An email address given on the command line is not one; `option` names the option."""
+
+    def __init__(self, option: str, value: str, message: str) -> None:
+        self.option = option
+        self.value = value
+        shown = f" {value!r}" if value else ""
+        super().__init__(f"{option}{shown}: {message}")
 
 
 class StorageError(MailerError, RuntimeError):

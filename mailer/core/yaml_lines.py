@@ -23,6 +23,8 @@ from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from mailer.core.yaml_words import plain_problem
+
 __all__ = [
     "MAX_DEPTH",
     "Path",
@@ -42,10 +44,12 @@ Path = tuple[str | int, ...]
 
 
 class YamlSyntaxError(ValueError):
-    """The text is not YAML; `line` is 1-based (None when PyYAML gives no position)."""
+    """The text is not YAML; `line` is 1-based (None when PyYAML gives no position); `field` is
+    the field a slip broke, when it can be told (`mailer.core.yaml_words`)."""
 
-    def __init__(self, line: int | None, message: str) -> None:
+    def __init__(self, line: int | None, message: str, field: str | None = None) -> None:
         self.line = line
+        self.field = field
         super().__init__(message)
 
 
@@ -139,6 +143,11 @@ def load_with_lines(text: str) -> tuple[Any, dict[Path, int]]:
         if root is None:
             return None, lines
         return _build(root, (), lines, _Loader("")), lines
+    except yaml.MarkedYAMLError as err:
+        plain = plain_problem(text, err)  # in a coordinator's words, when we have them
+        if plain is None:
+            raise located(err) from err
+        raise YamlSyntaxError(plain.line, plain.message, plain.field) from err
     except (yaml.YAMLError, ValueError, TypeError) as err:
         raise located(err) from err
 

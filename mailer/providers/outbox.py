@@ -17,25 +17,42 @@ import threading
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from email import policy as email_policy
-from email.headerregistry import BaseHeader
+from email.headerregistry import Address, BaseHeader
 from email.message import EmailMessage
-from email.utils import format_datetime, formataddr
+from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
 from mailer.config import Settings
 from mailer.core.edition.render import personalise
-from mailer.core.models import OutgoingMessage, SendOutcome
+from mailer.core.models import Language, OutgoingMessage, SendOutcome
 from mailer.providers.base import Batch, unsubscribe_headers
 
 __all__ = ["OutboxProvider"]
 
 # RFC 5322 section 2.1.1: a line must not exceed 998 octets; longer bodies are quoted-printable.
 _MAX_8BIT_LINE = 998
-# CRLF line ends, UTF-8 headers (RFC 6532). Headers fold only past RFC 5322's hard limit of 998:
-# at the default 78 the email package turns a long `<mailto:...>` token of List-Unsubscribe into
-# RFC 2047 encoded-words, which RFC 2369 parsers do not decode.
-_POLICY = email_policy.SMTPUTF8.clone(max_line_length=_MAX_8BIT_LINE)
+# CRLF line ends and 7-bit headers: not every hop speaks SMTPUTF8 (RFC 6531), so a header with
+# ä or ö travels as RFC 2047 encoded-words (`_seven_bit`). ASCII headers fold only past RFC
+# 5322's hard limit of 998: at the default 78 the email package turns a long `<mailto:...>` token
+# of List-Unsubscribe into encoded-words, which RFC 2369 parsers do not decode.
+_POLICY = email_policy.SMTP.clone(max_line_length=_MAX_8BIT_LINE)
+# RFC 2047 section 2: an encoded-word is at most 75 characters, so non-ASCII headers fold at 78.
+_NARROW = email_policy.SMTP
+
+
+def _seven_bit(name: str, value: str) -> str:
+    """A header value as it goes on the wire: ASCII as it is; otherwise RFC 2047 encoded-words,
+    folded at 78. Stored with `set_raw`, which the wide policy writes out unchanged."""
+    if value.isascii():
+        return value
+    folded: str = _NARROW.fold(name, _NARROW.header_factory(name, value))
+    return folded[len(name) + 2 :].rstrip("\r\n")
+
+
+def _address(header: str, name: str, email: str) -> str:
+    """`Name <email>` for an address header: quoted as RFC 5322 needs, then 7-bit."""
+    return _seven_bit(header, str(Address(display_name=name, addr_spec=email)))
 
 
 def _header(name: str, value: str) -> BaseHeader:
@@ -71,8 +88,7 @@ class OutboxProvider:
 
     def __init__(self, settings: Settings, *, clock: Callable[[], datetime] = _utcnow) -> None:
         self.root = settings.outbox_dir
-        self.from_addr = formataddr((settings.from_name, settings.from_email))
-        self.reply_to = settings.reply_to
+        self.settings = settings
         self.domain = settings.from_email.rpartition("@")[2] or "localhost"
         self.clock = clock
         self._index_lock = threading.Lock()
@@ -84,7 +100,7 @@ class OutboxProvider:
         folder = self.root / compiled.edition
         folder.mkdir(parents=True, exist_ok=True)
         now = self.clock()
-        common = self._common_headers(compiled.subject, now)
+        common = self._common_headers(compiled.subject, now, compiled.variant.language)
         skeleton = _Skeleton(common)
         outcomes: list[SendOutcome] = []
         lines: list[str] = []
@@ -122,7 +138,7 @@ class OutboxProvider:
         folder = self.root / message.edition / "test"
         folder.mkdir(parents=True, exist_ok=True)
         message_id = self._message_id(message.delivery_id)
-        common = self._common_headers(message.subject, self.clock())
+        common = self._common_headers(message.subject, self.clock(), message.variant.language)
         _write_atomic(
             folder / f"{message.delivery_id}.eml", self._build(message, common, message_id)
         )
@@ -155,14 +171,20 @@ class OutboxProvider:
     def _message_id(self, delivery_id: str) -> str:
         return f"<{delivery_id}@{self.domain}>"
 
-    def _common_headers(self, subject: str, now: datetime) -> list[tuple[str, BaseHeader]]:
+    def _common_headers(
+        self, subject: str, now: datetime, language: Language
+    ) -> list[tuple[str, str]]:
+        """The headers every letter of a variant shares, 7-bit (`_seven_bit`)."""
+        settings = self.settings
+        sender = _address("From", settings.from_name_for(language), settings.from_email)
         headers = [
-            ("From", _header("From", self.from_addr)),
-            ("Subject", _header("Subject", subject)),
-            ("Date", _header("Date", format_datetime(now))),
+            ("From", sender),
+            ("Subject", _seven_bit("Subject", subject)),
+            ("Date", format_datetime(now)),
+            ("List-Id", settings.list_id),  # RFC 2919
         ]
-        if self.reply_to:
-            headers.append(("Reply-To", _header("Reply-To", self.reply_to)))
+        if settings.reply_to:
+            headers.append(("Reply-To", settings.reply_to))
         return headers
 
     def _own_headers(self, message: OutgoingMessage, message_id: str) -> bytes:
@@ -173,20 +195,20 @@ class OutboxProvider:
 
     @staticmethod
     def _add_own_headers(msg: EmailMessage, message: OutgoingMessage, message_id: str) -> None:
-        msg["To"] = formataddr((message.to_name, message.to_email))
+        msg.set_raw("To", _address("To", message.to_name, message.to_email))
         msg["Message-ID"] = message_id
         for name, text in message.headers.items():
-            msg[name] = text
+            msg.set_raw(name, _seven_bit(name, text))
         msg["X-Delivery-Id"] = message.delivery_id
 
     def _build(
-        self, message: OutgoingMessage, common: list[tuple[str, BaseHeader]], message_id: str
+        self, message: OutgoingMessage, common: list[tuple[str, str]], message_id: str
     ) -> bytes:
         """The whole message through the email package's generator (test sends, and the rare
         letter that contains a batch's boundary)."""
         msg = EmailMessage(policy=_POLICY)
         for name, value in common:
-            msg[name] = value
+            msg.set_raw(name, value)
         self._add_own_headers(msg, message, message_id)
         msg["MIME-Version"] = _MIME
         msg["Content-Type"] = _CT_ALT
@@ -225,12 +247,12 @@ class _Skeleton:
     headers are folded and the two bodies encoded, then spliced into the frame; the generator's
     line-by-line writing of every body was most of the cost of a letter."""
 
-    def __init__(self, common: list[tuple[str, BaseHeader]]) -> None:
+    def __init__(self, common: list[tuple[str, str]]) -> None:
         # RFC 2046 5.1.1: the boundary must occur in no body part; checked for every letter
         self.boundary = f"=_vipu_{secrets.token_hex(16)}".encode()
         head = EmailMessage(policy=_POLICY)
         for name, value in common:
-            head[name] = value
+            head.set_raw(name, value)
         self.common = _header_lines(head)
         frame_type = _header(
             "Content-Type", f'multipart/alternative; boundary="{self.boundary.decode()}"'

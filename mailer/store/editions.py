@@ -38,6 +38,8 @@ class Approval(NamedTuple):
     approved_at: datetime
     content_hash: str
     revision: int | None = None  # the approved revision's number (None: approved before 0004)
+    override_reason: str | None = None  # approved despite overridable check problems: why
+    overridden: tuple[str, ...] = ()  # those problems, as the check said them
 
 
 def ensure_edition(conn: sa.Connection, month: str, at: datetime) -> None:
@@ -55,6 +57,8 @@ def record_approval(
     at: datetime,
     content_hash: str,
     revision: int | None = None,
+    override_reason: str | None = None,
+    overridden: tuple[str, ...] = (),
 ) -> Approval:
     """Append an approval (the history is kept; the latest one counts) and make sure the
     edition has its row."""
@@ -66,9 +70,11 @@ def record_approval(
             approved_at=at,
             content_hash=content_hash,
             revision=revision,
+            override_reason=override_reason,
+            overridden="\n".join(overridden) or None,
         )
     )
-    return Approval(month, approved_by, at, content_hash, revision)
+    return Approval(month, approved_by, at, content_hash, revision, override_reason, overridden)
 
 
 def latest_approval(conn: sa.Connection, month: str) -> Approval | None:
@@ -79,12 +85,17 @@ def latest_approval(conn: sa.Connection, month: str) -> Approval | None:
             edition_approvals.c.approved_at,
             edition_approvals.c.content_hash,
             edition_approvals.c.revision,
+            edition_approvals.c.override_reason,
+            edition_approvals.c.overridden,
         )
         .where(edition_approvals.c.month == month)
         .order_by(edition_approvals.c.approved_at.desc(), edition_approvals.c.id.desc())
         .limit(1)
     ).first()
-    return None if row is None else Approval(*row)
+    if row is None:
+        return None
+    overridden = tuple(row.overridden.split("\n")) if row.overridden else ()
+    return Approval(*row[:6], overridden)
 
 
 # A read-only view of the ledger (owned by delivery, mailer.store.ledger): only the columns these

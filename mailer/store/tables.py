@@ -166,6 +166,9 @@ edition_approvals = sa.Table(
     # again (approvals from before 0004 hashed the letter file instead)
     sa.Column("content_hash", sa.String(64), nullable=False),
     sa.Column("revision", sa.Integer, nullable=True),  # the approved edition_revisions.number
+    # approved despite `edition check` problems that may be overridden: why, and which ones
+    sa.Column("override_reason", sa.Text, nullable=True),
+    sa.Column("overridden", sa.Text, nullable=True),  # one problem a line, as the check said it
 )
 
 # Every saved or imported version of an edition's content, numbered per month from 1; the latest

@@ -9,6 +9,7 @@ empty `fi`/`sv` is an error, never a silent fallback to the other language.
 from __future__ import annotations
 
 from datetime import datetime, tzinfo
+from enum import StrEnum
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
@@ -39,8 +40,11 @@ __all__ = [
     "Link",
     "LocalText",
     "Section",
+    "Severity",
     "check_link",
+    "field_name",
     "parse_edition",
+    "placement",
     "validate_edition",
 ]
 
@@ -150,6 +154,14 @@ class Edition(_Model):
         return sorted((e for e in self.events if e.is_for(region)), key=lambda e: e.start)
 
 
+class Severity(StrEnum):
+    """How a problem weighs on approval."""
+
+    ERROR = "error"  # the edition cannot be approved until it is fixed
+    OVERRIDABLE = "overridable"  # blocks approval unless overridden with a recorded reason
+    WARNING = "warning"  # shown; never blocks
+
+
 class ContentProblem(BaseModel):
     """One thing wrong with an edition, placed precisely."""
 
@@ -162,13 +174,15 @@ class ContentProblem(BaseModel):
     language: str = ALL  # fi, sv or "all"
     message: str
     kind: Literal["content", "template", "html"] = "content"
+    severity: Severity = Severity.ERROR
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line is not None else self.file
-        return f"{where}: [{self.region}/{self.language}] {self.field}: {self.message}"
+        note = "" if self.severity is Severity.ERROR else f" ({self.severity.value})"
+        return f"{where}: [{self.region}/{self.language}] {self.field}: {self.message}{note}"
 
 
-def _field_name(loc: Path) -> str:
+def field_name(loc: Path) -> str:
     out = ""
     for part in loc:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
@@ -198,7 +212,7 @@ def _message(err: Any, loc: Path) -> str:
     return message.removeprefix("Value error, ")
 
 
-def _placement(loc: Path, data: Any) -> tuple[str, str]:
+def placement(loc: Path, data: Any) -> tuple[str, str]:
     """(region, language) a problem at `loc` affects."""
     language = str(loc[-1]) if loc and loc[-1] in _LANGUAGE_NAMES else ALL
     region = ALL
@@ -220,7 +234,8 @@ def validate_edition(
     try:
         data, lines = load_with_lines(text)
     except YamlSyntaxError as err:
-        return None, [ContentProblem(file=file, line=err.line, field="(file)", message=str(err))]
+        field = err.field or "(file)"
+        return None, [ContentProblem(file=file, line=err.line, field=field, message=str(err))]
     if not isinstance(data, dict):
         problem = ContentProblem(file=file, line=1, field="(file)", message="not a YAML mapping")
         return None, [problem]
@@ -230,12 +245,12 @@ def validate_edition(
         problems = []
         for item in err.errors():
             loc: Path = tuple(p for p in item["loc"] if p != "[key]")
-            region, language = _placement(loc, data)
+            region, language = placement(loc, data)
             problems.append(
                 ContentProblem(
                     file=file,
                     line=line_of(lines, loc),
-                    field=_field_name(loc) or "(file)",
+                    field=field_name(loc) or "(file)",
                     region=region,
                     language=language,
                     message=_message(item, loc),

@@ -44,6 +44,7 @@ __all__ = [
     "make_environment",
     "personalise",
     "render_letter",
+    "render_mjml",
     "substitutions",
     "text_problems",
     "text_tokens",
@@ -181,6 +182,16 @@ def _render(env: jinja2.Environment, name: str, context: Mapping[str, Any], key:
         raise TemplateError(key, f"{where}{type(err).__name__}: {err}") from err
 
 
+def render_mjml(
+    env: jinja2.Environment,
+    view: Mapping[str, Any],
+    variant: Variant,
+    html_fields: Mapping[str, str],
+) -> str:
+    """The MJML source of a variant (Jinja2 stage only): what the MJML validator checks."""
+    return _render(env, HTML_TEMPLATE, {**view, "r": html_fields}, variant.key)
+
+
 def render_letter(
     env: jinja2.Environment,
     view: Mapping[str, Any],
@@ -190,7 +201,7 @@ def render_letter(
 ) -> tuple[str, str]:
     """Jinja2 -> MJML -> HTML, and the text twin, with `r` = the recipient fields given (tokens
     in stage 1; real values in the naive per-recipient way the benchmark compares against)."""
-    mjml = _render(env, HTML_TEMPLATE, {**view, "r": html_fields}, variant.key)
+    mjml = render_mjml(env, view, variant, html_fields)
     try:
         html: str = mjml2html(mjml)
     except ValueError as err:

@@ -22,14 +22,12 @@ from mailer.core.edition.catalogue import (
     parse_catalogue,
     role_labels,
 )
-from mailer.core.edition.content import ContentProblem, Edition, validate_edition
+from mailer.core.edition.content import ContentProblem, Edition, Severity, validate_edition
 from mailer.core.edition.dates import is_month
 from mailer.core.edition.letter import all_variants, build_view
 from mailer.core.edition.render import (
     compile_variant,
-    html_problems,
     make_environment,
-    text_problems,
 )
 from mailer.core.errors import ContentError, EditionNotApprovedError, TemplateError
 from mailer.core.models import (
@@ -38,12 +36,14 @@ from mailer.core.models import (
     Variant,
 )
 from mailer.pipeline.context import Context
+from mailer.pipeline.editions.planned import by_line, editorial_problems
 from mailer.pipeline.editions.source import (
     latest_revision,
     latest_text,
     missing_message,
     revision_label,
 )
+from mailer.pipeline.editions.variants import catalogue_file_problems, variant_problems
 from mailer.store import editions as store
 from mailer.store import revisions as revisions_store
 from mailer.store.revisions import Revision
@@ -83,6 +83,8 @@ class EditionStatus(BaseModel):
     revision: int | None = None  # the latest revision in the database
     approved_revision: int | None = None
     hint: str | None = None  # what to do about a missing edition
+    override_reason: str | None = None  # approved despite overridable check problems: why
+    overridden: list[str] = Field(default_factory=list)  # those problems
 
 
 class CheckReport(BaseModel):
@@ -134,9 +136,8 @@ def _environment(settings: Settings) -> jinja2.Environment:
 
 def _view(ctx: Context, edition: Edition, variant: Variant, catalogue: Catalogue) -> dict[str, Any]:
     """What one variant shows, with this installation's zone and sender address."""
-    return build_view(
-        edition, variant, catalogue, zone=ctx.zone, sender_address=ctx.settings.sender_address
-    )
+    address = ctx.settings.sender_address_for(variant.language)
+    return build_view(edition, variant, catalogue, zone=ctx.zone, sender_address=address)
 
 
 def _compile(
@@ -185,8 +186,8 @@ def compile_one(ctx: Context, month: str, revision: int, variant: Variant) -> Co
 
 
 def check_edition(ctx: Context, month: str) -> CheckReport:
-    """Every problem of the edition at once: content, catalogues, each variant's rendering and
-    its compiled HTML (size, lang, alt, links, tokens)."""
+    """Every problem of the edition at once: content, editorial rules, catalogues, each
+    variant's rendering and its compiled HTML (size, lang, alt, links, tokens)."""
     revision = latest_text(ctx, _check_month(month))
     file = revision_label(revision) if revision is not None else month
     problems: list[ContentProblem] = []
@@ -196,55 +197,19 @@ def check_edition(ctx: Context, month: str) -> CheckReport:
         problems.append(ContentProblem(file=file, line=None, field="(edition)", message=message))
     else:
         edition, found = validate_edition(revision.text, file, zone=ctx.zone, month=month)
-        problems.extend(found)
+        problems += found + editorial_problems(ctx, month, file, revision.text, edition)
     catalogues, catalogue_found = _load_catalogues(ctx.settings)
-    for message in catalogue_found:
-        language = next((lang.value for lang in Language if f"/{lang.value}" in message), "all")
-        problems.append(
-            ContentProblem(
-                file=str(ctx.settings.templates_dir / "i18n"),
-                line=None,
-                field="catalogue",
-                language=language,
-                message=message,
-                kind="template",
-            )
-        )
+    problems += catalogue_file_problems(ctx.settings.templates_dir, catalogue_found)
     sizes: dict[str, int] = {}
     if edition is not None and not catalogue_found:
-        env = _environment(ctx.settings)
-        for variant in all_variants():
-            catalogue = catalogues[variant.language]
-            view = _view(ctx, edition, variant, catalogue)
-            where = {"region": variant.region.value, "language": variant.language.value}
-            try:
-                compiled = compile_variant(
-                    env, edition=month, variant=variant, view=view, role_labels={}
-                )
-            except TemplateError as err:
-                problems.append(
-                    ContentProblem(
-                        file=str(ctx.settings.templates_dir / "letter"),
-                        line=None,
-                        field="template",
-                        message=str(err).removeprefix(f"{variant.key}: "),
-                        kind="template",
-                        **where,
-                    )
-                )
-                continue
-            sizes[variant.key] = len(compiled.html.encode("utf-8"))
-            for field, found_msgs in (
-                ("html", html_problems(compiled.html, variant.language.value)),
-                ("text", text_problems(compiled.text)),
-            ):
-                problems.extend(
-                    ContentProblem(
-                        file=file, line=None, field=field, message=m, kind="html", **where
-                    )
-                    for m in found_msgs
-                )
-    return CheckReport(month=month, file=file, ok=not problems, problems=problems, html_bytes=sizes)
+        views = {v: _view(ctx, edition, v, catalogues[v.language]) for v in all_variants()}
+        env, templates = _environment(ctx.settings), ctx.settings.templates_dir
+        found, sizes = variant_problems(env, views, month, file, templates)
+        problems += found
+    blocking = any(p.severity is not Severity.WARNING for p in problems)
+    return CheckReport(
+        month=month, file=file, ok=not blocking, problems=by_line(problems, file), html_bytes=sizes
+    )
 
 
 def content_hash(ctx: Context, month: str) -> str | None:
@@ -305,6 +270,8 @@ def approval_status(ctx: Context, month: str) -> EditionStatus:
         revision=revision.number if revision else None,
         approved_revision=approval.revision if approval else None,
         hint=missing_message(ctx, month) if revision is None else None,
+        override_reason=approval.override_reason if approval else None,
+        overridden=list(approval.overridden) if approval else [],
     )
 
 
@@ -316,17 +283,38 @@ def list_statuses(ctx: Context) -> list[EditionStatus]:
     return [approval_status(ctx, month) for month in sorted(months, reverse=True)]
 
 
-def approve_edition(ctx: Context, month: str, approved_by: str) -> EditionStatus:
-    """Record an approval of the edition as it is now. Refuses an edition with any problem
-    (ContentError for the first one; run the check for all)."""
+def _checked(ctx: Context, month: str, reason: str | None) -> list[ContentProblem]:
+    """The check before an approval: refuses errors, and overridable problems without a
+    reason; returns the overridable problems the approval overrides."""
+    report = check_edition(ctx, month)
+    errors = [p for p in report.problems if p.severity is Severity.ERROR]
+    overridable = [p for p in report.problems if p.severity is Severity.OVERRIDABLE]
+    blocking = errors or (overridable if reason is None else [])
+    if blocking:
+        first = blocking[0]
+        more = f" (and {len(blocking) - 1} more)" if len(blocking) > 1 else ""
+        advice = f"run `mailer edition check {month}`"
+        if not errors:
+            advice = (
+                f'fix it, or approve anyway with the reason recorded: --override "why" ({advice})'
+            )
+        raise ContentError(first.file, first.line, first.field, f"{first.message}{more}; {advice}")
+    return overridable
+
+
+def approve_edition(
+    ctx: Context, month: str, approved_by: str, *, override: str | None = None
+) -> EditionStatus:
+    """Record an approval of the edition as it is now. Refuses an edition with an error
+    (ContentError for the first one; run the check for all); an edition whose only problems are
+    overridable needs `override`, a reason that is recorded with them."""
     if not approved_by.strip():
         raise ContentError(month, None, "--by", "the approver's name is required")
+    reason = (override or "").strip() or None
+    if override is not None and reason is None:
+        raise ContentError(month, None, "--override", "give the reason for the override")
     checked = latest_text(ctx, _check_month(month))
-    report = check_edition(ctx, month)
-    if not report.ok:
-        first = report.problems[0]
-        more = f" (and {len(report.problems) - 1} more; run `mailer edition check {month}`)"
-        raise ContentError(first.file, first.line, first.field, first.message + more)
+    overridable = _checked(ctx, month, reason)
     assert checked is not None  # the check found a revision
     with ctx.engine.begin() as conn:
         # Approve exactly the revision that was checked: one saved meanwhile is not approved.
@@ -341,6 +329,8 @@ def approve_edition(ctx: Context, month: str, approved_by: str) -> EditionStatus
             at=ctx.now(),
             content_hash=revision_hash(ctx.settings, checked.text_hash),
             revision=checked.number,
+            override_reason=reason if overridable else None,
+            overridden=tuple(str(p) for p in overridable),
         )
     return approval_status(ctx, month)
 

@@ -3,18 +3,29 @@
 from __future__ import annotations
 
 import errno
-from html import escape
+from enum import StrEnum
 from pathlib import Path
+from typing import NamedTuple
+
+import jinja2
 
 from mailer.config import Settings
 from mailer.core.edition.render import personalise
 from mailer.core.errors import ContentError
-from mailer.core.models import Language, OutgoingMessage, Recipient, Region, Role, Variant
+from mailer.core.models import (
+    CompiledVariant,
+    Language,
+    OutgoingMessage,
+    Recipient,
+    Region,
+    Role,
+    Variant,
+)
 from mailer.core.tokens import make_unsubscribe_token
 from mailer.pipeline.context import Context
 from mailer.pipeline.editions.check import compile_edition
 
-__all__ = ["sample_recipient", "write_preview"]
+__all__ = ["PreviewLanguage", "sample_recipient", "write_preview"]
 
 
 _SAMPLE_ORGANISATIONS = {
@@ -44,33 +55,106 @@ def sample_recipient(settings: Settings, variant: Variant) -> Recipient:
     )
 
 
-def _index_html(month: str, messages: list[OutgoingMessage]) -> str:
-    cells = "\n".join(
-        f"<figure><figcaption><b>{escape(m.variant.key)}</b> · {escape(m.subject)} · "
-        f'<a href="{m.variant.key}.html">HTML</a> · <a href="{m.variant.key}.txt">text</a>'
-        f'</figcaption><iframe src="{m.variant.key}.html" title="{escape(m.variant.key)}" '
-        'loading="lazy"></iframe></figure>'
-        for m in messages
+class PreviewLanguage(StrEnum):
+    """The language of the preview index (the coordinator's, not the letters')."""
+
+    FI = "fi"
+    SV = "sv"
+    EN = "en"
+
+
+# The index's own words; the letters keep their catalogues under templates/i18n.
+_WORDS: dict[PreviewLanguage, dict[str, str]] = {
+    PreviewLanguage.FI: {
+        "title": "Kirjeen {month} esikatselu",
+        "intro": "Kaikki {count} versiota esimerkkivastaanottajalle. Aihe, esiteksti ja "
+        "lähettäjä näkyvät saapuneissa viesteissä ennen kirjeen avaamista.",
+        "subject": "Aihe",
+        "preheader": "Esiteksti",
+        "sender": "Lähettäjä",
+        "open_html": "Avaa HTML",
+        "open_text": "Avaa tekstiversio",
+        "frame": "Kirje {variant}",
+        "fi": "suomi",
+        "sv": "ruotsi",
+    },
+    PreviewLanguage.SV: {
+        "title": "Förhandsvisning av brevet {month}",
+        "intro": "Alla {count} versioner för en exempelmottagare. Ämne, förhandstext och "
+        "avsändare syns i inkorgen innan brevet öppnas.",
+        "subject": "Ämne",
+        "preheader": "Förhandstext",
+        "sender": "Avsändare",
+        "open_html": "Öppna HTML",
+        "open_text": "Öppna textversionen",
+        "frame": "Brevet {variant}",
+        "fi": "finska",
+        "sv": "svenska",
+    },
+    PreviewLanguage.EN: {
+        "title": "Preview of the {month} edition",
+        "intro": "All {count} variants for a sample recipient. Subject, preheader and sender "
+        "are what an inbox shows before the letter is opened.",
+        "subject": "Subject",
+        "preheader": "Preheader",
+        "sender": "From",
+        "open_html": "Open HTML",
+        "open_text": "Open the text version",
+        "frame": "Letter {variant}",
+        "fi": "Finnish",
+        "sv": "Swedish",
+    },
+}
+
+
+class _Card(NamedTuple):
+    key: str
+    region: str
+    language: str
+    subject: str
+    preheader: str
+    sender: str
+
+
+def _card(settings: Settings, compiled: CompiledVariant, words: dict[str, str]) -> _Card:
+    variant = compiled.variant
+    # as a person reads it (formataddr would RFC 2047-encode a name with ä)
+    sender = f"{settings.from_name_for(variant.language)} <{settings.from_email}>"
+    return _Card(
+        key=variant.key,
+        region=variant.region.value.upper(),
+        language=words[variant.language.value],
+        subject=compiled.subject,
+        preheader=compiled.preheader,
+        sender=sender,
     )
-    return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Preview {escape(month)}</title>
-<style>
-body {{ font-family: system-ui, sans-serif; margin: 16px; background: #f4f6f8; }}
-main {{ display: grid; grid-template-columns: repeat(auto-fill, minmax(640px, 1fr)); gap: 16px; }}
-figure {{ margin: 0; background: #fff; padding: 8px; border: 1px solid #d9e2ec; }}
-figcaption {{ font-size: 14px; margin-bottom: 6px; }}
-iframe {{ width: 620px; max-width: 100%; height: 900px; border: 1px solid #d9e2ec; }}
-</style></head>
-<body><h1>Edition {escape(month)}: all {len(messages)} variants</h1>
-<main>
-{cells}
-</main></body></html>
-"""
 
 
-def write_preview(ctx: Context, month: str, out: Path | None = None) -> Path:
+def _index_html(
+    settings: Settings, month: str, compiled: list[CompiledVariant], lang: PreviewLanguage
+) -> str:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(settings.templates_dir / "preview"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    words = _WORDS[lang]
+    cards = [_card(settings, c, words) for c in compiled]
+    return env.get_template("index.html.j2").render(
+        lang=lang.value, month=month, w=words, variants=cards
+    )
+
+
+def write_preview(
+    ctx: Context,
+    month: str,
+    out: Path | None = None,
+    *,
+    lang: PreviewLanguage = PreviewLanguage.FI,
+) -> Path:
     """Every variant as HTML and text, personalised with a sample contact, plus an index.html
-    that shows them side by side. Returns the index's path."""
+    in the coordinator's language `lang` that shows them with subject, preheader and From.
+    Returns the index's path."""
     compiled = compile_edition(ctx, month)
     folder = out if out is not None else ctx.settings.var_dir / "preview" / month
     messages = [
@@ -78,7 +162,7 @@ def write_preview(ctx: Context, month: str, out: Path | None = None) -> Path:
         for variant, letter in compiled.items()
     ]
     files = {f"{m.variant.key}.{kind}": text for m in messages for kind, text in _texts(m)}
-    files["index.html"] = _index_html(month, messages)
+    files["index.html"] = _index_html(ctx.settings, month, list(compiled.values()), lang)
     try:
         if folder.exists() and not folder.is_dir():
             raise NotADirectoryError(errno.ENOTDIR, "not a folder")

@@ -12,7 +12,7 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
@@ -352,30 +352,44 @@ def send_edition(
             record_sent(ctx, month, revision, compiled)
 
 
-def send_test(ctx: Context, month: str, to: str) -> list[SendOutcome]:
-    """Each of the edition's variants once to `to`, outside the ledger (subject marked TEST)."""
+_TEST_NAMES = {
+    Language.FI: ("Testi", "Vastaanottaja", "VIP-verkosto"),
+    Language.SV: ("Test", "Mottagare", "VIP-nätverket"),
+}
+
+
+def send_test(
+    ctx: Context,
+    month: str,
+    to: Sequence[str],
+    *,
+    region: Region | None = None,
+    language: Language | None = None,
+) -> list[SendOutcome]:
+    """Each of the edition's variants in scope once to each address of `to`, outside the ledger
+    (subject marked TEST)."""
     from mailer.pipeline.editions.check import compile_edition
 
     compiled = compile_edition(ctx, month)
-    provider = make_provider(ctx.settings)
-    people = RecipientFactory(ctx)
-    outcomes = []
+    variants = [v for v in sorted(compiled, key=lambda v: v.key) if region in (None, v.region)]
+    variants = [v for v in variants if language in (None, v.language)]
+    provider, people, outcomes = make_provider(ctx.settings), RecipientFactory(ctx), []
     try:
-        for variant in sorted(compiled, key=lambda v: v.key):
-            comp = compiled[variant]
-            fi = variant.language is Language.FI
+        for address, variant in ((a, v) for a in to for v in variants):
+            first, last, organisation = _TEST_NAMES[variant.language]
+            # a made-up recipient: no contact has the token key "test-send"
             recipient = people.make(
                 f"test-{uuid.uuid4()}",
-                "test-send",  # a made-up recipient: no contact has this token key
-                to,
-                "Testi" if fi else "Test",
-                "Vastaanottaja" if fi else "Mottagare",
-                "VIP-verkosto" if fi else "VIP-nätverket",
+                "test-send",
+                address,
+                first,
+                last,
+                organisation,
                 Role.SUPPORT.value,
             )
-            message = personalise(comp, recipient, unsubscribe_headers(recipient))
-            message = message.model_copy(update={"subject": f"[TEST {variant.key}] {comp.subject}"})
-            outcomes.append(provider.send_message(message))
+            message = personalise(compiled[variant], recipient, unsubscribe_headers(recipient))
+            subject = f"[TEST {variant.key}] {compiled[variant].subject}"
+            outcomes.append(provider.send_message(message.model_copy(update={"subject": subject})))
     finally:
         provider.close()
     return outcomes

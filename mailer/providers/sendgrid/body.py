@@ -11,15 +11,16 @@ whole HTTP round trip.
 
 from __future__ import annotations
 
+import re
 from html import escape
 from typing import Any
 
 from mailer.config import Settings
 from mailer.core.edition.render import RECIPIENT_FIELDS, substitutions
-from mailer.core.models import CompiledVariant, OutgoingMessage, Recipient
+from mailer.core.models import CompiledVariant, OutgoingMessage, Recipient, Variant
 from mailer.providers.base import Batch, unsubscribe_headers
 
-__all__ = ["MAX_PERSONALIZATIONS", "MailBodies"]
+__all__ = ["MAX_PERSONALIZATIONS", "MailBodies", "display_name"]
 
 MAX_PERSONALIZATIONS = 1000  # SendGrid: personalizations per request, and recipients in total
 
@@ -65,19 +66,59 @@ class _Substitutions:
         }
 
 
+def display_name(name: str) -> str:
+    """A recipient's name as SendGrid takes it in `to.name`: without `,` or `;`, which SendGrid
+    reads as address separators and drops the letter as "Invalid" (the bounce policy would then
+    wrongly mark the contact stale)."""
+    if "," in name or ";" in name:
+        return " ".join(_SEPARATORS.sub(" ", name).split())
+    return name.strip()
+
+
+_SEPARATORS = re.compile(r"[,;]")
+
+
 class MailBodies:
-    """Builds Mail Send bodies; the parts every request shares (sender, reply-to, ASM group,
-    sandbox mode) are read from the settings once."""
+    """Builds Mail Send bodies; the parts every request shares (sender, reply-to, List-Id,
+    tracking, ASM group, sandbox mode) are read from the settings once, the sender name per
+    language."""
 
     def __init__(self, settings: Settings) -> None:
-        base: dict[str, Any] = {"from": {"email": settings.from_email, "name": settings.from_name}}
+        self.settings = settings
+        base: dict[str, Any] = {}
         if settings.reply_to:
             base["reply_to"] = {"email": settings.reply_to}
         if settings.sendgrid_asm_group_id is not None:
             base["asm"] = {"group_id": settings.sendgrid_asm_group_id}
         if settings.sendgrid_sandbox:
             base["mail_settings"] = {"sandbox_mode": {"enable": True}}
+        # Explicit, whatever the account's defaults: SendGrid's subscription tracking would add
+        # its own footer and unsubscribe link; per-person open and click tracking stays off
+        # unless switched on (EU guidance on tracking pixels; the network needs aggregates).
+        base["tracking_settings"] = {
+            "subscription_tracking": {"enable": False},
+            "open_tracking": {"enable": settings.sendgrid_open_tracking},
+            "click_tracking": {
+                "enable": settings.sendgrid_click_tracking,
+                "enable_text": settings.sendgrid_click_tracking,
+            },
+        }
         self._base = base
+
+    def _shared(self, edition: str, variant: Variant) -> dict[str, Any]:
+        """What every request of one variant carries: the base, From and the list headers."""
+        settings = self.settings
+        name = settings.from_name_for(variant.language)
+        headers = {"List-Id": settings.list_id}
+        if settings.sendgrid_feedback_id:
+            headers["Feedback-ID"] = settings.sendgrid_feedback_id.format(
+                edition=edition, variant=variant.key
+            )
+        return {
+            "from": {"email": settings.from_email, "name": name},
+            **self._base,
+            "headers": headers,
+        }
 
     def batch_body(self, batch: Batch) -> dict[str, Any]:
         compiled = batch.compiled
@@ -90,7 +131,7 @@ class MailBodies:
         subs = _Substitutions(compiled)
         personalizations = [
             {
-                "to": [{"email": r.email, "name": f"{r.first_name} {r.last_name}".strip()}],
+                "to": [{"email": r.email, "name": display_name(f"{r.first_name} {r.last_name}")}],
                 "substitutions": subs(r),
                 "custom_args": {
                     "delivery_id": r.delivery_id,
@@ -103,7 +144,7 @@ class MailBodies:
             for r in batch.recipients
         ]
         return {
-            **self._base,
+            **self._shared(edition, variant),
             "personalizations": personalizations,
             "subject": compiled.subject,
             # RFC 2046 5.1.4 and SendGrid: text/plain first, then text/html
@@ -116,10 +157,10 @@ class MailBodies:
 
     def message_body(self, message: OutgoingMessage) -> dict[str, Any]:
         return {
-            **self._base,
+            **self._shared(message.edition, message.variant),
             "personalizations": [
                 {
-                    "to": [{"email": message.to_email, "name": message.to_name}],
+                    "to": [{"email": message.to_email, "name": display_name(message.to_name)}],
                     "custom_args": {
                         "delivery_id": message.delivery_id,
                         "edition": message.edition,
