@@ -128,6 +128,9 @@ class Settings(BaseSettings):
     webhook_unsigned_dev: bool = False
     webhook_replay_window: int = Field(600, ge=1)  # seconds
     webhook_max_body: int = Field(5_000_000, ge=1024)  # bytes
+    # SendGrid Inbound Parse posts mail for the unsubscribe address to /webhooks/inbound/SECRET
+    inbound_secret: SecretStr | None = None
+    inbound_max_body: int = Field(10_000_000, ge=1024)  # bytes; attachments count too
     admin_password: SecretStr | None = None
     admin_password_hash: SecretStr | None = None
     admin_user: str = "admin"

@@ -17,6 +17,7 @@ from mailer.cli import (
     demo,
     editions,
     events,
+    inbound,
     organisations,
     reports,
     roster,
@@ -84,6 +85,7 @@ app.add_typer(db.app, name="db")
 app.add_typer(roster.app, name="roster")
 app.add_typer(contacts.app, name="contact")
 app.add_typer(organisations.app, name="organisations")
+app.add_typer(inbound.app, name="inbound")
 app.add_typer(editions.app, name="edition")
 send.register(app)
 events.register(app)

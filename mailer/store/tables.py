@@ -26,6 +26,7 @@ __all__ = [
     "editions",
     "erasures",
     "events",
+    "inbound_messages",
     "login_failures",
     "new_token_key",
     "roster_imports",
@@ -140,6 +141,28 @@ erasures = sa.Table(
     # HMAC-SHA256 of the erased address under MAILER_SECRET_KEY: lets an import recognise the
     # person without keeping the address (NULL for erasures before migration 0010)
     sa.Column("address_hash", sa.String(64), nullable=True, index=True),
+)
+
+# Mail to the unsubscribe address (SendGrid Inbound Parse): every message is recorded, those
+# without a valid token wait here for a coordinator (`mailer inbound list`).
+inbound_messages = sa.Table(
+    "inbound_messages",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("received_at", UTCDateTime, nullable=False),
+    sa.Column("outcome", sa.String(16), nullable=False),  # InboundOutcome
+    sa.Column("reason", sa.String(200), nullable=True),  # why it was kept
+    sa.Column(
+        "contact_id", sa.Integer, sa.ForeignKey("contacts.id", ondelete="SET NULL"), nullable=True
+    ),
+    sa.Column("sender", sa.String(998), nullable=False),
+    sa.Column("envelope_from", sa.String(998), nullable=False),
+    sa.Column("recipient", sa.String(998), nullable=False),
+    sa.Column("subject", sa.String(998), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("handled_at", UTCDateTime, nullable=True),
+    sa.Column("handled_by", sa.String(200), nullable=True),
+    sa.Column("note", sa.Text, nullable=True),
 )
 
 # --- editions -------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from mailer.core.errors import ConfigError
 from mailer.pipeline import Context
 from mailer.pipeline.startup import Command, refuse_unsafe_settings
 from mailer.providers.sendgrid.signature import load_public_key
-from mailer.web import admin, archive, unsubscribe, webhook, workspace
+from mailer.web import admin, archive, inbound, unsubscribe, webhook, workspace
 from mailer.web.bodies import PUBLIC_MAX_BODY, BodyLimit
 from mailer.web.sessions import Forbidden
 
@@ -71,6 +71,7 @@ def create_app(settings: Settings, context: Context | None = None) -> FastAPI:
     )
     app.state.ctx = ctx
     app.include_router(webhook.router)
+    app.include_router(inbound.router)
     app.include_router(unsubscribe.router)
     app.include_router(archive.router)
     app.include_router(admin.router)
@@ -78,5 +79,5 @@ def create_app(settings: Settings, context: Context | None = None) -> FastAPI:
     app.add_exception_handler(Forbidden, workspace.forbidden_page)
     # every public POST is read within 64 KiB before any route runs; the webhook has its own
     # bound (MAILER_WEBHOOK_MAX_BODY), counted the same way in web/webhook.py
-    app.add_middleware(BodyLimit, limit=PUBLIC_MAX_BODY, exempt=(webhook.PATH,))
+    app.add_middleware(BodyLimit, limit=PUBLIC_MAX_BODY, exempt=(webhook.PATH, inbound.PATH))
     return app
