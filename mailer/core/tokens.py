@@ -32,8 +32,8 @@ __all__ = [
 _SALT = "vipu-mailer.unsubscribe.v1"
 _KEY_CHARS = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
-# What a token names: a contact's token key (random, made by the store: store/tables.py), or
-# (links from before token keys) its id.
+# What a token names: a contact's token key (random, made by the store:
+# store/tables/register.py), or (links from before token keys) its id.
 TokenRef = str | int
 
 

@@ -1,4 +1,4 @@
-"""Queries of the inbound mail record (table `inbound_messages`, see store/tables.py)."""
+"""Queries of the inbound mail record (table `inbound_messages`, see store/tables/register.py)."""
 
 from __future__ import annotations
 

@@ -26,7 +26,7 @@ from mailer.core.models import DeliveryEvent, EventType
 __all__ = ["normalise_event", "parse_body", "parse_events", "synthetic_event_id"]
 
 _KNOWN = {t.value: t for t in EventType if t is not EventType.UNKNOWN}
-_MAX_EVENT_ID = 100  # width of events.sg_event_id (mailer/store/tables.py)
+_MAX_EVENT_ID = 100  # width of events.sg_event_id (mailer/store/tables/delivery.py)
 
 
 def synthetic_event_id(raw: Mapping[str, Any]) -> str:
