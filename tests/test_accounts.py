@@ -170,7 +170,7 @@ def test_a_failed_login_records_why_but_answers_the_same(clock_ctx: ClockContext
     ]
     for email, password in attempts:
         result = log_in(clock_ctx, email, password, client="198.51.100.4")
-        assert result == (LoginOutcome.REFUSED, None, None)
+        assert result == (LoginOutcome.REFUSED, None, None, 0)
     failed = audit_page(clock_ctx, action=AuditAction.LOGIN_FAILED).rows
     assert [(r.actor, r.target, r.detail) for r in reversed(failed)] == [
         ("client:198.51.100.4", "eeva@vip.example", "wrong password"),

@@ -13,7 +13,7 @@ import yaml
 
 from mailer.core.accounts import AuditAction, UiLanguage, UserRole
 from mailer.pipeline import Context
-from mailer.pipeline.accounts import disable_user, set_password
+from mailer.pipeline.accounts import LoginOutcome, disable_user, log_in, set_password
 from mailer.pipeline.audit import audit_page
 from mailer.web.app import create_app
 from mailer.web.workspace import AUDIT_PAGE_SIZE
@@ -349,8 +349,8 @@ def test_anonymous_visitors_of_the_audit_log_are_sent_to_login(browser: Browser)
 def test_the_audit_page_filters_by_action_and_pages(
     browser: Browser, clock_ctx: ClockContext, people: None
 ) -> None:
-    for _ in range(AUDIT_PAGE_SIZE + 1):
-        browser.log_in("nobody@vip.example")
+    for i in range(AUDIT_PAGE_SIZE + 1):  # from many addresses (one would be throttled)
+        log_in(clock_ctx, "nobody@vip.example", PASSWORD, client=f"192.0.2.{i}")
     browser.log_in("aino.admin@vip.example")
     page = browser.get("/audit?action=login_failed")
     assert '<span class="audit-total">51</span>' in page.text
@@ -405,3 +405,57 @@ def test_every_signed_in_page_renders_in_every_language_for_every_role(
         page = browser.get(path)
         assert page.status_code in (200, 403)
         assert f'<html lang="{language.value}">' in page.text
+
+
+# --- throttling ----------------------------------------------------------------------------
+
+
+def test_five_wrong_passwords_from_one_client_answer_429_until_the_window_ends(
+    make_browser: Callable[..., Browser], people: None
+) -> None:
+    browser = make_browser()
+    context: ClockContext = browser.context  # type: ignore[attr-defined]
+    for _ in range(4):
+        assert browser.log_in("aino.admin@vip.example", "wrong-password-1").status_code == 400
+    fifth = browser.log_in("aino.admin@vip.example", "wrong-password-1")
+    assert fifth.status_code == 429
+    assert fifth.headers["retry-after"] == "900"
+    assert "Liian monta epäonnistunutta yritystä" in fifth.text
+    assert 'aria-describedby="login-error"' in fifth.text
+    # while held, not even the right password (nor another account) gets in from this client
+    assert browser.log_in("aino.admin@vip.example").status_code == 429
+    assert browser.log_in("kaisa.koordinaattori@vip.example").status_code == 429
+    context.advance(minutes=15)
+    assert browser.log_in("aino.admin@vip.example").status_code == 303
+
+
+def test_ten_failures_on_one_account_hold_it_whatever_the_client(
+    clock_ctx: ClockContext, people: None
+) -> None:
+    email = "bo.godkannare@vip.example"
+    for i in range(9):
+        refused = log_in(clock_ctx, email, "wrong-password-1", client=f"192.0.2.{i}")
+        assert refused.outcome is LoginOutcome.REFUSED
+    tenth = log_in(clock_ctx, email, "wrong-password-1", client="192.0.2.9")
+    assert (tenth.outcome, tenth.retry_after) == (LoginOutcome.THROTTLED, 900)
+    assert log_in(clock_ctx, email, PASSWORD, client="198.51.100.1").outcome is (
+        LoginOutcome.THROTTLED
+    )
+    other = log_in(clock_ctx, "aino.admin@vip.example", PASSWORD, client="198.51.100.1")
+    assert other.outcome is LoginOutcome.OK
+    clock_ctx.advance(minutes=15)
+    assert log_in(clock_ctx, email, PASSWORD, client="198.51.100.1").outcome is LoginOutcome.OK
+    throttled = [r for r in audit_page(clock_ctx).rows if r.detail == "throttled"]
+    assert len(throttled) == 1  # the attempt refused without a password check
+
+
+def test_a_successful_login_clears_the_clients_failures(
+    clock_ctx: ClockContext, people: None
+) -> None:
+    email = "aino.admin@vip.example"
+    for _ in range(2):
+        for _ in range(4):
+            assert log_in(clock_ctx, email, "wrong-password-1", client="t").outcome is (
+                LoginOutcome.REFUSED
+            )
+        assert log_in(clock_ctx, email, PASSWORD, client="t").outcome is LoginOutcome.OK

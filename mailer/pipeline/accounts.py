@@ -31,8 +31,15 @@ from mailer.core.accounts import (
     normalise_password,
 )
 from mailer.core.roster.values import check_email
-from mailer.pipeline.audit import record_in
+from mailer.pipeline.audit import record, record_in
 from mailer.pipeline.context import Context
+from mailer.pipeline.throttle import (
+    ThrottlePolicy,
+    Verdict,
+    check_and_record_failure,
+    login_allowed,
+    record_success,
+)
 from mailer.store import users as store
 from mailer.store.users import UserRow
 
@@ -55,6 +62,12 @@ HASHER = PasswordHasher()
 # Each Argon2id check takes 64 MiB and a core for tens of milliseconds: a burst of logins must
 # queue, not take the process's memory (a per-process bound on work, not shared state).
 HASHING = threading.BoundedSemaphore(2)
+# Wrong passwords, counted in the database for every serve process. Per client address: the admin
+# login's rule (5 in 15 minutes). Per account: 10, so a guesser spread over many addresses is held
+# too, while one colleague's typos cannot lock the account for long (15 minutes at most).
+SCOPE = "workspace"
+CLIENT_POLICY = ThrottlePolicy(max_failures=5, window=timedelta(minutes=15))
+ACCOUNT_POLICY = ThrottlePolicy(max_failures=10, window=timedelta(minutes=15))
 # A last_seen write per request would turn every page view into a write; a minute is precise
 # enough for an idle timeout counted in tens of minutes.
 TOUCH_EVERY = timedelta(minutes=1)
@@ -76,12 +89,14 @@ class Account(NamedTuple):
 class LoginOutcome(StrEnum):
     OK = "ok"
     REFUSED = "refused"  # unknown email, wrong password or disabled account: never said which
+    THROTTLED = "throttled"  # too many recent failures for this client or this account
 
 
 class LoginResult(NamedTuple):
     outcome: LoginOutcome
     token: str | None = None  # the session cookie's value, only on OK
     account: Account | None = None
+    retry_after: int = 0  # seconds, when THROTTLED
 
 
 def _account(row: UserRow) -> Account:
@@ -217,18 +232,26 @@ def _check_login(conn: sa.Connection, email: str, password: str) -> tuple[UserRo
     return row, ""
 
 
-def log_in(ctx: Context, email: str, password: str, *, client: str) -> LoginResult:
-    """Check the password and open a session; every attempt is in the audit log."""
+def _throttle_keys(email: str, client: str) -> tuple[tuple[str, ThrottlePolicy], ...]:
+    normalised, _ = check_email(email)
+    account = normalised or email.strip().casefold()
+    return ((f"client|{client}", CLIENT_POLICY), (f"account|{account}", ACCOUNT_POLICY))
+
+
+def _longest_wait(verdicts: list[Verdict]) -> int:
+    return max((v.retry_after for v in verdicts if not v.allowed), default=0)
+
+
+def _refused(ctx: Context, email: str, client: str, why: str) -> None:
+    record(
+        ctx, actor=f"client:{client}", action=AuditAction.LOGIN_FAILED, target=email.strip(),
+        detail=why,
+    )  # fmt: skip
+
+
+def _open_session(ctx: Context, row: UserRow, password: str, client: str) -> str:
     with ctx.engine.begin() as conn:
-        row, why = _check_login(conn, email, password)
         at = ctx.now()
-        if row is None:
-            typed = email.strip()
-            record_in(
-                conn, at, actor=f"client:{client}", action=AuditAction.LOGIN_FAILED,
-                target=typed, detail=why,
-            )  # fmt: skip
-            return LoginResult(LoginOutcome.REFUSED)
         if HASHER.check_needs_rehash(row.password_hash):
             store.set_password_hash(
                 conn, row.id, _hash(normalise_password(password)), row.password_changed_at
@@ -240,6 +263,30 @@ def log_in(ctx: Context, email: str, password: str, *, client: str) -> LoginResu
             conn, at, actor=row.email, action=AuditAction.LOGIN, target=row.email,
             detail=f"client {client}",
         )  # fmt: skip
+    return token
+
+
+def log_in(ctx: Context, email: str, password: str, *, client: str) -> LoginResult:
+    """Check the password and open a session; every attempt is in the audit log.
+
+    Failures are counted per client and per account in the database (`pipeline.throttle`, shared
+    by every serve process); past either limit the answer is THROTTLED, without a hash check."""
+    keys = _throttle_keys(email, client)
+    wait = _longest_wait([login_allowed(ctx, SCOPE, key, policy) for key, policy in keys])
+    if wait:
+        _refused(ctx, email, client, "throttled")
+        return LoginResult(LoginOutcome.THROTTLED, retry_after=wait)
+    with ctx.engine.connect() as conn:
+        row, why = _check_login(conn, email, password)
+    if row is None:
+        _refused(ctx, email, client, why)
+        verdicts = [check_and_record_failure(ctx, SCOPE, key, policy) for key, policy in keys]
+        wait = _longest_wait(verdicts)
+        outcome = LoginOutcome.THROTTLED if wait else LoginOutcome.REFUSED
+        return LoginResult(outcome, retry_after=wait)
+    token = _open_session(ctx, row, password, client)
+    for key, _policy in keys:
+        record_success(ctx, SCOPE, key)
     return LoginResult(LoginOutcome.OK, token, _account(row))
 
 

@@ -168,6 +168,11 @@ def login(
     if errors:
         return _login_form(request, language, status=400, email=email, errors=errors)
     result = log_in(ctx, email, password, client=client_address(request))
+    if result.outcome is LoginOutcome.THROTTLED:
+        errors = {"form": t["error_throttled"]}
+        refused = _login_form(request, language, status=429, email=email, errors=errors)
+        refused.headers["Retry-After"] = str(result.retry_after)
+        return refused
     if result.outcome is not LoginOutcome.OK or result.token is None:
         errors = {"form": t["error_login_refused"]}
         return _login_form(request, language, status=400, email=email, errors=errors)
