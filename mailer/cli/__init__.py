@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 from importlib.metadata import PackageNotFoundError, version
 
 import click
 import typer
 import typer.core
+from typer.exceptions import TyperException
 
 import mailer
 from mailer.cli import (
@@ -25,6 +27,7 @@ from mailer.cli import (
     send,
     users,
 )
+from mailer.cli.common import err_console, print_json
 
 __all__ = ["app", "main"]
 
@@ -97,5 +100,24 @@ app.add_typer(audit.app, name="audit")
 demo.register(app)
 
 
-def main() -> None:
-    app()
+def main(argv: list[str] | None = None) -> None:
+    """The console script. Click's own usage errors (an unknown option, a value an option does not
+    take) are reported like every other error: under `--json` as a JSON object on stdout, so a
+    script reading stdout never meets click's text there; otherwise on stderr. Exit status 2."""
+    args = sys.argv[1:] if argv is None else argv
+    try:
+        code = app(args=args, standalone_mode=False)
+    except TyperException as err:  # typer's click: usage errors, bad parameters, ...
+        if "--json" in args:
+            print_json({"error": err.format_message(), "kind": "usage", "exit_status": 2})
+        else:
+            show = getattr(err, "show", None)  # click's usage text, where the error has one
+            if callable(show):
+                show()
+            else:
+                err_console.print(f"error: {err.format_message()}", highlight=False)
+        sys.exit(2)
+    except typer.Abort:
+        err_console.print("Aborted.")
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)
