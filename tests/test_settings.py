@@ -49,6 +49,8 @@ SAMPLES: dict[str, tuple[str, str, str | None]] = {
     "MAILER_WEBHOOK_UNSIGNED_DEV": ("1", "True", "perhaps"),
     "MAILER_WEBHOOK_REPLAY_WINDOW": ("60", "60", "0"),
     "MAILER_WEBHOOK_MAX_BODY": ("2048", "2048", "10"),
+    "MAILER_INBOUND_SECRET": ("s" * 20, "**********", None),
+    "MAILER_INBOUND_MAX_BODY": ("2048", "2048", "10"),
     "MAILER_ADMIN_PASSWORD": ("pw", "**********", None),
     "MAILER_ADMIN_PASSWORD_HASH": ("h", "**********", None),
     "MAILER_ADMIN_USER": ("root", "root", None),
