@@ -3,19 +3,16 @@ admin bounce report behind HTTP Basic, and the unsubscribe page in the contact's
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from pydantic import SecretStr
 
 from mailer.pipeline import Context
 from mailer.web.app import create_app
+from tests.live_server import serve
 from tests.reports_data import add_contact, build_scene, history_rows, status_of
 from tests.test_unsubscribe import _token
 
@@ -25,35 +22,14 @@ PASSWORD = "selain-testi-2026"
 SHOTS = Path("/tmp")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def service(ctx: Context) -> Iterator[str]:
     """uvicorn serving the app in a thread; yields its base URL."""
     settings = ctx.settings.model_copy(
         update={"admin_password": SecretStr(PASSWORD), "webhook_unsigned_dev": True}
     )
-    app = create_app(settings, Context(settings, ctx.engine))
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", access_log=False)
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with serve(lambda _port: create_app(settings, Context(settings, ctx.engine))) as url:
+        yield url
 
 
 def test_admin_bounce_report_after_http_login(chromium: Any, ctx: Context, service: str) -> None:

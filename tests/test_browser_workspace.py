@@ -4,20 +4,18 @@ serious or critical violation on /login (also with its errors showing), / and /a
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
+from fastapi import FastAPI
 
 from mailer.core.accounts import UiLanguage, UserRole
 from mailer.pipeline import Context
 from mailer.web.app import create_app
 from tests.accounts_support import PASSWORD, cheap_hashing, make_user
+from tests.live_server import serve
 
 __all__ = ["cheap_hashing"]
 
@@ -29,35 +27,18 @@ BLOCKING = {"serious", "critical"}
 MAX_TABS = 30
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def service(ctx: Context) -> Iterator[str]:
     """uvicorn serving the app in a thread (its public URL is its own http address)."""
-    port = _free_port()
-    settings = ctx.settings.model_copy(
-        update={"public_url": f"http://127.0.0.1:{port}", "webhook_unsigned_dev": True}
-    )
-    app = create_app(settings, Context(settings, ctx.engine))
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", access_log=False)
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+
+    def make_app(port: int) -> FastAPI:
+        settings = ctx.settings.model_copy(
+            update={"public_url": f"http://127.0.0.1:{port}", "webhook_unsigned_dev": True}
+        )
+        return create_app(settings, Context(settings, ctx.engine))
+
+    with serve(make_app) as url:
+        yield url
 
 
 def axe_violations(page: Any) -> list[str]:
