@@ -11,11 +11,13 @@ import httpx
 import pytest
 import yaml
 
+from mailer.config import Settings
 from mailer.core.accounts import AuditAction, UiLanguage, UserRole
 from mailer.pipeline import Context
 from mailer.pipeline.accounts import LoginOutcome, disable_user, log_in, set_password
 from mailer.pipeline.audit import audit_page
 from mailer.web.app import create_app
+from mailer.web.shell import NAV, catalogue_files, strings
 from mailer.web.workspace import AUDIT_PAGE_SIZE
 from tests.accounts_support import (
     PASSWORD,
@@ -30,7 +32,6 @@ from tests.asgi_client import AsgiClient
 __all__ = ["cheap_hashing"]  # the fixture, imported for pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-CATALOGUES = ROOT / "templates" / "web" / "workspace" / "i18n"
 SECURE_COOKIE = "__Host-mailer_session"
 
 pytestmark = pytest.mark.usefixtures("cheap_hashing")
@@ -383,15 +384,34 @@ def test_user_data_on_the_pages_is_escaped(browser: Browser, clock_ctx: ClockCon
 
 
 def test_the_three_catalogues_have_the_same_keys_and_no_empty_text() -> None:
-    loaded = {
-        lang.value: yaml.safe_load((CATALOGUES / f"{lang.value}.yaml").read_text("utf-8"))
-        for lang in UiLanguage
-    }
+    settings = Settings(templates_dir=ROOT / "templates")
+    loaded = {lang.value: strings(settings, lang) for lang in UiLanguage}
     keys = {lang: set(texts) for lang, texts in loaded.items()}
     assert keys["fi"] == keys["sv"] == keys["en"]
     assert all(str(v).strip() for texts in loaded.values() for v in texts.values())
     assert {f"action_{a.value}" for a in AuditAction} <= keys["fi"]
     assert {f"role_{r.value}" for r in UserRole} <= keys["fi"]
+    assert {f"nav_{item.key}" for item in NAV} <= keys["fi"]
+
+
+@pytest.mark.parametrize("language", list(UiLanguage))
+def test_each_catalogue_part_has_the_same_keys_in_every_language(language: UiLanguage) -> None:
+    """A part file (`editor.fi.yaml`) must exist with the same keys in fi, sv and en."""
+    root = ROOT / "templates"
+    for path in catalogue_files(root, language.value):
+        part = path.name.removesuffix(f"{language.value}.yaml")
+        fi = yaml.safe_load((path.parent / f"{part}fi.yaml").read_text("utf-8")) or {}
+        mine = yaml.safe_load(path.read_text("utf-8")) or {}
+        assert set(mine) == set(fi), path.name
+
+
+def test_a_key_defined_in_two_catalogue_files_is_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "web" / "workspace" / "i18n"
+    folder.mkdir(parents=True)
+    (folder / "fi.yaml").write_text("title: Otsikko\n", "utf-8")
+    (folder / "editor.fi.yaml").write_text("title: Toinen\n", "utf-8")
+    with pytest.raises(ValueError, match=r"editor\.fi\.yaml: key 'title' is already defined"):
+        strings(Settings(templates_dir=tmp_path), UiLanguage.FI)
 
 
 @pytest.mark.parametrize("language", list(UiLanguage))

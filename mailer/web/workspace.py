@@ -7,21 +7,16 @@ login the account's own language, and `<html lang>` says which.
 
 from __future__ import annotations
 
-from functools import cache
-from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import urlencode
 
-import yaml
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from mailer.config import Settings
 from mailer.core.accounts import AuditAction, Permission, UiLanguage
-from mailer.pipeline import Context
 from mailer.pipeline.accounts import LoginOutcome, log_in, log_out
 from mailer.pipeline.audit import audit_csv, audit_page
-from mailer.web.pages import html_response, security_headers
+from mailer.web.pages import security_headers
 from mailer.web.sessions import (
     ANONYMOUS_CSRF_COOKIE,
     Forbidden,
@@ -38,8 +33,9 @@ from mailer.web.sessions import (
     set_session_cookie,
     visitor,
 )
+from mailer.web.shell import anonymous_language, ctx_of, page, signed_in_page, strings
 
-__all__ = ["AUDIT_PAGE_SIZE", "forbidden_page", "router", "strings"]
+__all__ = ["AUDIT_PAGE_SIZE", "forbidden_page", "router"]
 
 router = APIRouter()
 
@@ -52,65 +48,10 @@ ADMIN_PAGES = (
 )
 
 
-@cache
-def _catalogue(templates_dir: Path, language: str) -> dict[str, str]:
-    path = templates_dir / "web" / "workspace" / "i18n" / f"{language}.yaml"
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return {str(k): str(v) for k, v in data.items()}
-
-
-def strings(settings: Settings, language: UiLanguage) -> dict[str, str]:
-    return _catalogue(settings.templates_dir.resolve(), language.value)
-
-
-def _ctx(request: Request) -> Context:
-    ctx: Context = request.app.state.ctx
-    return ctx
-
-
-def _anonymous_language(lang: str | None) -> UiLanguage:
-    try:
-        return UiLanguage(lang or UiLanguage.FI.value)
-    except ValueError:
-        return UiLanguage.FI
-
-
-def _page(
-    settings: Settings, name: str, language: UiLanguage, *, status: int = 200, **context: Any
-) -> HTMLResponse:
-    return html_response(
-        settings,
-        f"workspace/{name}",
-        status=status,
-        lang=language.value,
-        t=strings(settings, language),
-        languages=[lang.value for lang in UiLanguage],
-        **context,
-    )
-
-
-def _signed_in_page(
-    request: Request, who: Visitor, name: str, *, status: int = 200, **context: Any
-) -> HTMLResponse:
-    account = who.account
-    assert account is not None
-    return _page(
-        _ctx(request).settings,
-        name,
-        account.ui_language,
-        status=status,
-        account=account,
-        csrf=who.csrf,
-        may_audit=account.may(Permission.VIEW_AUDIT),
-        may_admin=account.may(Permission.VIEW_ADMIN_PAGES),
-        **context,
-    )
-
-
 def forbidden_page(request: Request, exc: Exception) -> Response:
     """The app's handler for `Forbidden`: a 403 page in the account's language."""
     assert isinstance(exc, Forbidden)
-    return _signed_in_page(request, exc.who, "forbidden.html", status=403, nav="")
+    return signed_in_page(request, exc.who, "forbidden.html", status=403, nav="")
 
 
 def _login_form(
@@ -121,9 +62,9 @@ def _login_form(
     email: str = "",
     errors: dict[str, str] | None = None,
 ) -> HTMLResponse:
-    settings = _ctx(request).settings
+    settings = ctx_of(request).settings
     nonce = request.cookies.get(ANONYMOUS_CSRF_COOKIE) or new_nonce()
-    response = _page(
+    response = page(
         settings,
         "login.html",
         language,
@@ -142,7 +83,7 @@ def login_page(
 ) -> Response:
     if who.account is not None:
         return RedirectResponse("/", status_code=303)
-    return _login_form(request, _anonymous_language(lang))
+    return _login_form(request, anonymous_language(lang))
 
 
 def _missing(email: str, password: str, t: dict[str, str]) -> dict[str, str]:
@@ -161,8 +102,8 @@ def login(
     password: Annotated[str, Form(max_length=4096)] = "",
     lang: Annotated[str, Form(max_length=8)] = "",
 ) -> Response:
-    ctx = _ctx(request)
-    language = _anonymous_language(lang)
+    ctx = ctx_of(request)
+    language = anonymous_language(lang)
     t = strings(ctx.settings, language)
     errors = _missing(email, password, t)
     if errors:
@@ -183,7 +124,7 @@ def login(
 
 @router.post("/logout", dependencies=[Depends(check_csrf)])
 def logout(request: Request) -> Response:
-    ctx = _ctx(request)
+    ctx = ctx_of(request)
     token = request.cookies.get(session_cookie_name(ctx.settings))
     log_out(ctx, token, client=client_address(request))
     response = RedirectResponse("/login", status_code=303)
@@ -193,7 +134,7 @@ def logout(request: Request) -> Response:
 
 @router.get("/", response_class=HTMLResponse)
 def dashboard(request: Request, who: Annotated[Visitor, Depends(require_account)]) -> Response:
-    return _signed_in_page(request, who, "dashboard.html", nav="dashboard", admin_pages=ADMIN_PAGES)
+    return signed_in_page(request, who, "dashboard.html", nav="dashboard", admin_pages=ADMIN_PAGES)
 
 
 def _action(value: str | None) -> AuditAction | None:
@@ -213,11 +154,11 @@ def audit(request: Request, who: AuditViewer, action: str | None = None, page: i
     chosen = _action(action)
     page = max(page, 1)
     found = audit_page(
-        _ctx(request), action=chosen, offset=(page - 1) * AUDIT_PAGE_SIZE, limit=AUDIT_PAGE_SIZE
+        ctx_of(request), action=chosen, offset=(page - 1) * AUDIT_PAGE_SIZE, limit=AUDIT_PAGE_SIZE
     )
     pages = max((found.total + AUDIT_PAGE_SIZE - 1) // AUDIT_PAGE_SIZE, 1)
     keep = {"action": chosen.value} if chosen else {}
-    return _signed_in_page(
+    return signed_in_page(
         request,
         who,
         "audit.html",
@@ -236,7 +177,7 @@ def audit(request: Request, who: AuditViewer, action: str | None = None, page: i
 
 @router.get("/audit.csv")
 def audit_download(request: Request, who: AuditViewer, action: str | None = None) -> Response:
-    ctx = _ctx(request)
+    ctx = ctx_of(request)
     found = audit_page(ctx, action=_action(action))
     headers = security_headers(ctx.settings)
     headers["Content-Disposition"] = 'attachment; filename="audit.csv"'
