@@ -1,10 +1,11 @@
-"""Shared by the workspace tests: cheap password hashing, a settable clock, accounts, and a
-browser-like cookie jar for the in-process client (which itself keeps no cookies)."""
+"""Shared by the workspace tests: cheap password hashing, a settable clock, accounts, a
+browser-like cookie jar for the in-process client (which itself keeps no cookies), and the
+`clock_ctx`, `make_browser` and `browser` fixtures (import them into a test module to use them)."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.cookies import SimpleCookie
@@ -19,6 +20,8 @@ from mailer.core.accounts import UiLanguage, UserRole
 from mailer.pipeline import Context
 from mailer.pipeline import accounts as accounts_pipeline
 from mailer.pipeline.accounts import add_user
+from mailer.web.app import create_app
+from tests.asgi_client import AsgiClient
 
 PASSWORD = "Kuukausikirje-salasana-2026"
 T0 = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
@@ -97,3 +100,53 @@ def csrf_of(html: str) -> str:
     found = CSRF_INPUT.search(html)
     assert found is not None, "no csrf_token field on the page"
     return found.group(1)
+
+
+class Browser:
+    """An in-process client that keeps cookies like a browser; `context` is the app's own
+    ClockContext (move its clock to test timeouts)."""
+
+    context: ClockContext
+
+    def __init__(self, client: AsgiClient) -> None:
+        self.client = client
+        self.jar = Jar()
+
+    def get(self, url: str, **headers: str) -> httpx.Response:
+        return self.jar.take(self.client.get(url, headers=self.jar.headers(headers)))
+
+    def post(self, url: str, data: dict[str, str], **headers: str) -> httpx.Response:
+        return self.jar.take(self.client.post(url, data=data, headers=self.jar.headers(headers)))
+
+    def log_in(self, email: str, password: str = PASSWORD, lang: str = "fi") -> httpx.Response:
+        token = csrf_of(self.get(f"/login?lang={lang}").text)
+        data = {"email": email, "password": password, "csrf_token": token, "lang": lang}
+        return self.post("/login", data)
+
+
+@pytest.fixture
+def clock_ctx(ctx: Context) -> ClockContext:
+    return ClockContext(ctx.settings, ctx.engine)
+
+
+@pytest.fixture
+def make_browser(clock_ctx: ClockContext) -> Iterator[Callable[..., Browser]]:
+    made: list[AsgiClient] = []
+
+    def make(**settings: Any) -> Browser:
+        configured = clock_ctx.settings.model_copy(update=settings)
+        context = ClockContext(configured, clock_ctx.engine)
+        context.clock = clock_ctx.clock
+        made.append(AsgiClient(create_app(configured, context)))
+        browser = Browser(made[-1])
+        browser.context = context
+        return browser
+
+    yield make
+    for client in made:
+        client.close()
+
+
+@pytest.fixture
+def browser(make_browser: Callable[..., Browser]) -> Browser:
+    return make_browser()

@@ -3,11 +3,9 @@ post, idle timeout, roles, the dashboard and the audit page, in fi, sv and en.""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-import httpx
 import pytest
 import yaml
 
@@ -16,72 +14,26 @@ from mailer.core.accounts import AuditAction, UiLanguage, UserRole
 from mailer.pipeline import Context
 from mailer.pipeline.accounts import LoginOutcome, disable_user, log_in, set_password
 from mailer.pipeline.audit import audit_page
-from mailer.web.app import create_app
 from mailer.web.shell import NAV, catalogue_files, strings
 from mailer.web.workspace import AUDIT_PAGE_SIZE
 from tests.accounts_support import (
     PASSWORD,
+    Browser,
     ClockContext,
-    Jar,
+    browser,
     cheap_hashing,
+    clock_ctx,
     csrf_of,
+    make_browser,
     make_user,
 )
-from tests.asgi_client import AsgiClient
 
-__all__ = ["cheap_hashing"]  # the fixture, imported for pytest
+__all__ = ["browser", "cheap_hashing", "clock_ctx", "make_browser"]  # fixtures, for pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SECURE_COOKIE = "__Host-mailer_session"
 
 pytestmark = pytest.mark.usefixtures("cheap_hashing")
-
-
-class Browser:
-    """An in-process client that keeps cookies like a browser."""
-
-    def __init__(self, client: AsgiClient) -> None:
-        self.client = client
-        self.jar = Jar()
-
-    def get(self, url: str, **headers: str) -> httpx.Response:
-        return self.jar.take(self.client.get(url, headers=self.jar.headers(headers)))
-
-    def post(self, url: str, data: dict[str, str], **headers: str) -> httpx.Response:
-        return self.jar.take(self.client.post(url, data=data, headers=self.jar.headers(headers)))
-
-    def log_in(self, email: str, password: str = PASSWORD, lang: str = "fi") -> httpx.Response:
-        token = csrf_of(self.get(f"/login?lang={lang}").text)
-        data = {"email": email, "password": password, "csrf_token": token, "lang": lang}
-        return self.post("/login", data)
-
-
-@pytest.fixture
-def clock_ctx(ctx: Context) -> ClockContext:
-    return ClockContext(ctx.settings, ctx.engine)
-
-
-@pytest.fixture
-def make_browser(clock_ctx: ClockContext) -> Iterator[Callable[..., Browser]]:
-    made: list[AsgiClient] = []
-
-    def make(**settings: Any) -> Browser:
-        configured = clock_ctx.settings.model_copy(update=settings)
-        context = ClockContext(configured, clock_ctx.engine)
-        context.clock = clock_ctx.clock
-        made.append(AsgiClient(create_app(configured, context)))
-        browser = Browser(made[-1])
-        browser.context = context  # type: ignore[attr-defined]
-        return browser
-
-    yield make
-    for client in made:
-        client.close()
-
-
-@pytest.fixture
-def browser(make_browser: Callable[..., Browser]) -> Browser:
-    return make_browser()
 
 
 @pytest.fixture
