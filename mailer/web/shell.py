@@ -23,6 +23,7 @@ from mailer.web.pages import html_response
 from mailer.web.sessions import Visitor
 
 __all__ = [
+    "EDITION_PAGES",
     "NAV",
     "NavItem",
     "anonymous_language",
@@ -45,6 +46,11 @@ NAV: tuple[NavItem, ...] = (
     NavItem("dashboard", "/", None),
     NavItem("audit", "/audit", Permission.VIEW_AUDIT),
 )
+
+# The pages of one edition, shown as its sub-navigation; `href` holds `{month}`. A capability
+# (editor, preview, approval, send) adds its own line, so the edition page links only to pages
+# that exist.
+EDITION_PAGES: tuple[NavItem, ...] = ()
 
 
 def catalogue_files(templates_dir: Path, language: str) -> list[Path]:
