@@ -13,7 +13,9 @@ from mailer.cli.common import RegionOption, console, exit_on_error, open_context
 from mailer.core.models import Language
 from mailer.core.regions import REGION_SHORT_NAMES, find_municipality
 from mailer.core.register.organisations import Organisation
+from mailer.pipeline.appointments.requests import RequestReport, list_requests, request_appointments
 from mailer.pipeline.organisations import list_organisations
+from mailer.pipeline.startup import Command
 
 app = typer.Typer(help="Organisations and their VIPU contacts.", no_args_is_help=True)
 
@@ -68,3 +70,89 @@ def list_command(
         print_json([_as_json(o) for o in found])
     else:
         console.print(_table(found))
+
+
+def _request_table(report: RequestReport) -> Table:
+    shown = report.to_request if report.dry_run else report.sent
+    verb = "would ask" if report.dry_run else "asked"
+    table = Table(title=f"Round {report.round}: {verb} {len(shown)}", title_justify="left")
+    for name in ("region", "organisation", "address", "state"):
+        table.add_column(name, overflow="fold")
+    for item in shown:
+        state = item.state.value + (f": {item.error}" if item.error else "")
+        table.add_row(
+            REGION_SHORT_NAMES[item.region][Language.FI],
+            escape(item.organisation),
+            escape(item.email),
+            escape(state),
+        )
+    return table
+
+
+@app.command("request-appointment")
+def request_appointment_command(
+    region: RegionOption = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Only show who would be asked; send nothing.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Ask each organisation without an active contact, whose roster gave its own address
+    (registry office), to appoint VIPU contacts through a signed link that ends in 30 days.
+    Each organisation is asked once per month, however often this runs."""
+    command = None if dry_run else Command.SEND
+    with open_context(as_json, command) as ctx, exit_on_error(as_json):
+        report = request_appointments(ctx, region=region, dry_run=dry_run, actor="cli")
+    if as_json:
+        print_json(report.model_dump(mode="json"))
+        return
+    console.print(_request_table(report))
+    if report.without_address:
+        console.print(
+            f"[bold]No address, chase by hand ({len(report.without_address)}):[/] "
+            + escape(", ".join(report.without_address))
+        )
+    if report.already_asked:
+        console.print(f"Asked earlier this round: {len(report.already_asked)}")
+    if report.underway:
+        console.print(f"Appointee awaiting approval: {len(report.underway)}")
+
+
+@app.command("requests")
+def requests_command(
+    region: RegionOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """The appointment requests sent, newest first, with their state."""
+    with open_context(as_json) as ctx, exit_on_error(as_json):
+        found = list_requests(ctx, region=region)
+    if as_json:
+        print_json(
+            [
+                {
+                    "round": r.round,
+                    "region": r.key.region.value,
+                    "organisation": r.organisation,
+                    "email": r.email,
+                    "state": r.state.value,
+                    "error": r.last_error,
+                    "queued_at": r.queued_at.isoformat(),
+                    "expires_at": r.expires_at.isoformat(),
+                }
+                for r in found
+            ]
+        )
+        return
+    table = Table(title=f"Appointment requests: {len(found)}", title_justify="left")
+    for name in ("round", "region", "organisation", "address", "state", "link ends"):
+        table.add_column(name, overflow="fold")
+    for r in found:
+        table.add_row(
+            r.round,
+            REGION_SHORT_NAMES[r.key.region][Language.FI],
+            escape(r.organisation),
+            escape(r.email),
+            r.state.value,
+            r.expires_at.astimezone(ctx.zone).strftime("%Y-%m-%d"),
+        )
+    console.print(table)

@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.engine import Connection
 
 from mailer.config import MissingFromRoster
+from mailer.core.appointments.plan import registry_addresses
 from mailer.core.errors import StorageError
 from mailer.core.roster.merge import (
     ROSTER_FIELDS,
@@ -33,6 +34,7 @@ from mailer.core.roster.rows import RosterFile, RosterProblem, parse_roster
 from mailer.pipeline.contacts import address_hash
 from mailer.pipeline.context import Context
 from mailer.store import register as store
+from mailer.store.appointments import save_addresses
 from mailer.store.contacts import erased_on
 
 __all__ = [
@@ -382,6 +384,8 @@ def import_rosters(
             if not dry_run:
                 import_id = store.start_import(conn, now, [p.file for p in parsed])
                 _write(conn, diff, existing=existing, sources=sources, now=now, import_id=import_id)
+                rows = (row for p in parsed if p.readable for row in p.rows)
+                save_addresses(conn, registry_addresses(rows).values(), at=now)
                 store.finish_import(conn, import_id, report.counts())
                 report.import_id = import_id
     except sa.exc.DBAPIError as err:

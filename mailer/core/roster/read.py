@@ -78,6 +78,13 @@ _ALIASES: dict[str, tuple[str, ...]] = {
         "language", "kieli", "asiointikieli", "kirjeen kieli", "språk", "brevets språk",
     ),
     "role": ("role", "rooli", "roll", "vipu rooli", "vipu roll"),
+    # the organisation's own address (its registry office): where an appointment request goes
+    # when the organisation has no working VIPU contact (never mailed the monthly letter)
+    "registry_email": (
+        "registry email", "registry address", "organisation email", "organization email",
+        "organisaation sähköposti", "kirjaamo", "kirjaamon sähköposti", "kirjaamon osoite",
+        "organisationens e-post", "registratur", "registraturens e-post",
+    ),
 }  # fmt: skip
 
 FIELDS = tuple(_ALIASES)

@@ -83,6 +83,7 @@ class RosterRow:
     # fields whose value the file stated (the others are defaults): explicit beats default
     explicit: frozenset[str] = frozenset()
     title: str | None = None  # the job title as written, when the role column held one
+    registry_email: str | None = None  # the organisation's own address (normalised), if given
 
     @property
     def sources(self) -> dict[str, int]:
@@ -226,6 +227,16 @@ _EXPLICIT = {
 }
 
 
+def _registry_email(check: _RowCheck, values: dict[str, str]) -> str | None:
+    raw = values.get("registry_email", "").strip()
+    if not raw:
+        return None
+    address, reason = check_email(raw)
+    if reason is not None:
+        check.fail("registry_email", f"organisation's address: {reason}")
+    return address
+
+
 def validate_record(
     file: str,
     record: Record,
@@ -266,6 +277,7 @@ def validate_record(
     language = _choice(check, values, "language", LANGUAGES)
     role, title = _role(check, values)
     org_type = _choice(check, values, "org_type", ORG_TYPES)
+    registry_email = _registry_email(check, values)
     if check.problems or email is None or region is None:
         return check.problems or [RosterProblem(file, record.line, None, "row is not usable")]
     warnings.extend(row_warnings)
@@ -288,6 +300,7 @@ def validate_record(
         role=role or Role.SUPPORT,
         explicit=explicit,
         title=title,
+        registry_email=registry_email,
     )
 
 

@@ -5,6 +5,11 @@ package fills. One module per capability keeps each under the size limit."""
 
 from __future__ import annotations
 
+from mailer.store.tables.appointments import (
+    appointees,
+    appointment_requests,
+    organisation_addresses,
+)
 from mailer.store.tables.delivery import (
     IS_QUEUED,
     IS_SENDING,
@@ -39,6 +44,8 @@ from mailer.store.tables.register import (
 __all__ = [
     "IS_QUEUED",
     "IS_SENDING",
+    "appointees",
+    "appointment_requests",
     "archived_letters",
     "audit_log",
     "contact_history",
@@ -53,6 +60,7 @@ __all__ = [
     "inbound_messages",
     "login_failures",
     "new_token_key",
+    "organisation_addresses",
     "roster_imports",
     "schedule_runs",
     "scheduler_lock",

@@ -1,0 +1,1 @@
+"""PURE: appointing VIPU contacts for organisations that have none that works."""

@@ -1,0 +1,2 @@
+"""Appointment requests to organisations without a working VIPU contact, and the people they
+appoint through the signed link."""

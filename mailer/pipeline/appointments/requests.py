@@ -1,0 +1,199 @@
+"""Asking organisations without a working VIPU contact to appoint one.
+
+`request_appointments` plans (pure: core/appointments/plan.py), queues one request per
+organisation and round in the request ledger (its unique key makes the queueing exactly-once
+across runs and processes), then sends every queued request through the configured provider:
+each row is claimed queued -> sending before the provider is called and finished accepted or
+failed after, like a letter's ledger row. A crash between the two leaves the row in `sending`,
+which is never sent again automatically (it may have gone out); `mailer organisations
+requests` shows it."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import NamedTuple
+
+from pydantic import BaseModel
+
+from mailer.core.appointments.plan import RequestPlan, plan_requests
+from mailer.core.errors import PermanentProviderError, ProviderError
+from mailer.core.models import DeliveryState, Region
+from mailer.pipeline.appointments.letters import request_message
+from mailer.pipeline.appointments.tokens import make_request_token
+from mailer.pipeline.context import Context
+from mailer.pipeline.organisations import list_organisations
+from mailer.providers.base import Provider
+from mailer.store import appointments as store
+from mailer.store.appointments import RequestRow
+
+__all__ = [
+    "REQUEST_LIFETIME",
+    "RequestReport",
+    "SentRequest",
+    "appointment_link",
+    "list_requests",
+    "request_appointments",
+    "send_queued",
+]
+
+# The organisation's link stays good for a month: registry offices forward mail to the right
+# person, who may take a while to answer.
+REQUEST_LIFETIME = timedelta(days=30)
+
+
+class SentRequest(BaseModel):
+    organisation: str
+    region: Region
+    email: str
+    state: DeliveryState
+    error: str | None = None
+
+
+class RequestReport(BaseModel):
+    round: str
+    dry_run: bool
+    to_request: list[SentRequest]  # planned (dry run) or queued by this run
+    sent: list[SentRequest]  # every queued request this run tried to send
+    without_address: list[str]  # organisations to chase by hand
+    already_asked: list[str]
+    underway: list[str]
+
+
+class _Names(NamedTuple):
+    without_address: list[str]
+    already_asked: list[str]
+    underway: list[str]
+
+
+def _names(plan: RequestPlan) -> _Names:
+    return _Names(
+        [o.name for o in plan.without_address],
+        [o.name for o in plan.already_asked],
+        [o.name for o in plan.underway],
+    )
+
+
+def appointment_link(ctx: Context, request_id: str) -> str:
+    token = make_request_token(ctx.settings, request_id)
+    return f"{ctx.settings.public_url.rstrip('/')}/appoint/{token}"
+
+
+def _round(ctx: Context, now: datetime) -> str:
+    local = now.astimezone(ctx.zone)
+    return f"{local.year:04d}-{local.month:02d}"
+
+
+def request_appointments(
+    ctx: Context,
+    *,
+    region: Region | None = None,
+    dry_run: bool = False,
+    actor: str = "cli",
+    provider: Provider | None = None,
+) -> RequestReport:
+    """Plan, queue and send this round's requests (a dry run only plans)."""
+    now = ctx.now()
+    round_ = _round(ctx, now)
+    organisations = list_organisations(ctx, region=region)
+    with ctx.engine.begin() as conn:
+        plan = plan_requests(
+            organisations, store.load_addresses(conn), store.requested_keys(conn, round_)
+        )
+        if not dry_run:
+            store.queue_requests(
+                conn,
+                plan.targets,
+                round_=round_,
+                at=now,
+                expires_at=now + REQUEST_LIFETIME,
+                by=actor,
+                new_id=lambda: str(uuid.uuid4()),
+            )
+    planned = [
+        SentRequest(
+            organisation=t.organisation,
+            region=t.key.region,
+            email=t.email,
+            state=DeliveryState.QUEUED,
+        )
+        for t in plan.targets
+    ]
+    sent = [] if dry_run else send_queued(ctx, provider=provider, round_=round_)
+    names = _names(plan)
+    return RequestReport(
+        round=round_,
+        dry_run=dry_run,
+        to_request=planned,
+        sent=sent,
+        without_address=names.without_address,
+        already_asked=names.already_asked,
+        underway=names.underway,
+    )
+
+
+def _send_one(ctx: Context, provider: Provider, row: RequestRow) -> SentRequest:
+    with ctx.engine.begin() as conn:
+        if not store.claim_request(conn, row.id, at=ctx.now()):
+            return SentRequest(
+                organisation=row.organisation, region=row.key.region, email=row.email,
+                state=DeliveryState.SENDING, error="claimed by another run",
+            )  # fmt: skip
+    message = request_message(
+        ctx.settings,
+        request_id=row.request_id,
+        round_=row.round,
+        region=row.key.region,
+        organisation=row.organisation,
+        email=row.email,
+        link=appointment_link(ctx, row.request_id),
+        until=row.expires_at,
+        zone=ctx.zone,
+    )
+    state, error, message_id = DeliveryState.FAILED, None, None
+    try:
+        outcome = provider.send_message(message)
+        if outcome.accepted:
+            state, message_id = DeliveryState.ACCEPTED, outcome.message_id
+        elif not outcome.permanent:
+            state, error = DeliveryState.QUEUED, outcome.error  # a later run tries again
+        else:
+            error = outcome.error
+    except PermanentProviderError as err:
+        error = str(err)
+    except ProviderError as err:
+        state, error = DeliveryState.QUEUED, str(err)
+    with ctx.engine.begin() as conn:
+        store.finish_request(conn, row.id, state, at=ctx.now(), message_id=message_id, error=error)
+    return SentRequest(
+        organisation=row.organisation,
+        region=row.key.region,
+        email=row.email,
+        state=state,
+        error=error,
+    )
+
+
+def send_queued(
+    ctx: Context, *, provider: Provider | None = None, round_: str | None = None
+) -> list[SentRequest]:
+    """Send every queued request (of one round); returns each one's outcome."""
+    with ctx.engine.connect() as conn:
+        queued = store.queued_requests(conn, round_)
+    if not queued:
+        return []
+    own = provider is None
+    if provider is None:
+        from mailer.providers import make_provider
+
+        provider = make_provider(ctx.settings)
+    try:
+        return [_send_one(ctx, provider, row) for row in queued]
+    finally:
+        if own:
+            provider.close()
+
+
+def list_requests(ctx: Context, *, region: Region | None = None) -> list[RequestRow]:
+    with ctx.engine.connect() as conn:
+        return store.list_requests(conn, region=region)
