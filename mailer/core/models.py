@@ -62,13 +62,20 @@ class OrgType(StrEnum):
 
 
 class ContactStatus(StrEnum):
-    """Delivery status of a contact. `stale` and `unsubscribed` are kept apart on purpose:
-    stale means the address stopped working (the organisation must appoint someone new),
-    unsubscribed means the person asked us to stop."""
+    """Delivery status of a contact. Only `active` contacts are mailed. `stale` and
+    `unsubscribed` are kept apart on purpose: stale means the address stopped working (the
+    organisation must appoint someone new), unsubscribed means the person asked us to stop."""
 
     ACTIVE = "active"
     STALE = "stale"
     UNSUBSCRIBED = "unsubscribed"
+    # A successor or appointee who confirmed their address and waits for a coordinator's
+    # approval: known, not yet vouched for by anyone but themselves, so never mailed.
+    PENDING = "pending"
+    # Left the role (said so on their page, or a coordinator recorded it): kept with their
+    # history, never mailed, not erased. A roster that still names them does not bring them
+    # back; only a coordinator's reactivation does.
+    RETIRED = "retired"
 
 
 class DeliveryState(StrEnum):

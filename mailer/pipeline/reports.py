@@ -57,6 +57,9 @@ def _org_key(row: RowMapping) -> OrganisationKey:
     )
 
 
+_WATCHED = frozenset({ContactStatus.ACTIVE.value, ContactStatus.STALE.value})
+
+
 def bounce_report(
     ctx: Context, *, region: Region | None = None, since: datetime | None = None
 ) -> BounceReport:
@@ -71,7 +74,9 @@ def bounce_report(
     sections = {r: _empty_section(r) for r in ([region] if region else list(Region))}
     suspect_after = ctx.settings.policy.soft_editions_to_suspect
     for row in rows:
-        if row["status"] == ContactStatus.UNSUBSCRIBED or row["region"] not in sections:
+        # Only a mailed address can go stale or look suspect: unsubscribed, pending and
+        # retired contacts are nobody's delivery problem.
+        if row["status"] not in _WATCHED or row["region"] not in sections:
             continue
         cid = int(row["id"])
         evidence = [e for e in events_by_contact.get(cid, []) if since is None or e[0] >= since]

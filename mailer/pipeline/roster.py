@@ -33,6 +33,7 @@ from mailer.core.roster.read import LIMITS
 from mailer.core.roster.rows import RosterFile, RosterProblem, parse_roster
 from mailer.pipeline.contacts import address_hash
 from mailer.pipeline.context import Context
+from mailer.pipeline.roster_held import held_back_warnings
 from mailer.store import register as store
 from mailer.store.appointments import save_addresses
 from mailer.store.contacts import erased_on
@@ -380,6 +381,7 @@ def import_rosters(
                 policy=ctx.settings.missing_from_roster,
             )
             report.erased = erased
+            report.warnings += held_back_warnings(conn, diff)
             report.contacts -= len(erased)
             if not dry_run:
                 import_id = store.start_import(conn, now, [p.file for p in parsed])

@@ -18,6 +18,7 @@ __all__ = [
     "change_status",
     "erased_on",
     "find_contact",
+    "held_back",
     "history_of",
     "latest_unsubscribe",
     "list_contacts",
@@ -69,6 +70,18 @@ def change_status(
         )
     )
     return True
+
+
+def held_back(conn: Connection, contact_ids: list[int]) -> dict[int, str]:
+    """contact id -> status, for those of `contact_ids` that are pending or retired."""
+    found: dict[int, str] = {}
+    held = (ContactStatus.PENDING.value, ContactStatus.RETIRED.value)
+    for chunk in chunks(contact_ids):
+        query = sa.select(contacts.c.id, contacts.c.status).where(
+            contacts.c.id.in_(chunk), contacts.c.status.in_(held)
+        )
+        found.update((int(cid), str(status)) for cid, status in conn.execute(query))
+    return found
 
 
 # --- queries of one contact and of the list (bulk roster writes: mailer.store.register) -----

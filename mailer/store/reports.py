@@ -104,7 +104,7 @@ def evidence_events(conn: Connection, *, region: str | None) -> Sequence[RowMapp
     )
     wanted = sa.and_(
         events.c.event_type.in_(FAILURE_EVENTS),
-        contacts.c.status != ContactStatus.UNSUBSCRIBED,
+        contacts.c.status.in_((ContactStatus.ACTIVE, ContactStatus.STALE)),
         _region_filter(region),
     )
     linked = (

@@ -26,6 +26,8 @@ _SETTLED = frozenset({DeliveryState.ACCEPTED.value, DeliveryState.SENDING.value}
 _SKIP_REASON = {
     ContactStatus.STALE.value: "stale",
     ContactStatus.UNSUBSCRIBED.value: "unsubscribed",
+    ContactStatus.PENDING.value: "pending",  # awaiting a coordinator's approval
+    ContactStatus.RETIRED.value: "retired",  # left the role
 }
 # An active contact missing from their roster while MAILER_MISSING_FROM_ROSTER=pause.
 _PAUSED = "missing_from_roster"
