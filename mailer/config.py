@@ -137,6 +137,9 @@ class Settings(BaseSettings):
     # workspace sessions: ended after this long without a request, and this long after login
     session_idle_minutes: int = Field(30, ge=1)
     session_max_hours: int = Field(12, ge=1)
+    # four-eyes: the approver may not be the author of the approved revision, unless a small
+    # team allows one person (such an approval is recorded as one-person)
+    approval_single_person: bool = False
 
     # register
     missing_from_roster: MissingFromRoster = MissingFromRoster.KEEP

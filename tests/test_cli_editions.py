@@ -88,13 +88,14 @@ def test_preview_into_a_chosen_folder(env: Path, tmp_path: Path) -> None:
 
 
 def test_approve_then_status(env: Path) -> None:
-    code, out = _run("approve", "2026-11", "--by", "Liisa Koordinaattori")
+    code, out = _run("approve", "2026-11", "--by", "Paula Hyväksyjä", "--note", "ok")
     assert code == 0, out
     assert "approved" in out
     code, out = _run("status", "--json")
     assert code == 0
     [status] = json.loads(out)
-    assert status["state"] == "approved" and status["approved_by"] == "Liisa Koordinaattori"
+    assert status["state"] == "approved" and status["approved_by"] == "Paula Hyväksyjä"
+    assert status["note"] == "ok" and not status["single_person"]
     (env / "2026-11.yaml").write_text(
         (env / "2026-11.yaml").read_text(encoding="utf-8").replace("Kiitos", "Kiitos paljon"),
         encoding="utf-8",
@@ -106,6 +107,23 @@ def test_approve_then_status(env: Path) -> None:
     code, out = _run("status", "2026-11")
     assert code == 0
     assert "draft" in out and "changed since approval" in out
+
+
+def test_the_author_of_the_revision_cannot_approve_it_from_the_cli_either(env: Path) -> None:
+    code, out = _run("approve", "2026-11", "--by", "liisa koordinaattori")
+    assert code == 2
+    assert "revision 1 was saved by Liisa Koordinaattori" in " ".join(out.split())
+    code, out = _run("status", "2026-11", "--json")
+    assert json.loads(out)[0]["state"] == "draft"
+
+
+def test_unapprove_from_the_cli_returns_the_edition_to_draft(env: Path) -> None:
+    assert _run("approve", "2026-11", "--by", "Paula Hyväksyjä")[0] == 0
+    code, out = _run("unapprove", "2026-11")
+    assert code == 0 and "withdrawn" in out
+    [status] = json.loads(_run("status", "--json")[1])
+    assert status["state"] == "draft" and status["unapproved_by"].startswith("cli:")
+    assert _run("unapprove", "2026-11")[0] == 2  # nothing in force any more
 
 
 def test_approving_a_broken_edition_is_refused_with_exit_2(env: Path) -> None:
@@ -141,11 +159,11 @@ def test_an_overridden_approval_needs_and_shows_the_reason(env: Path) -> None:
     code, out = _run("check", "2026-11")
     assert code == 1
     assert "overridable" in out and "--override" in out
-    code, out = _run("approve", "2026-11", "--by", "Liisa Koordinaattori")
+    code, out = _run("approve", "2026-11", "--by", "Paula Hyväksyjä")
     assert code == 2
     assert "--override" in out
     code, out = _run(
-        "approve", "2026-11", "--by", "Liisa Koordinaattori", "--override", "kooste lokakuulta"
+        "approve", "2026-11", "--by", "Paula Hyväksyjä", "--override", "kooste lokakuulta"
     )
     assert code == 0, out
     assert "overriding 1 problem(s), reason recorded: kooste lokakuulta" in out

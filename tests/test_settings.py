@@ -56,6 +56,7 @@ SAMPLES: dict[str, tuple[str, str, str | None]] = {
     "MAILER_ADMIN_USER": ("root", "root", None),
     "MAILER_SESSION_IDLE_MINUTES": ("15", "15", "0"),
     "MAILER_SESSION_MAX_HOURS": ("8", "8", "0"),
+    "MAILER_APPROVAL_SINGLE_PERSON": ("true", "True", "maybe"),
     "MAILER_MISSING_FROM_ROSTER": ("pause", "pause", "delete"),
     "MAILER_COORDINATOR_EMAILS": ("anna@x.fi, bo@y.fi", "['anna@x.fi', 'bo@y.fi']", "anna"),
     "MAILER_POLICY_SOFT_EDITIONS_TO_STALE": ("2", "2", "0"),

@@ -1,4 +1,5 @@
-"""`mailer edition ...`: import, export, new, history, check, preview, approve, status."""
+"""`mailer edition ...`: import, export, new, history, check, preview, approve, unapprove,
+status."""
 
 from __future__ import annotations
 
@@ -25,11 +26,12 @@ from mailer.cli.common import (
 )
 from mailer.core.edition.content import ContentProblem, Severity
 from mailer.core.edition.revisions import EditionProblemsError
+from mailer.pipeline.audit import cli_actor
+from mailer.pipeline.editions import approval
 from mailer.pipeline.editions.check import (
     CheckReport,
     EditionStatus,
     approval_status,
-    approve_edition,
     check_edition,
     list_statuses,
 )
@@ -253,18 +255,22 @@ def approve(
             metavar="REASON",
         ),
     ] = None,
+    note: Annotated[str | None, typer.Option("--note", help="The approval note.")] = None,
     as_json: Json = False,
 ) -> None:
     """Approve the edition as it is now (refused while `check` finds problems, unless they are
-    all overridable and --override gives the reason)."""
+    all overridable and --override gives the reason). Four-eyes: refused when --by names the
+    author of the latest revision, unless MAILER_APPROVAL_SINGLE_PERSON=true."""
+    approver = approval.Approver(by.strip(), (by,), cli_actor(_default_author()))
     with open_context(as_json) as ctx, exit_on_error(as_json):
-        status = approve_edition(ctx, month, by, override=override)
+        status = approval.approve(ctx, month, approver, note=note, override=override)
     if as_json:
         print_json(status.model_dump(mode="json"))
         return
     when = status.approved_at.astimezone(ctx.zone) if status.approved_at else None
+    alone = " (one person: the author approved)" if status.single_person else ""
     console.print(
-        f"[green]edition {month} approved[/] by {status.approved_by} at "
+        f"[green]edition {month} approved[/] by {status.approved_by}{alone} at "
         f"{when:%Y-%m-%d %H:%M %Z} (sha256 {status.current_hash})",
         highlight=False,
     )
@@ -274,6 +280,17 @@ def approve(
             f"{status.override_reason}",
             highlight=False,
         )
+
+
+@app.command("unapprove")
+def unapprove_command(month: Month, as_json: Json = False) -> None:
+    """Withdraw the edition's approval: it is a draft again until approved anew."""
+    with open_context(as_json) as ctx, exit_on_error(as_json):
+        status = approval.unapprove(ctx, month, cli_actor(_default_author()))
+    if as_json:
+        print_json(status.model_dump(mode="json"))
+        return
+    console.print(f"approval of {month} withdrawn: the edition is a draft", highlight=False)
 
 
 def _row(status: EditionStatus, zone: ZoneInfo) -> list[str]:

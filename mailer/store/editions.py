@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
@@ -16,11 +16,13 @@ __all__ = [
     "ensure_edition",
     "known_months",
     "latest_approval",
+    "latest_approvals",
     "mark_sent",
     "record_approval",
     "record_sent_revision",
     "sent_editions",
     "sent_months",
+    "withdraw_approval",
 ]
 
 
@@ -40,6 +42,10 @@ class Approval(NamedTuple):
     revision: int | None = None  # the approved revision's number (None: approved before 0004)
     override_reason: str | None = None  # approved despite overridable check problems: why
     overridden: tuple[str, ...] = ()  # those problems, as the check said them
+    note: str | None = None  # the approver's note
+    single_person: bool = False  # the approver also saved the revision (allowed by a setting)
+    unapproved_by: str | None = None  # withdrawn: by whom and when (the edition is a draft)
+    unapproved_at: datetime | None = None
 
 
 def ensure_edition(conn: sa.Connection, month: str, at: datetime) -> None:
@@ -59,6 +65,8 @@ def record_approval(
     revision: int | None = None,
     override_reason: str | None = None,
     overridden: tuple[str, ...] = (),
+    note: str | None = None,
+    single_person: bool = False,
 ) -> Approval:
     """Append an approval (the history is kept; the latest one counts) and make sure the
     edition has its row."""
@@ -72,30 +80,84 @@ def record_approval(
             revision=revision,
             override_reason=override_reason,
             overridden="\n".join(overridden) or None,
+            note=note,
+            single_person=single_person,
         )
     )
-    return Approval(month, approved_by, at, content_hash, revision, override_reason, overridden)
+    return Approval(
+        month,
+        approved_by,
+        at,
+        content_hash,
+        revision,
+        override_reason,
+        overridden,
+        note,
+        single_person,
+    )
+
+
+def withdraw_approval(conn: sa.Connection, month: str, *, by: str, at: datetime) -> bool:
+    """Mark the month's latest approval withdrawn; False when there is none in force."""
+    latest = _approval_query().where(_a.month == month).limit(1).subquery()
+    result = conn.execute(
+        sa.update(edition_approvals)
+        .where(
+            edition_approvals.c.id == sa.select(latest.c.id).scalar_subquery(),
+            edition_approvals.c.unapproved_at.is_(None),
+        )
+        .values(unapproved_by=by, unapproved_at=at)
+    )
+    return bool(result.rowcount)
+
+
+_a = edition_approvals.c
+
+
+def _approval_query() -> sa.Select[Any]:
+    return sa.select(
+        _a.id,
+        _a.month,
+        _a.approved_by,
+        _a.approved_at,
+        _a.content_hash,
+        _a.revision,
+        _a.override_reason,
+        _a.overridden,
+        _a.note,
+        _a.single_person,
+        _a.unapproved_by,
+        _a.unapproved_at,
+    ).order_by(_a.approved_at.desc(), _a.id.desc())
+
+
+def _approval(row: Any) -> Approval:
+    overridden = tuple(row.overridden.split("\n")) if row.overridden else ()
+    return Approval(
+        month=row.month,
+        approved_by=row.approved_by,
+        approved_at=row.approved_at,
+        content_hash=row.content_hash,
+        revision=row.revision,
+        override_reason=row.override_reason,
+        overridden=overridden,
+        note=row.note,
+        single_person=bool(row.single_person),
+        unapproved_by=row.unapproved_by,
+        unapproved_at=row.unapproved_at,
+    )
 
 
 def latest_approval(conn: sa.Connection, month: str) -> Approval | None:
-    row = conn.execute(
-        sa.select(
-            edition_approvals.c.month,
-            edition_approvals.c.approved_by,
-            edition_approvals.c.approved_at,
-            edition_approvals.c.content_hash,
-            edition_approvals.c.revision,
-            edition_approvals.c.override_reason,
-            edition_approvals.c.overridden,
-        )
-        .where(edition_approvals.c.month == month)
-        .order_by(edition_approvals.c.approved_at.desc(), edition_approvals.c.id.desc())
-        .limit(1)
-    ).first()
-    if row is None:
-        return None
-    overridden = tuple(row.overridden.split("\n")) if row.overridden else ()
-    return Approval(*row[:6], overridden)
+    row = conn.execute(_approval_query().where(_a.month == month).limit(1)).first()
+    return None if row is None else _approval(row)
+
+
+def latest_approvals(conn: sa.Connection) -> dict[str, Approval]:
+    """Every month's latest approval, in one query (the dashboard lists all editions)."""
+    newest = sa.select(_a.month, sa.func.max(_a.id).label("id")).group_by(_a.month).subquery()
+    query = _approval_query().join(newest, newest.c.id == _a.id)
+    return {row.month: _approval(row) for row in conn.execute(query)}
 
 
 # A read-only view of the ledger (owned by delivery, mailer.store.ledger): only the columns these

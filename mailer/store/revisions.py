@@ -13,7 +13,9 @@ from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
-from mailer.store.editions import ensure_edition
+from mailer.core.accounts import AuditAction
+from mailer.store import audit
+from mailer.store.editions import ensure_edition, latest_approval
 from mailer.store.tables import edition_revisions
 
 __all__ = [
@@ -101,4 +103,24 @@ def add_revision(
         ensure_edition(conn, month, at)
     revision = Revision(month, number, text, text_hash, author, at, changes, note)
     conn.execute(sa.insert(edition_revisions).values(**revision._asdict()))
+    _note_lapsed_approval(conn, revision, highest)
     return revision
+
+
+def _note_lapsed_approval(conn: sa.Connection, revision: Revision, previous: int | None) -> None:
+    """The first revision after an approval makes the edition a draft again: say so in the
+    audit log, in the same transaction, whichever path saved it (import, editor, new)."""
+    approval = latest_approval(conn, revision.month)
+    if approval is None or approval.unapproved_at is not None or previous is None:
+        return
+    if approval.revision != previous:
+        return  # already lapsed by an earlier revision, or approved before revisions existed
+    audit.append(
+        conn,
+        at=revision.created_at,
+        actor=revision.author,
+        action=AuditAction.APPROVAL_LAPSED,
+        target=revision.month,
+        detail=f"approved revision {previous} ({approval.approved_by}); "
+        f"changed to revision {revision.number}",
+    )

@@ -13,7 +13,7 @@ from mailer.core.errors import ConfigError
 from mailer.pipeline import Context
 from mailer.pipeline.startup import Command, refuse_unsafe_settings
 from mailer.providers.sendgrid.signature import load_public_key
-from mailer.web import admin, archive, inbound, unsubscribe, webhook, workspace
+from mailer.web import admin, approval, archive, inbound, unsubscribe, webhook, workspace
 from mailer.web.bodies import PUBLIC_MAX_BODY, BodyLimit
 from mailer.web.sessions import Forbidden
 
@@ -76,6 +76,7 @@ def create_app(settings: Settings, context: Context | None = None) -> FastAPI:
     app.include_router(archive.router)
     app.include_router(admin.router)
     app.include_router(workspace.router)
+    app.include_router(approval.router)
     app.add_exception_handler(Forbidden, workspace.forbidden_page)
     # every public POST is read within 64 KiB before any route runs; the webhook has its own
     # bound (MAILER_WEBHOOK_MAX_BODY), counted the same way in web/webhook.py

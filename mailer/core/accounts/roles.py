@@ -93,6 +93,7 @@ class AuditAction(StrEnum):
     EDITION_EDITED = "edition_edited"
     EDITION_APPROVED = "edition_approved"
     EDITION_UNAPPROVED = "edition_unapproved"
+    APPROVAL_LAPSED = "approval_lapsed"  # a revision saved after the approval made it a draft
     SCHEDULE_CHANGED = "schedule_changed"
     TEST_SENT = "test_sent"
     SENT = "sent"

@@ -25,16 +25,9 @@ from mailer.core.edition.catalogue import (
 from mailer.core.edition.content import ContentProblem, Edition, Severity, validate_edition
 from mailer.core.edition.dates import is_month
 from mailer.core.edition.letter import all_variants, build_view
-from mailer.core.edition.render import (
-    compile_variant,
-    make_environment,
-)
+from mailer.core.edition.render import compile_variant, make_environment
 from mailer.core.errors import ContentError, EditionNotApprovedError, TemplateError
-from mailer.core.models import (
-    CompiledVariant,
-    Language,
-    Variant,
-)
+from mailer.core.models import CompiledVariant, Language, Variant
 from mailer.pipeline.context import Context
 from mailer.pipeline.editions.planned import by_line, editorial_problems
 from mailer.pipeline.editions.source import (
@@ -85,6 +78,10 @@ class EditionStatus(BaseModel):
     hint: str | None = None  # what to do about a missing edition
     override_reason: str | None = None  # approved despite overridable check problems: why
     overridden: list[str] = Field(default_factory=list)  # those problems
+    note: str | None = None  # the approver's note
+    single_person: bool = False  # approved by the revision's own author (a setting allows it)
+    unapproved_by: str | None = None  # the approval was withdrawn: by whom, when
+    unapproved_at: datetime | None = None
 
 
 class CheckReport(BaseModel):
@@ -254,7 +251,7 @@ def approval_status(ctx: Context, month: str) -> EditionStatus:
         state = "sent"
     elif current is None:
         state = "missing"
-    elif approval is None or changed:
+    elif approval is None or changed or approval.unapproved_at is not None:
         state = "draft"
     else:
         state = "approved"
@@ -272,7 +269,17 @@ def approval_status(ctx: Context, month: str) -> EditionStatus:
         hint=missing_message(ctx, month) if revision is None else None,
         override_reason=approval.override_reason if approval else None,
         overridden=list(approval.overridden) if approval else [],
+        **(_approval_extras(approval) if approval else {}),
     )
+
+
+def _approval_extras(approval: store.Approval) -> dict[str, Any]:
+    return {
+        "note": approval.note,
+        "single_person": approval.single_person,
+        "unapproved_by": approval.unapproved_by,
+        "unapproved_at": approval.unapproved_at,
+    }
 
 
 def list_statuses(ctx: Context) -> list[EditionStatus]:
@@ -303,11 +310,19 @@ def _checked(ctx: Context, month: str, reason: str | None) -> list[ContentProble
 
 
 def approve_edition(
-    ctx: Context, month: str, approved_by: str, *, override: str | None = None
+    ctx: Context,
+    month: str,
+    approved_by: str,
+    *,
+    override: str | None = None,
+    note: str | None = None,
+    revision: int | None = None,
+    single_person: bool = False,
 ) -> EditionStatus:
-    """Record an approval of the edition as it is now. Refuses an edition with an error
-    (ContentError for the first one; run the check for all); an edition whose only problems are
-    overridable needs `override`, a reason that is recorded with them."""
+    """Record an approval of the edition as it is now (of revision `revision`, when given: the
+    one whose author the four-eyes rule looked at, in `pipeline.editions.approval`). Refuses an
+    edition with an error (ContentError for the first one; run the check for all); an edition
+    whose only problems are overridable needs `override`, a reason that is recorded with them."""
     if not approved_by.strip():
         raise ContentError(month, None, "--by", "the approver's name is required")
     reason = (override or "").strip() or None
@@ -319,7 +334,7 @@ def approve_edition(
     with ctx.engine.begin() as conn:
         # Approve exactly the revision that was checked: one saved meanwhile is not approved.
         latest = revisions_store.latest_revision(conn, month)
-        if latest is None or latest.number != checked.number:
+        if latest is None or latest.number != (revision or checked.number):
             message = "a new revision was saved while checking; check and approve again"
             raise ContentError(revision_label(checked), None, "(edition)", message)
         store.record_approval(
@@ -331,6 +346,8 @@ def approve_edition(
             revision=checked.number,
             override_reason=reason if overridable else None,
             overridden=tuple(str(p) for p in overridable),
+            note=(note or "").strip() or None,
+            single_person=single_person,
         )
     return approval_status(ctx, month)
 
@@ -342,6 +359,9 @@ def require_approved(ctx: Context, month: str) -> str:
         raise EditionNotApprovedError(month, f"the edition is missing ({status.hint})")
     if status.approved_hash is None:
         raise EditionNotApprovedError(month, "it was never approved (mailer edition approve)")
+    if status.unapproved_by is not None:
+        why = f"{status.unapproved_by} withdrew the approval; approve it again"
+        raise EditionNotApprovedError(month, why)
     if status.changed_since_approval:
         when = status.approved_at.isoformat(timespec="minutes") if status.approved_at else "?"
         raise EditionNotApprovedError(

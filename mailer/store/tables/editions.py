@@ -40,6 +40,12 @@ edition_approvals = sa.Table(
     # approved despite `edition check` problems that may be overridden: why, and which ones
     sa.Column("override_reason", sa.Text, nullable=True),
     sa.Column("overridden", sa.Text, nullable=True),  # one problem a line, as the check said it
+    sa.Column("note", sa.Text, nullable=True),  # the approver's note (the workspace asks for one)
+    # the approver also saved the approved revision, allowed by MAILER_APPROVAL_SINGLE_PERSON
+    sa.Column("single_person", sa.Boolean, nullable=False, server_default=sa.false()),
+    # withdrawn ("unapprove"): who and when; the edition is a draft again
+    sa.Column("unapproved_by", sa.String(200), nullable=True),
+    sa.Column("unapproved_at", UTCDateTime, nullable=True),
 )
 
 # Every saved or imported version of an edition's content, numbered per month from 1; the latest
