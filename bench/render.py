@@ -49,6 +49,7 @@ def _recipients(count: int) -> list[Recipient]:
             role=ROLES[i % len(ROLES)],
             unsubscribe_url=f"https://vipu.example/u/token-{i:08d}",
             unsubscribe_mailto=f"mailto:unsubscribe@vip-verkosto.example?subject=u-{i}",
+            page_url=f"https://vipu.example/p/page-{i:08d}",
         )
         for i in range(min(count, 1000))
     ]
@@ -127,6 +128,7 @@ def main() -> None:
                 "organisation": person.organisation,
                 "role": role_labels(catalogue)[person.role.value],
                 "unsubscribe_url": person.unsubscribe_url,
+                "page_url": person.page_url,
             }
             r0 = time.process_time()
             render_letter(env, view, variant, values, values)

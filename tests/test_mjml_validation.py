@@ -40,7 +40,14 @@ def _sources() -> dict[str, str]:
     for variant in all_variants():
         catalogue_file = ROOT / "templates" / "i18n" / f"{variant.language.value}.yaml"
         catalogue = parse_catalogue(catalogue_file.read_text(encoding="utf-8"), str(catalogue_file))
-        view = build_view(edition, variant, catalogue, zone=HELSINKI, sender_address="PL 1")
+        view = build_view(
+            edition,
+            variant,
+            catalogue,
+            zone=HELSINKI,
+            sender_address="PL 1",
+            browser_url=f"https://vipu.example/archive/2026-11/{variant.region}/{variant.language}",
+        )
         sources[variant.key] = render_mjml(env, view, variant, html_tokens())
     return sources
 

@@ -26,6 +26,7 @@ def recipient(i: int, last_name: str = "Ek & Åberg") -> Recipient:
         role=Role.SUPPORT,
         unsubscribe_url=f"https://vipu.example/u/token-{i}",
         unsubscribe_mailto=f"mailto:unsubscribe@vip-verkosto.example?subject=unsubscribe-token-{i}",
+        page_url=f"https://vipu.example/p/page-{i}",
     )
 
 

@@ -42,6 +42,7 @@ def _context(tmp_path: Path, letters: Path, templates: Path = ROOT / "templates"
         templates_dir=templates,
         var_dir=tmp_path / "var",
         sender_address=SENDER,
+        public_url="https://vipu.example",
     )
     ctx = Context(settings)
     import_letters(ctx, letters)
@@ -65,6 +66,7 @@ def _recipient(**changes: str) -> Recipient:
         "role": Role.WELFARE,
         "unsubscribe_url": "https://vipu.example/u/abc?x=1&y=2",
         "unsubscribe_mailto": "mailto:unsubscribe@vip-verkosto.example?subject=unsubscribe-abc",
+        "page_url": "https://vipu.example/p/abc?x=1&y=2",
     }
     values.update(changes)
     return Recipient.model_validate(values)
@@ -109,13 +111,17 @@ def test_stage_two_gives_exactly_what_rendering_per_recipient_gives(
     for variant in all_variants():
         catalogue_path = ROOT / "templates" / "i18n" / f"{variant.language.value}.yaml"
         catalogue = parse_catalogue(catalogue_path.read_text(encoding="utf-8"), "cat")
-        view = build_view(edition, variant, catalogue, zone=HELSINKI, sender_address=SENDER)
+        [own] = re.findall(r'href="([^"]*/archive/[^"]*)"', compiled[variant].html)
+        view = build_view(
+            edition, variant, catalogue, zone=HELSINKI, sender_address=SENDER, browser_url=own
+        )
         values = {
             "first_name": recipient.first_name,
             "last_name": recipient.last_name,
             "organisation": recipient.organisation,
             "role": role_labels(catalogue)[recipient.role.value],
             "unsubscribe_url": recipient.unsubscribe_url,
+            "page_url": recipient.page_url,
         }
         naive_html, naive_text = render_letter(env, view, variant, values, values)
         message = personalise(compiled[variant], recipient)

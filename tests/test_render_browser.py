@@ -46,6 +46,7 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
             role=Role.WELFARE,
             unsubscribe_url="https://vipu.example/u/" + "x" * 80,
             unsubscribe_mailto="mailto:unsubscribe@vip-verkosto.example",
+            page_url="https://vipu.example/p/" + "y" * 80,
         )
         out[variant.key] = personalise(letter, recipient).html
     return out

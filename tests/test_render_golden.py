@@ -34,6 +34,7 @@ RECIPIENTS = {
         role=Role.SUPPORT,
         unsubscribe_url="https://vipu.example/u/golden-token-fi",
         unsubscribe_mailto="mailto:unsubscribe@vip-verkosto.example?subject=unsubscribe-golden",
+        page_url="https://vipu.example/p/golden-page-fi",
     ),
     Language.SV: Recipient(
         delivery_id="golden-sv",
@@ -44,6 +45,7 @@ RECIPIENTS = {
         role=Role.ECEC,
         unsubscribe_url="https://vipu.example/u/golden-token-sv",
         unsubscribe_mailto="mailto:unsubscribe@vip-verkosto.example?subject=unsubscribe-golden",
+        page_url="https://vipu.example/p/golden-page-sv",
     ),
 }
 
@@ -62,6 +64,7 @@ def messages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, OutgoingMess
         var_dir=tmp / "var",
         sender_address="VIP-verkosto, PL 1, 00100 Helsinki",
         timezone="Europe/Helsinki",
+        public_url="https://vipu.example",
     )
     ctx = Context(settings)
     import_letters(ctx, settings.letters_dir)

@@ -156,6 +156,7 @@ class Recipient(BaseModel):
     role: Role
     unsubscribe_url: str
     unsubscribe_mailto: str
+    page_url: str  # the contact's own page (/p/...): details, language, successor
 
 
 class CompiledVariant(BaseModel):

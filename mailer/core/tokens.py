@@ -1,5 +1,6 @@
-"""Unsubscribe tokens: the contact's random token key, HMAC-signed with MAILER_SECRET_KEY
-(itsdangerous).
+"""Unsubscribe and page tokens: the contact's random token key, HMAC-signed with
+MAILER_SECRET_KEY (itsdangerous), each kind under its own salt so that one never passes for the
+other (the unsubscribe link `/u/`, the contact's own page `/p/`).
 
 A token names exactly one contact and cannot be forged without the key. It signs a random value
 set when the contact is created and destroyed when it is erased (contacts.token_key), never the
@@ -25,11 +26,14 @@ __all__ = [
     "InvalidTokenError",
     "TokenMaker",
     "TokenRef",
+    "make_page_token",
     "make_unsubscribe_token",
+    "read_page_token",
     "read_unsubscribe_token",
 ]
 
 _SALT = "vipu-mailer.unsubscribe.v1"
+PAGE_SALT = "vipu-mailer.contact-page.v1"
 _KEY_CHARS = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 # What a token names: a contact's token key (random, made by the store:
@@ -41,12 +45,32 @@ class InvalidTokenError(MailerError, ValueError):
     """A token that was not made with our key (forged, truncated or from another install)."""
 
 
-def _serializer(secret: str) -> URLSafeSerializer:
-    return URLSafeSerializer(secret, salt=_SALT)
+def _serializer(secret: str, salt: str = _SALT) -> URLSafeSerializer:
+    return URLSafeSerializer(secret, salt=salt)
 
 
 def make_unsubscribe_token(secret: str, key: TokenRef) -> str:
     return _serializer(secret).dumps(key)
+
+
+def make_page_token(secret: str, key: str) -> str:
+    """The link to the contact's own page: the same token key as the unsubscribe link (so it
+    dies with the erased row), another salt. No expiry, like the unsubscribe link: a letter in
+    someone's mailbox keeps its links; what the page grants that is new (an address change, a
+    successor) goes through expiring confirmation links of its own."""
+    return _serializer(secret, PAGE_SALT).dumps(key)
+
+
+def read_page_token(secret: str, token: str) -> str:
+    """The token key a page token signs; InvalidTokenError for anything else (an unsubscribe
+    token included)."""
+    try:
+        value = _serializer(secret, PAGE_SALT).loads(token)
+    except BadSignature as err:
+        raise InvalidTokenError("page token is not valid") from err
+    if isinstance(value, str) and _KEY_CHARS.fullmatch(value):
+        return value
+    raise InvalidTokenError("page token does not name a contact")
 
 
 def read_unsubscribe_token(secret: str, token: str) -> TokenRef:
@@ -71,20 +95,25 @@ def _b64(data: bytes) -> bytes:
 
 
 class TokenMaker:
-    """`make_unsubscribe_token`, fast. itsdangerous re-derives the HMAC key and runs JSON, zlib and
+    """`make_unsubscribe_token` (or, with `salt=PAGE_SALT`, `make_page_token`), fast.
+    itsdangerous re-derives the HMAC key and runs JSON, zlib and
     base64 on every call (~60 us); for a million letters we derive the key once and sign the
     JSON of the key directly (~2 us). At start the fast path is compared with the real function
     and not used on any difference (e.g. a changed itsdangerous format)."""
 
-    def __init__(self, secret: str) -> None:
+    def __init__(self, secret: str, salt: str = _SALT) -> None:
         self.secret = secret
-        signer = _serializer(secret).make_signer()
+        self.salt = salt
+        signer = _serializer(secret, salt).make_signer()
         self._key = signer.derive_key()
         # hashlib's name ("sha1") lets hmac.digest take OpenSSL's one-shot C path
         self._digest = signer.algorithm.digest_method().name  # type: ignore[attr-defined]
         self._sep = signer.sep
         samples = ("x4Qm-1Zb_r0pLk7Yv9Wc2A", "0Tq8_nWcRk3-yHs1ZbLe7g")
-        self.fast = all(self._fast(k) == make_unsubscribe_token(secret, k) for k in samples)
+        self.fast = all(self._fast(k) == self._slow(k) for k in samples)
+
+    def _slow(self, key: str) -> str:
+        return _serializer(self.secret, self.salt).dumps(key)
 
     def _fast(self, key: str) -> str:
         # The JSON of a URL-safe key is the key in double quotes (nothing to escape). itsdangerous
@@ -97,4 +126,4 @@ class TokenMaker:
     def __call__(self, key: str) -> str:
         if self.fast and _KEY_CHARS.fullmatch(key):
             return self._fast(key)
-        return make_unsubscribe_token(self.secret, key)
+        return self._slow(key)

@@ -29,6 +29,7 @@ import yaml
 from babel.dates import format_date
 
 from mailer.core.edition.content import parse_edition
+from mailer.core.edition.letter import archive_path
 from mailer.core.edition.render import RECIPIENT_FIELDS
 from mailer.core.models import CompiledVariant, Language, Region, Variant
 from mailer.core.regions import REGION_NAMES
@@ -87,7 +88,7 @@ class ArchiveEdition(NamedTuple):
 
 
 def letter_path(month: str, region: Region, language: Language) -> str:
-    return f"/archive/{month}/{region.value}/{language.value}"
+    return archive_path(month, Variant(region=region, language=language))
 
 
 @cache
@@ -155,7 +156,9 @@ def letter_html(ctx: Context, month: str, region: Region, language: Language) ->
     if html is None:  # sent before copies were kept: render the sent revision
         variant = Variant(region=region, language=language)
         html = compile_one(ctx, month, revision, variant).html
-    return public_copy(html, _neutral_values(ctx, language))
+    return public_copy(
+        html, _neutral_values(ctx, language), browser_path=letter_path(month, region, language)
+    )
 
 
 def record_sent(
@@ -173,10 +176,14 @@ def record_sent(
             copies.store_copies(conn, month, revision, kept, ctx.now())
 
 
-def public_copy(html: str, values: dict[str, str]) -> str:
+def public_copy(html: str, values: dict[str, str], browser_path: str | None = None) -> str:
     """A compiled letter without personal links, its other recipient tokens filled with `values`
-    (a field not in it becomes empty)."""
+    (a field not in it becomes empty). With `browser_path`, the letter's "read in the browser"
+    link to that page goes too: the reader is already there."""
     html = _PERSONAL_LINK.sub("", html)
+    if browser_path is not None:
+        link = rf'<a\b[^>]*href="[^"]*{re.escape(browser_path)}"[^>]*>.*?</a>'
+        html = re.sub(rf"{_DOT}{link}|{link}{_DOT}|{link}", "", html, flags=re.DOTALL)
     # The neutral values are our own catalogue's plain words; escaped all the same.
     return _ANY_TOKEN.sub(lambda m: escape(values.get(m.group(0)[4:-2], ""), quote=True), html)
 

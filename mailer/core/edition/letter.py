@@ -22,7 +22,7 @@ from mailer.core.edition.markup import markdown_to_html, markdown_to_text
 from mailer.core.models import Language, Region, Variant
 from mailer.core.regions import REGION_NAMES, REGION_SHORT_NAMES
 
-__all__ = ["Block", "EventView", "SectionView", "all_variants", "build_view"]
+__all__ = ["Block", "EventView", "SectionView", "all_variants", "archive_path", "build_view"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +102,11 @@ def _event(event: Event, language: Language, zone: tzinfo, national: str) -> Eve
     )
 
 
+def archive_path(month: str, variant: Variant) -> str:
+    """The stable path of a sent letter in the public archive (no personal data in it)."""
+    return f"/archive/{month}/{variant.region.value}/{variant.language.value}"
+
+
 def build_view(
     edition: Edition,
     variant: Variant,
@@ -109,9 +114,11 @@ def build_view(
     *,
     zone: tzinfo,
     sender_address: str,
+    browser_url: str = "",
 ) -> dict[str, Any]:
     """The template context of one variant (recipient fields are added by
-    `mailer.core.edition.render`)."""
+    `mailer.core.edition.render`). `browser_url` is the variant's page in the public archive,
+    the letter's "read in the browser" link (the same for every recipient of the variant)."""
     language, region = variant.language, variant.region
     year, month = (int(part) for part in edition.month.split("-"))
     national_label = str(catalogue["events"]["national"])
@@ -133,6 +140,7 @@ def build_view(
         "events": [_event(e, language, zone, national_label) for e in edition.events_for(region)],
         "closing": _block(edition.closing, language),
         "sender_address": sender_address,
+        "browser_url": browser_url,
     }
 
 

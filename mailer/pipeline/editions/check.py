@@ -24,7 +24,7 @@ from mailer.core.edition.catalogue import (
 )
 from mailer.core.edition.content import ContentProblem, Edition, Severity, validate_edition
 from mailer.core.edition.dates import is_month
-from mailer.core.edition.letter import all_variants, build_view
+from mailer.core.edition.letter import all_variants, archive_path, build_view
 from mailer.core.edition.render import compile_variant, make_environment
 from mailer.core.errors import ContentError, EditionNotApprovedError, TemplateError
 from mailer.core.models import CompiledVariant, Language, Variant
@@ -134,7 +134,15 @@ def _environment(settings: Settings) -> jinja2.Environment:
 def _view(ctx: Context, edition: Edition, variant: Variant, catalogue: Catalogue) -> dict[str, Any]:
     """What one variant shows, with this installation's zone and sender address."""
     address = ctx.settings.sender_address_for(variant.language)
-    return build_view(edition, variant, catalogue, zone=ctx.zone, sender_address=address)
+    browser_url = ctx.settings.public_url + archive_path(edition.month, variant)
+    return build_view(
+        edition,
+        variant,
+        catalogue,
+        zone=ctx.zone,
+        sender_address=address,
+        browser_url=browser_url,
+    )
 
 
 def _compile(

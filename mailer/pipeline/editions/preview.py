@@ -21,7 +21,7 @@ from mailer.core.models import (
     Role,
     Variant,
 )
-from mailer.core.tokens import make_unsubscribe_token
+from mailer.core.tokens import make_page_token, make_unsubscribe_token
 from mailer.pipeline.context import Context
 from mailer.pipeline.editions.check import compile_edition
 
@@ -42,7 +42,8 @@ def sample_recipient(settings: Settings, variant: Variant) -> Recipient:
     org_fi, org_sv, domain = _SAMPLE_ORGANISATIONS[variant.region]
     first, last = ("Aino", "Mäkinen") if variant.language is Language.FI else ("Ebba", "Lindqvist")
     # a key no contact has (real keys are 22 random characters): the link shows the 404 page
-    token = make_unsubscribe_token(settings.secret_key.get_secret_value(), "preview")
+    secret = settings.secret_key.get_secret_value()
+    token = make_unsubscribe_token(secret, "preview")
     return Recipient(
         delivery_id=f"preview-{variant.key}",
         email=f"{first}.{last}@{domain}.example".lower().replace("ä", "a"),
@@ -52,6 +53,7 @@ def sample_recipient(settings: Settings, variant: Variant) -> Recipient:
         role=Role.SUPPORT,
         unsubscribe_url=f"{settings.public_url}/u/{token}",
         unsubscribe_mailto=f"mailto:{settings.unsubscribe_mailto}?subject=unsubscribe-{token}",
+        page_url=f"{settings.public_url}/p/{make_page_token(secret, 'preview')}",
     )
 
 

@@ -64,7 +64,12 @@ def variant_problems(
             continue
         sizes[variant.key] = len(compiled.html.encode("utf-8"))
         for field, found in (
-            ("html", html_problems(compiled.html, variant.language.value)),
+            (
+                "html",
+                html_problems(
+                    compiled.html, variant.language.value, (str(view.get("browser_url", "")),)
+                ),
+            ),
             ("text", text_problems(compiled.text)),
         ):
             problems.extend(

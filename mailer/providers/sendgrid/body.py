@@ -31,7 +31,7 @@ class _Substitutions:
     first names repeat). Falls back to render.substitutions if the render contract's field list is
     not the one this was written for; tests compare both on tricky values."""
 
-    _FIELDS = ("first_name", "last_name", "organisation", "role", "unsubscribe_url")
+    _FIELDS = ("first_name", "last_name", "organisation", "role", "unsubscribe_url", "page_url")
 
     def __init__(self, compiled: CompiledVariant) -> None:
         self.compiled = compiled
@@ -58,11 +58,14 @@ class _Substitutions:
             "%%t:organisation%%": r.organisation,
             "%%t:role%%": label,
             "%%t:unsubscribe_url%%": url,
+            "%%t:page_url%%": r.page_url,
             "%%h:first_name%%": esc(first),
             "%%h:last_name%%": escape(last, quote=True),  # mostly unique: not worth memoising
             "%%h:organisation%%": esc(r.organisation),
             "%%h:role%%": esc(label),
             "%%h:unsubscribe_url%%": escape(url, quote=True),
+            # URL-safe base64 and our own host: nothing to escape, but the contract says escape
+            "%%h:page_url%%": escape(r.page_url, quote=True),
         }
 
 
