@@ -5,7 +5,9 @@ request-appointment` / `requests`, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import email
+import email.policy
 import json
+from datetime import timedelta
 from email.message import Message
 from pathlib import Path
 
@@ -14,14 +16,18 @@ from pydantic import SecretStr
 from typer.testing import CliRunner
 
 from mailer.cli import app
-from mailer.core.models import DeliveryState, Region
+from mailer.core.appointments.plan import AddressEntry, key_of, plan_requests
+from mailer.core.models import ContactStatus, DeliveryState, Region
+from mailer.core.register.organisations import ContactRow, Organisation, group_organisations
 from mailer.core.roster.rows import parse_roster
 from mailer.core.tokens import InvalidTokenError
 from mailer.pipeline import Context
 from mailer.pipeline.appointments.requests import list_requests, request_appointments
 from mailer.pipeline.appointments.tokens import (
+    CONFIRM_LIFETIME,
     make_confirm_token,
     make_request_token,
+    read_confirm_token,
     read_request_token,
 )
 from mailer.pipeline.contacts import unsubscribe_contact
@@ -46,7 +52,10 @@ def _import(ctx: Context, tmp_path: Path, text: str = ROSTER) -> None:
 
 def _outbox_letters(ctx: Context) -> list[Message]:
     folder = ctx.settings.outbox_dir
-    return [email.message_from_bytes(p.read_bytes()) for p in sorted(folder.rglob("*.eml"))]
+    return [
+        email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+        for p in sorted(folder.rglob("*.eml"))
+    ]
 
 
 def _text(message: Message) -> str:
@@ -156,3 +165,40 @@ def test_the_cli_requests_appointments_and_lists_them_as_json(
     assert listed.exit_code == 0, listed.output
     [row] = json.loads(listed.output)
     assert (row["organisation"], row["state"]) == ("Kauniaisten kaupunki", "accepted")
+
+
+def _organisation(status: ContactStatus) -> Organisation:
+    [found] = group_organisations(
+        [
+            ContactRow(
+                contact_id=1, first_name="Eeva", last_name="Esimerkki",
+                email="eeva@koulu.example", organisation="Koulu Oy", org_type="private",
+                municipality="091", region=Region.HYKS, language="fi", role="support",
+                status=status, status_changed_at=None,
+            )
+        ]
+    )  # fmt: skip
+    return found
+
+
+def test_the_plan_asks_only_organisations_without_an_active_or_pending_contact() -> None:
+    key = key_of(_organisation(ContactStatus.STALE))
+    addresses = {key: AddressEntry(key, "Koulu Oy", "kirjaamo@koulu.example", "a.csv:2")}
+    stale = plan_requests([_organisation(ContactStatus.STALE)], addresses, set())
+    assert [t.email for t in stale.targets] == ["kirjaamo@koulu.example"]
+    pending = plan_requests([_organisation(ContactStatus.PENDING)], addresses, set())
+    assert pending.targets == [] and [o.name for o in pending.underway] == ["Koulu Oy"]
+    active = plan_requests([_organisation(ContactStatus.ACTIVE)], addresses, set())
+    assert active == ([], [], [], [])
+    asked = plan_requests([_organisation(ContactStatus.RETIRED)], addresses, {key})
+    assert asked.targets == [] and len(asked.already_asked) == 1
+    no_address = plan_requests([_organisation(ContactStatus.UNSUBSCRIBED)], {}, set())
+    assert [o.name for o in no_address.without_address] == ["Koulu Oy"]
+
+
+def test_a_confirmation_link_ends_after_its_lifetime(ctx: Context) -> None:
+    now = ctx.now()
+    token = make_confirm_token(ctx.settings, "key", now=now)
+    assert read_confirm_token(ctx.settings, token, now=now + CONFIRM_LIFETIME / 2) == "key"
+    with pytest.raises(InvalidTokenError):
+        read_confirm_token(ctx.settings, token, now=now + CONFIRM_LIFETIME + timedelta(seconds=1))

@@ -10,6 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from mailer.cli.common import RegionOption, console, exit_on_error, open_context, print_json
+from mailer.cli.users import actor
 from mailer.core.models import Language
 from mailer.core.regions import REGION_SHORT_NAMES, find_municipality
 from mailer.core.register.organisations import Organisation
@@ -102,7 +103,7 @@ def request_appointment_command(
     Each organisation is asked once per month, however often this runs."""
     command = None if dry_run else Command.SEND
     with open_context(as_json, command) as ctx, exit_on_error(as_json):
-        report = request_appointments(ctx, region=region, dry_run=dry_run, actor="cli")
+        report = request_appointments(ctx, region=region, dry_run=dry_run, actor=actor())
     if as_json:
         print_json(report.model_dump(mode="json"))
         return

@@ -24,6 +24,7 @@ __all__ = [
     "confirm_appointee",
     "find_appointee",
     "find_request",
+    "find_request_by_pk",
     "finish_request",
     "list_requests",
     "load_addresses",
@@ -205,11 +206,20 @@ def finish_request(
     conn.execute(appointment_requests.update().where(_r.id == pk).values(**values))
 
 
-def list_requests(conn: Connection, *, region: Region | None = None) -> list[RequestRow]:
+def list_requests(
+    conn: Connection, *, region: Region | None = None, limit: int | None = None
+) -> list[RequestRow]:
     query = sa.select(appointment_requests).order_by(_r.queued_at.desc(), _r.id.desc())
+    if limit is not None:
+        query = query.limit(limit)
     if region is not None:
         query = query.where(_r.region == region.value)
     return [_request(r) for r in conn.execute(query).mappings()]
+
+
+def find_request_by_pk(conn: Connection, pk: int) -> RequestRow | None:
+    row = conn.execute(sa.select(appointment_requests).where(_r.id == pk)).mappings().first()
+    return _request(row) if row else None
 
 
 def find_request(conn: Connection, request_id: str) -> RequestRow | None:

@@ -13,7 +13,17 @@ from mailer.core.errors import ConfigError
 from mailer.pipeline import Context
 from mailer.pipeline.startup import Command, refuse_unsafe_settings
 from mailer.providers.sendgrid.signature import load_public_key
-from mailer.web import admin, approval, archive, inbound, unsubscribe, webhook, workspace
+from mailer.web import (
+    admin,
+    appoint,
+    appointments,
+    approval,
+    archive,
+    inbound,
+    unsubscribe,
+    webhook,
+    workspace,
+)
 from mailer.web.bodies import PUBLIC_MAX_BODY, BodyLimit
 from mailer.web.sessions import Forbidden
 
@@ -74,6 +84,8 @@ def create_app(settings: Settings, context: Context | None = None) -> FastAPI:
     app.include_router(inbound.router)
     app.include_router(unsubscribe.router)
     app.include_router(archive.router)
+    app.include_router(appoint.router)
+    app.include_router(appointments.router)
     app.include_router(admin.router)
     app.include_router(workspace.router)
     app.include_router(approval.router)

@@ -44,6 +44,7 @@ class NavItem(NamedTuple):
 # The workspace's main navigation, in order. A capability adds its own line.
 NAV: tuple[NavItem, ...] = (
     NavItem("dashboard", "/", None),
+    NavItem("appointments", "/appointments", Permission.MANAGE_CONTACTS),
     NavItem("audit", "/audit", Permission.VIEW_AUDIT),
 )
 

@@ -99,3 +99,7 @@ class AuditAction(StrEnum):
     SENT = "sent"
     CONTACT_CHANGED = "contact_changed"
     CONTACT_ERASED = "contact_erased"
+    # appointments (issue 15): requests to organisations, their appointees, the confirmations
+    APPOINTMENT_REQUESTED = "appointment_requested"
+    APPOINTED = "appointed"
+    APPOINTMENT_CONFIRMED = "appointment_confirmed"

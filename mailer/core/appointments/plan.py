@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import NamedTuple
 
+from mailer.core.models import ContactStatus
 from mailer.core.register.organisations import Organisation, OrganisationKey, organisation_key
 from mailer.core.roster.rows import RosterRow
 
@@ -73,7 +74,7 @@ def plan_requests(
         if organisation.has_active_contact:
             continue
         key = key_of(organisation)
-        if any(m.status.value == "pending" for m in organisation.members):
+        if any(m.status is ContactStatus.PENDING for m in organisation.members):
             plan.underway.append(organisation)
         elif key in asked:
             plan.already_asked.append(organisation)

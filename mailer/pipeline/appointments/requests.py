@@ -16,11 +16,13 @@ from typing import NamedTuple
 
 from pydantic import BaseModel
 
+from mailer.core.accounts import AuditAction
 from mailer.core.appointments.plan import RequestPlan, plan_requests
 from mailer.core.errors import PermanentProviderError, ProviderError
 from mailer.core.models import DeliveryState, Region
 from mailer.pipeline.appointments.letters import request_message
 from mailer.pipeline.appointments.tokens import make_request_token
+from mailer.pipeline.audit import record_in
 from mailer.pipeline.context import Context
 from mailer.pipeline.organisations import list_organisations
 from mailer.providers.base import Provider
@@ -30,10 +32,12 @@ from mailer.store.appointments import RequestRow
 __all__ = [
     "REQUEST_LIFETIME",
     "RequestReport",
+    "RequestWithAppointees",
     "SentRequest",
     "appointment_link",
     "list_requests",
     "request_appointments",
+    "requests_with_appointees",
     "send_queued",
 ]
 
@@ -110,6 +114,15 @@ def request_appointments(
                 by=actor,
                 new_id=lambda: str(uuid.uuid4()),
             )
+            for target in plan.targets:
+                record_in(
+                    conn,
+                    now,
+                    actor=actor,
+                    action=AuditAction.APPOINTMENT_REQUESTED,
+                    target=target.organisation,
+                    detail=target.email,
+                )
     planned = [
         SentRequest(
             organisation=t.organisation,
@@ -197,3 +210,19 @@ def send_queued(
 def list_requests(ctx: Context, *, region: Region | None = None) -> list[RequestRow]:
     with ctx.engine.connect() as conn:
         return store.list_requests(conn, region=region)
+
+
+class RequestWithAppointees(NamedTuple):
+    request: RequestRow
+    appointees: list[store.AppointeeRow]
+
+
+def requests_with_appointees(ctx: Context, *, limit: int = 200) -> list[RequestWithAppointees]:
+    """The newest requests (at most `limit`) with the people each organisation appointed."""
+    with ctx.engine.connect() as conn:
+        found = store.list_requests(conn, limit=limit)
+        people = store.appointees_of(conn, [r.id for r in found])
+    by_request: dict[int, list[store.AppointeeRow]] = {}
+    for person in people:
+        by_request.setdefault(person.request_pk, []).append(person)
+    return [RequestWithAppointees(r, by_request.get(r.id, [])) for r in found]
