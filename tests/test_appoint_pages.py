@@ -244,3 +244,27 @@ def test_an_admin_without_the_register_permission_is_refused(
     browser = make_browser()
     browser.log_in("aarne.admin@vip.example")
     assert browser.get("/appointments").status_code == 403
+
+
+def test_an_appointee_already_in_the_register_keeps_their_status_and_history(
+    client: AsgiClient, link: str, clock_ctx: ClockContext
+) -> None:
+    # the former contact, unsubscribed, is appointed again: a rejection of a pending row must
+    # never be able to delete their record and its unsubscribe
+    data = {
+        "support_first_name": "Aino",
+        "support_last_name": "Aalto",
+        "support_email": "aino.aalto@espoo.example",
+        "support_language": "fi",
+        "lang": "fi",
+    }
+    client.post(link, data={**data, "form_token": _form(client, link)})
+    [letter] = _letters(clock_ctx, "aino.aalto@espoo.example")
+    url = re.search(r"https?://\S+/appoint/confirm/\S+", _text(letter))
+    assert url is not None
+    path = url.group(0).removeprefix(clock_ctx.settings.public_url)
+    token = FORM_TOKEN.search(client.get(path).text)
+    assert token is not None
+    done = client.post(path, data={"form_token": token.group(1), "lang": "fi"})
+    assert done.status_code == 200
+    assert _status(clock_ctx, "aino.aalto@espoo.example") is ContactStatus.UNSUBSCRIBED

@@ -158,9 +158,8 @@ def _municipality(ctx: Context, request: RequestRow) -> str | None:
 
 
 def confirm_appointee(ctx: Context, view: ConfirmView) -> bool:
-    """The appointee confirmed: a PENDING contact of the organisation (or, if their address is
-    in the register already, that contact, marked pending unless it is active). False when the
-    link was used before."""
+    """The appointee confirmed: a new PENDING contact of the organisation, or, if their address
+    is in the register already, that contact as it is. False when the link was used before."""
     appointee, request = view
     if appointee.confirmed_at is not None:
         return False
@@ -204,9 +203,11 @@ def _pending_contact(
         )
         contact_id = register_store.insert_contacts(conn, [row], now)[appointee.email]
     else:
-        contact_id = existing["id"]
-        if ContactStatus(existing["status"]) is ContactStatus.ACTIVE:
-            return int(contact_id)
+        # Someone already in the register (active elsewhere, or unsubscribed, retired or stale)
+        # keeps their status and history: marking them pending would let a rejection delete
+        # the record, unsubscribe and all. The audit entry and the requests page show the
+        # confirmation; a coordinator reactivates them on their contact page if that is right.
+        return int(existing["id"])
     contacts_store.change_status(
         conn,
         contact_id,
