@@ -24,9 +24,9 @@ from mailer.cli.common import (
     open_context,
     print_json,
 )
+from mailer.cli.users import actor
 from mailer.core.edition.content import ContentProblem, Severity
 from mailer.core.edition.revisions import EditionProblemsError
-from mailer.pipeline.audit import cli_actor
 from mailer.pipeline.editions import approval
 from mailer.pipeline.editions.check import (
     CheckReport,
@@ -261,7 +261,7 @@ def approve(
     """Approve the edition as it is now (refused while `check` finds problems, unless they are
     all overridable and --override gives the reason). Four-eyes: refused when --by names the
     author of the latest revision, unless MAILER_APPROVAL_SINGLE_PERSON=true."""
-    approver = approval.Approver(by.strip(), (by,), cli_actor(_default_author()))
+    approver = approval.Approver(by.strip(), (by,), actor())
     with open_context(as_json) as ctx, exit_on_error(as_json):
         status = approval.approve(ctx, month, approver, note=note, override=override)
     if as_json:
@@ -286,7 +286,7 @@ def approve(
 def unapprove_command(month: Month, as_json: Json = False) -> None:
     """Withdraw the edition's approval: it is a draft again until approved anew."""
     with open_context(as_json) as ctx, exit_on_error(as_json):
-        status = approval.unapprove(ctx, month, cli_actor(_default_author()))
+        status = approval.unapprove(ctx, month, actor())
     if as_json:
         print_json(status.model_dump(mode="json"))
         return

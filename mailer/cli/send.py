@@ -34,11 +34,13 @@ from mailer.cli.common import (
     open_context,
     print_json,
 )
+from mailer.cli.users import actor
 from mailer.core.delivery.test_addresses import parse_test_addresses
 from mailer.core.models import Language, Region
 from mailer.pipeline.context import Context
 from mailer.pipeline.send.confirm import send_preview
-from mailer.pipeline.send.deliver import SendReport, send_edition, send_test
+from mailer.pipeline.send.deliver import SendReport, send_edition
+from mailer.pipeline.send.test_send import send_test
 from mailer.pipeline.startup import Command
 
 Month = Annotated[
@@ -176,7 +178,9 @@ def send(
     with open_context(as_json, Command.SEND) as ctx, exit_on_error(as_json):
         if test_to:
             addresses = parse_test_addresses(test_to)
-            outcomes = send_test(ctx, month, addresses, region=region, language=language)
+            outcomes = send_test(
+                ctx, month, addresses, region=region, language=language, actor=actor()
+            )
             if as_json:
                 print_json([o.model_dump(mode="json") for o in outcomes])
             else:

@@ -20,6 +20,8 @@ from mailer.web import (
     approval,
     archive,
     inbound,
+    preview,
+    test_send,
     unsubscribe,
     webhook,
     workspace,
@@ -89,6 +91,8 @@ def create_app(settings: Settings, context: Context | None = None) -> FastAPI:
     app.include_router(admin.router)
     app.include_router(workspace.router)
     app.include_router(approval.router)
+    app.include_router(preview.router)
+    app.include_router(test_send.router)
     app.add_exception_handler(Forbidden, workspace.forbidden_page)
     # every public POST is read within 64 KiB before any route runs; the webhook has its own
     # bound (MAILER_WEBHOOK_MAX_BODY), counted the same way in web/webhook.py

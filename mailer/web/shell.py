@@ -51,7 +51,11 @@ NAV: tuple[NavItem, ...] = (
 # The pages of one edition, shown as its sub-navigation; `href` holds `{month}`. A capability
 # (editor, preview, approval, send) adds its own line, so the edition page links only to pages
 # that exist.
-EDITION_PAGES: tuple[NavItem, ...] = (NavItem("approval", "/editions/{month}/approval", None),)
+EDITION_PAGES: tuple[NavItem, ...] = (
+    NavItem("preview", "/editions/{month}/preview", None),
+    NavItem("test_send", "/editions/{month}/test-send", Permission.TEST_SEND),
+    NavItem("approval", "/editions/{month}/approval", None),
+)
 
 
 def catalogue_files(templates_dir: Path, language: str) -> list[Path]:

@@ -24,8 +24,9 @@ from mailer.core.models import (
 from mailer.core.tokens import make_page_token, make_unsubscribe_token
 from mailer.pipeline.context import Context
 from mailer.pipeline.editions.check import compile_edition
+from mailer.store.samples import SampleContact
 
-__all__ = ["PreviewLanguage", "sample_recipient", "write_preview"]
+__all__ = ["PreviewLanguage", "sample_recipient", "sender_line", "write_preview"]
 
 
 _SAMPLE_ORGANISATIONS = {
@@ -37,20 +38,30 @@ _SAMPLE_ORGANISATIONS = {
 }
 
 
-def sample_recipient(settings: Settings, variant: Variant) -> Recipient:
-    """A made-up contact for previews (names and addresses under the reserved .example TLD)."""
+def sample_recipient(
+    settings: Settings, variant: Variant, contact: SampleContact | None = None
+) -> Recipient:
+    """A made-up contact for previews (names and addresses under the reserved .example TLD),
+    or a real `contact`'s names, organisation and role with the made-up address and link."""
     org_fi, org_sv, domain = _SAMPLE_ORGANISATIONS[variant.region]
     first, last = ("Aino", "Mäkinen") if variant.language is Language.FI else ("Ebba", "Lindqvist")
-    # a key no contact has (real keys are 22 random characters): the link shows the 404 page
+    # a key no contact has (real keys are 22 random characters): the link shows the 404 page, so
+    # a click in a preview of a real contact's letter never unsubscribes them
     secret = settings.secret_key.get_secret_value()
     token = make_unsubscribe_token(secret, "preview")
+    organisation = org_fi if variant.language is Language.FI else org_sv
+    role: str = Role.SUPPORT
+    email = f"{first}.{last}@{domain}.example".lower().replace("ä", "a")
+    if contact is not None:
+        first, last = contact.first_name, contact.last_name
+        organisation, role = contact.organisation, contact.role
     return Recipient(
         delivery_id=f"preview-{variant.key}",
-        email=f"{first}.{last}@{domain}.example".lower().replace("ä", "a"),
+        email=email,
         first_name=first,
         last_name=last,
-        organisation=org_fi if variant.language is Language.FI else org_sv,
-        role=Role.SUPPORT,
+        organisation=organisation,
+        role=role,
         unsubscribe_url=f"{settings.public_url}/u/{token}",
         unsubscribe_mailto=f"mailto:{settings.unsubscribe_mailto}?subject=unsubscribe-{token}",
         page_url=f"{settings.public_url}/p/{make_page_token(secret, 'preview')}",
@@ -118,10 +129,15 @@ class _Card(NamedTuple):
     sender: str
 
 
+def sender_line(settings: Settings, language: Language) -> str:
+    """The From of letters in `language` as a person reads it (formataddr would RFC 2047-encode
+    a name with ä)."""
+    return f"{settings.from_name_for(language)} <{settings.from_email}>"
+
+
 def _card(settings: Settings, compiled: CompiledVariant, words: dict[str, str]) -> _Card:
     variant = compiled.variant
-    # as a person reads it (formataddr would RFC 2047-encode a name with ä)
-    sender = f"{settings.from_name_for(variant.language)} <{settings.from_email}>"
+    sender = sender_line(settings, variant.language)
     return _Card(
         key=variant.key,
         region=variant.region.value.upper(),

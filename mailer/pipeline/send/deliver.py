@@ -12,30 +12,27 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from pydantic import BaseModel, Field
 
-from mailer.core.edition.render import personalise
 from mailer.core.models import (
     CompiledVariant,
     DeliveryState,
     Language,
     Region,
-    Role,
-    SendOutcome,
     Variant,
 )
 from mailer.pipeline.context import Context
-from mailer.pipeline.send.loop import LoopCounts, RecipientFactory, VariantSender
+from mailer.pipeline.send.loop import LoopCounts, VariantSender
 from mailer.pipeline.send.planning import plan_ledger
-from mailer.providers import Provider, make_provider, unsubscribe_headers
+from mailer.providers import Provider, make_provider
 from mailer.store import ledger, ledger_plan
 from mailer.store.editions import mark_sent
 
-__all__ = ["SendReport", "deliver", "send_edition", "send_test"]
+__all__ = ["SendReport", "deliver", "send_edition"]
 
 # A batch claimed by a process on another host counts as abandoned after this long (a live
 # sender finishes a batch within its bounded retries long before).
@@ -350,46 +347,3 @@ def send_edition(
             # what the public archive shows (also after a run stopped half-way: its accepted
             # letters are out)
             record_sent(ctx, month, revision, compiled)
-
-
-_TEST_NAMES = {
-    Language.FI: ("Testi", "Vastaanottaja", "VIP-verkosto"),
-    Language.SV: ("Test", "Mottagare", "VIP-nätverket"),
-}
-
-
-def send_test(
-    ctx: Context,
-    month: str,
-    to: Sequence[str],
-    *,
-    region: Region | None = None,
-    language: Language | None = None,
-) -> list[SendOutcome]:
-    """Each of the edition's variants in scope once to each address of `to`, outside the ledger
-    (subject marked TEST)."""
-    from mailer.pipeline.editions.check import compile_edition
-
-    compiled = compile_edition(ctx, month)
-    variants = [v for v in sorted(compiled, key=lambda v: v.key) if region in (None, v.region)]
-    variants = [v for v in variants if language in (None, v.language)]
-    provider, people, outcomes = make_provider(ctx.settings), RecipientFactory(ctx), []
-    try:
-        for address, variant in ((a, v) for a in to for v in variants):
-            first, last, organisation = _TEST_NAMES[variant.language]
-            # a made-up recipient: no contact has the token key "test-send"
-            recipient = people.make(
-                f"test-{uuid.uuid4()}",
-                "test-send",
-                address,
-                first,
-                last,
-                organisation,
-                Role.SUPPORT.value,
-            )
-            message = personalise(compiled[variant], recipient, unsubscribe_headers(recipient))
-            subject = f"[TEST {variant.key}] {compiled[variant].subject}"
-            outcomes.append(provider.send_message(message.model_copy(update={"subject": subject})))
-    finally:
-        provider.close()
-    return outcomes
