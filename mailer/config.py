@@ -123,6 +123,12 @@ class Settings(BaseSettings):
     unsubscribe_mailto: str = "unsubscribe@vip-verkosto.example"
     secret_key: SecretStr = SecretStr("dev-only-insecure-secret-change-me")
 
+    # the contact's own page (/p/): a confirmed successor becomes active without a
+    # coordinator's approval when this is true; confirmation links (a new address, a
+    # successor) end after this many hours
+    successor_auto_approve: bool = False
+    confirmation_link_hours: int = Field(72, ge=1, le=24 * 30)
+
     # web service and events
     sendgrid_webhook_public_key: str | None = None
     webhook_unsigned_dev: bool = False

@@ -51,6 +51,8 @@ SAMPLES: dict[str, tuple[str, str, str | None]] = {
     "MAILER_WEBHOOK_MAX_BODY": ("2048", "2048", "10"),
     "MAILER_INBOUND_SECRET": ("s" * 20, "**********", None),
     "MAILER_INBOUND_MAX_BODY": ("2048", "2048", "10"),
+    "MAILER_SUCCESSOR_AUTO_APPROVE": ("true", "True", "maybe"),
+    "MAILER_CONFIRMATION_LINK_HOURS": ("48", "48", "0"),
     "MAILER_ADMIN_PASSWORD": ("pw", "**********", None),
     "MAILER_ADMIN_PASSWORD_HASH": ("h", "**********", None),
     "MAILER_ADMIN_USER": ("root", "root", None),

@@ -19,7 +19,10 @@ from mailer.web import (
     appointments,
     approval,
     archive,
+    contact_confirm,
+    contact_page,
     inbound,
+    pending,
     preview,
     test_send,
     unsubscribe,
@@ -93,6 +96,9 @@ def create_app(settings: Settings, context: Context | None = None) -> FastAPI:
     app.include_router(approval.router)
     app.include_router(preview.router)
     app.include_router(test_send.router)
+    app.include_router(contact_page.router)
+    app.include_router(contact_confirm.router)
+    app.include_router(pending.router)
     app.add_exception_handler(Forbidden, workspace.forbidden_page)
     # every public POST is read within 64 KiB before any route runs; the webhook has its own
     # bound (MAILER_WEBHOOK_MAX_BODY), counted the same way in web/webhook.py

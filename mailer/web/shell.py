@@ -45,6 +45,7 @@ class NavItem(NamedTuple):
 NAV: tuple[NavItem, ...] = (
     NavItem("dashboard", "/", None),
     NavItem("appointments", "/appointments", Permission.MANAGE_CONTACTS),
+    NavItem("pending", "/pending", Permission.MANAGE_CONTACTS),
     NavItem("audit", "/audit", Permission.VIEW_AUDIT),
 )
 

@@ -103,3 +103,13 @@ class AuditAction(StrEnum):
     APPOINTMENT_REQUESTED = "appointment_requested"
     APPOINTED = "appointed"
     APPOINTMENT_CONFIRMED = "appointment_confirmed"
+    # on the contact's own page (/p/; actor "contact:<id>") and the pending list (/pending)
+    CONTACT_LANGUAGE_SWITCHED = "contact_language_switched"
+    CONTACT_DETAILS_CORRECTED = "contact_details_corrected"
+    CONTACT_ADDRESS_REQUESTED = "contact_address_requested"  # a link sent to the new address
+    CONTACT_ADDRESS_CONFIRMED = "contact_address_confirmed"
+    CONTACT_UNSUBSCRIBED = "contact_unsubscribed"
+    SUCCESSOR_NAMED = "successor_named"
+    SUCCESSOR_CONFIRMED = "successor_confirmed"  # the successor is now a pending contact
+    PENDING_APPROVED = "pending_approved"
+    PENDING_REJECTED = "pending_rejected"
