@@ -14,8 +14,10 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from mailer.core.accounts import AuditAction, Permission, UiLanguage
+from mailer.core.models import ContactStatus
 from mailer.pipeline.accounts import LoginOutcome, log_in, log_out
 from mailer.pipeline.audit import audit_csv, audit_page
+from mailer.pipeline.dashboard import dashboard as build_dashboard
 from mailer.web.pages import security_headers
 from mailer.web.sessions import (
     ANONYMOUS_CSRF_COOKIE,
@@ -132,9 +134,25 @@ def logout(request: Request) -> Response:
     return response
 
 
+def _edition_href(request: Request) -> str:
+    """Where an edition's month links: its overview page when the editor serves one, else its
+    preview (the dashboard does not depend on which capability landed first)."""
+    paths = {getattr(route, "path", "") for route in request.app.routes}
+    return "/editions/{month}" if "/editions/{month}" in paths else "/editions/{month}/preview"
+
+
 @router.get("/", response_class=HTMLResponse)
 def dashboard(request: Request, who: Annotated[Visitor, Depends(require_account)]) -> Response:
-    return signed_in_page(request, who, "dashboard.html", nav="dashboard", admin_pages=ADMIN_PAGES)
+    return signed_in_page(
+        request,
+        who,
+        "dashboard.html",
+        nav="dashboard",
+        admin_pages=ADMIN_PAGES,
+        board=build_dashboard(ctx_of(request)),
+        edition_href=_edition_href(request),
+        statuses=[s.value for s in ContactStatus],
+    )
 
 
 def _action(value: str | None) -> AuditAction | None:
