@@ -30,6 +30,7 @@ class AsgiClient:
         base_url: str = "http://testserver",
         transport_client: tuple[str, int] = ("127.0.0.1", 123),
     ) -> None:
+        self.app = app  # tests reach the app's state (e.g. to wait for a background send)
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._thread.start()

@@ -1,5 +1,6 @@
-"""Admin pages: HTTP Basic against a password or a PBKDF2 hash, none at all when unconfigured;
-the bounce report, register and editions pages; escaping; security headers."""
+"""The old contact pages under /admin/: HTTP Basic against a password or a PBKDF2 hash, none at
+all when unconfigured; the register pages; escaping; security headers. (The bounce report and the
+editions report moved into the workspace: tests/test_bounces_page.py, tests/test_send_page.py.)"""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ PASSWORD = "Kuukausikirje-2026!"
 HASH = hash_password(
     PASSWORD, salt=os.urandom(16), iterations=1_000
 )  # cheap for tests; the default is 600,000
-ADMIN_PATHS = ["/admin/", "/admin/bounces", "/admin/contacts", "/admin/editions"]
+ADMIN_PATHS = ["/admin/contacts"]
 
 MakeClient = Callable[..., AsgiClient]
 
@@ -79,7 +80,7 @@ def test_without_credentials_the_answer_is_401_with_a_basic_challenge(
     ],
 )
 def test_wrong_credentials_are_refused(admin: AsgiClient, headers: dict[str, str]) -> None:
-    assert admin.get("/admin/", headers=headers).status_code == 401
+    assert admin.get("/admin/contacts", headers=headers).status_code == 401
 
 
 @pytest.mark.parametrize(
@@ -106,11 +107,11 @@ def test_non_ascii_passwords_work_as_utf8(make_client: MakeClient) -> None:
             hash_password("Åbo-ääkköset", salt=os.urandom(16), iterations=1000)
         )
     )
-    assert client.get("/admin/", headers=_basic("admin", "Åbo-ääkköset")).status_code == 200
-    assert client.get("/admin/", headers=_basic("admin", "Abo-aakkoset")).status_code == 401
+    assert client.get("/admin/contacts", headers=_basic("admin", "Åbo-ääkköset")).status_code == 200
+    assert client.get("/admin/contacts", headers=_basic("admin", "Abo-aakkoset")).status_code == 401
 
 
-@pytest.mark.parametrize("path", [*ADMIN_PATHS, "/admin/bounces.csv", "/admin/editions/2026-03"])
+@pytest.mark.parametrize("path", [*ADMIN_PATHS, "/admin/contacts/1"])
 def test_no_admin_routes_at_all_when_no_password_is_configured(
     make_client: MakeClient, path: str
 ) -> None:
@@ -125,7 +126,7 @@ def test_a_malformed_hash_that_slipped_past_start_up_is_a_500_that_echoes_nothin
 ) -> None:
     # `serve` refuses it at start-up (tests/test_startup_checks.py); the app never shows it
     client = make_client(admin_password_hash=SecretStr("md5$abc-secret-part"))
-    response = client.get("/admin/", headers=GOOD)
+    response = client.get("/admin/contacts", headers=GOOD)
     assert response.status_code == 500
     assert "abc-secret-part" not in response.text and "md5" not in response.text
 
@@ -152,27 +153,6 @@ def test_admin_pages_carry_security_headers(admin: AsgiClient) -> None:
         assert "style-src 'sha256-" in headers["content-security-policy"]
 
 
-def test_bounce_report_page_lists_stale_contacts_with_evidence_and_orphaned_organisations(
-    ctx: Context, admin: AsgiClient
-) -> None:
-    build_scene(ctx.engine)
-    page = admin.get("/admin/bounces", headers=GOOD).text
-    assert "anna.virtanen@espoo.example" in page
-    assert "<code>5.1.1</code>" in page
-    assert "550 5.1.1 The email account does not exist" in page
-    assert "Borgå stad" in page  # an organisation left without an active contact
-    assert "liisa.nieminen@kauniainen.example" in page  # suspect
-    assert "karin.lindqvist@borga.example" in page  # listed under Borgå's former contacts
-    only_tyks = admin.get("/admin/bounces?region=tyks", headers=GOOD).text
-    assert "pekka.salo@turku.example" in only_tyks
-    assert "anna.virtanen@espoo.example" not in only_tyks
-
-
-@pytest.mark.parametrize("query", ["region=nowhere", "since=yesterday"])
-def test_bad_report_filters_are_400(admin: AsgiClient, query: str) -> None:
-    assert admin.get(f"/admin/bounces?{query}", headers=GOOD).status_code == 400
-
-
 def test_roster_text_is_escaped_on_admin_pages(ctx: Context, admin: AsgiClient) -> None:
     with ctx.engine.begin() as conn:
         add_contact(
@@ -182,23 +162,10 @@ def test_roster_text_is_escaped_on_admin_pages(ctx: Context, admin: AsgiClient) 
             org_type="private",
             status="stale",
         )
-    for path in ("/admin/bounces", "/admin/contacts"):
+    for path in ("/admin/contacts",):
         page = admin.get(path, headers=GOOD).text
         assert "<script>alert(1)</script>" not in page
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
-
-
-def test_bounce_downloads_are_neutralised_csv_and_json(ctx: Context, admin: AsgiClient) -> None:
-    with ctx.engine.begin() as conn:
-        add_contact(
-            conn, "y@espoo.example", organisation="=1+2", org_type="private", status="stale"
-        )
-    csv_response = admin.get("/admin/bounces.csv", headers=GOOD)
-    assert csv_response.headers["content-disposition"].startswith("attachment;")
-    assert "'=1+2" in csv_response.text
-    assert ";=1+2" not in csv_response.text
-    data = admin.get("/admin/bounces.json", headers=GOOD).json()
-    assert data["totals"]["stale"] == 1
 
 
 def test_register_filters_and_pages(ctx: Context, admin: AsgiClient) -> None:
@@ -222,16 +189,6 @@ def test_register_filters_and_pages(ctx: Context, admin: AsgiClient) -> None:
     assert admin.get("/admin/contacts?status=gone", headers=GOOD).status_code == 400
 
 
-def test_editions_page_shows_send_figures(ctx: Context, admin: AsgiClient) -> None:
-    build_scene(ctx.engine)
-    page = admin.get("/admin/editions", headers=GOOD).text
-    assert "2026-03" in page
-    assert "koordinaattori" in page  # who approved it
-    detail = admin.get("/admin/editions/2026-03", headers=GOOD).text
-    assert "Edition 2026-03" in detail
-    assert '<td class="num">1</td>' in detail  # the one planned/accepted/bounced delivery
-
-
 def test_contact_page_shows_history_with_source_and_evidence(
     ctx: Context, admin: AsgiClient
 ) -> None:
@@ -252,6 +209,4 @@ def test_contact_page_shows_history_with_source_and_evidence(
     stale = admin.get(f"/admin/contacts/{scene.stale}", headers=GOOD).text
     assert "<code>5.1.1</code>" in stale
     assert "2026-03" in stale
-    listed = admin.get("/admin/bounces", headers=GOOD).text
-    assert f'href="/admin/contacts/{scene.stale}"' in listed
     assert admin.get("/admin/contacts/999999", headers=GOOD).status_code == 404

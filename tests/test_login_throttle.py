@@ -119,32 +119,32 @@ def test_admin_login_answers_429_after_a_few_failures_even_to_the_right_password
     make_client: MakeClient,
 ) -> None:
     client = make_client(admin_password=SecretStr(PASSWORD))
-    answers = [client.get("/admin/", headers=_basic(f"guess-{i}")) for i in range(LIMIT)]
+    answers = [client.get("/admin/contacts", headers=_basic(f"guess-{i}")) for i in range(LIMIT)]
     assert [a.status_code for a in answers] == [401] * (LIMIT - 1) + [429]
-    refused = client.get("/admin/", headers=_basic(PASSWORD))
+    refused = client.get("/admin/contacts", headers=_basic(PASSWORD))
     assert refused.status_code == 429
     assert int(refused.headers["retry-after"]) > 0
     # no credentials at all is a browser's first request, never counted nor refused
-    assert client.get("/admin/").status_code == 401
+    assert client.get("/admin/contacts").status_code == 401
 
 
 def test_the_count_is_shared_by_every_serve_process(make_client: MakeClient) -> None:
     first = make_client(admin_password=SecretStr(PASSWORD))
     second = make_client(admin_password=SecretStr(PASSWORD))  # another process, same database
     for i in range(LIMIT - 1):
-        assert first.get("/admin/", headers=_basic(f"guess-{i}")).status_code == 401
-    assert second.get("/admin/", headers=_basic("guess-last")).status_code == 429
+        assert first.get("/admin/contacts", headers=_basic(f"guess-{i}")).status_code == 401
+    assert second.get("/admin/contacts", headers=_basic("guess-last")).status_code == 429
     other = make_client(client="192.0.2.99", admin_password=SecretStr(PASSWORD))
-    assert other.get("/admin/", headers=_basic(PASSWORD)).status_code == 200
+    assert other.get("/admin/contacts", headers=_basic(PASSWORD)).status_code == 200
 
 
 def test_a_good_login_clears_earlier_failures(make_client: MakeClient) -> None:
     client = make_client(admin_password=SecretStr(PASSWORD))
     for i in range(LIMIT - 1):
-        client.get("/admin/", headers=_basic(f"guess-{i}"))
-    assert client.get("/admin/", headers=_basic(PASSWORD)).status_code == 200
+        client.get("/admin/contacts", headers=_basic(f"guess-{i}"))
+    assert client.get("/admin/contacts", headers=_basic(PASSWORD)).status_code == 200
     for i in range(LIMIT - 1):
-        assert client.get("/admin/", headers=_basic(f"again-{i}")).status_code == 401
+        assert client.get("/admin/contacts", headers=_basic(f"again-{i}")).status_code == 401
 
 
 def test_hash_checks_beyond_the_slots_wait_then_answer_503(
@@ -158,13 +158,13 @@ def test_hash_checks_beyond_the_slots_wait_then_answer_503(
     while auth.HASH_SLOTS.acquire(blocking=False):  # every slot busy with other checks
         taken += 1
     try:
-        busy = client.get("/admin/", headers=_basic(PASSWORD))
+        busy = client.get("/admin/contacts", headers=_basic(PASSWORD))
     finally:
         for _ in range(taken):
             auth.HASH_SLOTS.release()
     assert taken == 2
     assert busy.status_code == 503 and busy.headers["retry-after"]
-    assert client.get("/admin/", headers=_basic(PASSWORD)).status_code == 200
+    assert client.get("/admin/contacts", headers=_basic(PASSWORD)).status_code == 200
 
 
 def test_the_asgi_client_reports_the_given_address() -> None:

@@ -1,4 +1,4 @@
-"""`mailer schedule ...`: check, sync, list, runs, run."""
+"""`mailer schedule ...`: check, sync, list, runs, skip, run."""
 
 from __future__ import annotations
 
@@ -9,13 +9,16 @@ import typer
 from rich.table import Table
 
 from mailer.cli.common import console, err_console, exit_on_error, open_context, print_json
+from mailer.cli.users import actor as cli_actor
 from mailer.pipeline.schedules.jobs import sync_schedules
 from mailer.pipeline.schedules.runs import recent_runs
+from mailer.pipeline.schedules.skips import ALL, skip_month, unskip_month
 from mailer.pipeline.schedules.views import JobView, list_jobs, preview_schedules
 from mailer.pipeline.startup import Command
 
 app = typer.Typer(
-    help="Schedules: check, sync, list, runs; run the scheduler.", no_args_is_help=True
+    help="Schedules: check, sync, list, runs, skip a month; run the scheduler.",
+    no_args_is_help=True,
 )
 
 JSON = typer.Option(False, "--json", help="Machine-readable output.")
@@ -54,6 +57,7 @@ def _show(views: list[JobView], as_json: bool) -> None:
         runs = "\n".join(
             f"{fire.at:%a %d.%m.%Y %H:%M %Z}  {fire.role} {fire.edition}"
             + (f" (deadline {fire.deadline:%d.%m. %H:%M})" if fire.role == "send" else "")
+            + (f" SKIPPED {', '.join(fire.skipped)}" if fire.skipped else "")
             for fire in view.upcoming
         )
         table.add_row(view.id, view.rule, ", ".join(view.targets), runs or "-")
@@ -104,6 +108,40 @@ def runs(
             row["detail"] or "",
         )
     console.print(table)
+
+
+@app.command("skip")
+def skip(
+    month: str = typer.Argument(..., help="The edition month YYYY-MM not to send."),
+    *,
+    schedule: str = typer.Option(ALL, "--schedule", help="Only this schedule (default: all)."),
+    target: str = typer.Option(
+        ALL, "--target", help="Only this target of the schedule, e.g. hyks-sv (default: all)."
+    ),
+    reason: str = typer.Option("", "--reason", help="Why (shown with the skipped run)."),
+    undo: bool = typer.Option(False, "--undo", help="Send the month after all."),
+    as_json: bool = JSON,
+) -> None:
+    """Skip a month: the scheduler sends no letter and no reminder for it (or --undo)."""
+    with open_context(as_json) as ctx, exit_on_error(as_json):
+        actor = cli_actor()
+        if undo:
+            changed = unskip_month(ctx, month, actor=actor, schedule=schedule, target=target)
+        else:
+            changed = skip_month(
+                ctx, month, actor=actor, schedule=schedule, target=target, reason=reason
+            )
+    what = "undone" if undo else "skipped"
+    if as_json:
+        print_json({"month": month, "schedule": schedule, "target": target, what: changed})
+        return
+    scope = f"{month} {schedule}/{target}"
+    if changed:
+        console.print(f"{what}: {scope}", highlight=False)
+    else:
+        console.print(
+            f"nothing to do: {scope} was {'not ' if undo else ''}skipped", highlight=False
+        )
 
 
 @app.command("run")

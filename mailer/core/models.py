@@ -109,6 +109,7 @@ class ScheduleRunOutcome(StrEnum):
     APPROVED = "approved"  # a reminder found the edition approved: no mail
     REMINDED = "reminded"
     MISSED = "missed"
+    SKIPPED = "skipped"  # the month was skipped (schedule_skips): nothing sent, nobody told
     DUPLICATE = "duplicate"
     NO_FIRE = "no-fire"
 

@@ -26,6 +26,7 @@ from mailer.core.reports.models import (
     RegionBounces,
 )
 from mailer.pipeline.context import Context
+from mailer.store import ledger_plan
 from mailer.store import reports as q
 
 __all__ = [
@@ -68,7 +69,13 @@ def bounce_report(
     change or evidence since then (the organisations list always shows the present state)."""
     with ctx.engine.connect() as conn:
         key = region.value if region else None
-        rows = q.contact_rows(conn, region=key)
+        # only the contacts the report can name, and the organisations that have an active one:
+        # not the whole register (a page must answer fast at tens of thousands of contacts)
+        rows = q.contact_rows(conn, region=key, watched=True)
+        active = {
+            organisation_key(Region(r), str(t), m, str(o))
+            for r, t, m, o in q.active_organisations(conn, region=key)
+        }
         events_by_contact = _group_evidence(q.evidence_events(conn, region=key))
         delivered = q.delivered_at_by_contact(conn, region=key)
     sections = {r: _empty_section(r) for r in ([region] if region else list(Region))}
@@ -84,7 +91,7 @@ def bounce_report(
         if entry is not None:
             section = sections[Region(row["region"])]
             (section.stale if entry.verdict == "stale" else section.suspect).append(entry)
-    _add_gaps(sections, rows)
+    _add_gaps(sections, rows, active)
     return BounceReport(
         generated_at=ctx.now(), region=region, since=since, regions=list(sections.values())
     )
@@ -111,10 +118,15 @@ def _watched(
     return _entry(row, verdict, last_good, [e[1] for e in evidence[:EVIDENCE_PER_CONTACT]])
 
 
-def _add_gaps(sections: dict[Region, RegionBounces], rows: Sequence[RowMapping]) -> None:
-    """The organisations in these sections that have no active contact left."""
+def _add_gaps(
+    sections: dict[Region, RegionBounces],
+    rows: Sequence[RowMapping],
+    active: set[OrganisationKey],
+) -> None:
+    """The organisations in these sections that have no active contact left (all their contacts
+    are in `rows`: no active one, so every one is watched)."""
     for org, members in _organisations(rows).items():
-        if org.region in sections and not any(m["status"] == ContactStatus.ACTIVE for m in members):
+        if org.region in sections and org not in active:
             sections[org.region].without_active_contact.append(_gap(members))
 
 
@@ -217,9 +229,12 @@ def _gap(members: list[RowMapping]) -> OrganisationGap:
 
 def edition_report(ctx: Context, month: str) -> EditionReport:
     """Per region x language: planned / accepted / delivered / bounced / dropped / unsubscribed /
-    failed, counted per delivery (a message with two bounce events is one bounced message)."""
+    failed, counted per delivery (a message with two bounce events is one bounced message).
+    The states come from one grouped query; only deliveries with events or an unsubscribed
+    contact are read row by row."""
     with ctx.engine.connect() as conn:
-        ledger = q.edition_deliveries(conn, month)
+        states = ledger_plan.variant_states(conn, month)
+        news = q.edition_deliveries(conn, month)
         kinds: dict[int, set[str]] = defaultdict(set)
         for pk, kind in q.edition_event_types(conn, month):
             kinds[pk].add(kind)
@@ -228,13 +243,19 @@ def edition_report(ctx: Context, month: str) -> EditionReport:
             left[cid].append(at)
         next_letter = q.next_letter_at(conn, month)
     counts: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
-    for d in ledger:
+    for (region, language), by_state in states.items():
+        counts[(region, language)].update(
+            {
+                "planned": sum(by_state.values()),
+                "accepted": by_state.get(DeliveryState.ACCEPTED, 0),
+                "failed": by_state.get(DeliveryState.FAILED, 0),
+                "pending": by_state.get(DeliveryState.QUEUED, 0)
+                + by_state.get(DeliveryState.SENDING, 0),
+            }
+        )
+    for d in news:
         seen = kinds.get(int(d["id"]), set())
         flags = {
-            "planned": True,
-            "accepted": d["state"] == DeliveryState.ACCEPTED,
-            "failed": d["state"] == DeliveryState.FAILED,
-            "pending": d["state"] in (DeliveryState.QUEUED, DeliveryState.SENDING),
             "delivered": "delivered" in seen,
             "bounced": "bounce" in seen,
             "dropped": "dropped" in seen,

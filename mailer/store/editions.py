@@ -14,6 +14,7 @@ from mailer.store.tables import edition_approvals, editions
 __all__ = [
     "Approval",
     "ensure_edition",
+    "is_sent",
     "known_months",
     "latest_approval",
     "latest_approvals",
@@ -187,6 +188,17 @@ def sent_months(conn: sa.Connection) -> set[str]:
     return set(conn.execute(accepted.distinct()).scalars()) | set(
         conn.execute(marked.distinct()).scalars()
     )
+
+
+def is_sent(conn: sa.Connection, month: str) -> bool:
+    """One month of `sent_months`, answered by two indexed lookups that stop at the first row
+    (the ledger's unique (edition, contact_id) index), instead of reading every accepted row of
+    every edition: a page showing a few editions' states stays fast at millions of rows."""
+    marked = sa.exists().where(editions.c.month == month, editions.c.sent_at.is_not(None))
+    accepted = sa.exists().where(
+        _ledger.c.edition == month, _ledger.c.state == DeliveryState.ACCEPTED.value
+    )
+    return bool(conn.execute(sa.select(sa.or_(marked, accepted))).scalar())
 
 
 def mark_sent(conn: sa.Connection, month: str, at: datetime) -> None:

@@ -21,6 +21,7 @@ __all__ = [
     "plan_candidate_chunk",
     "planned_states",
     "requeue_failed",
+    "variant_states",
     "withdraw_queued",
 ]
 
@@ -144,3 +145,19 @@ def requeue_failed(conn: Connection, edition: str, region: str | None, language:
     if language is not None:
         stmt = stmt.where(_d.language == language)
     return conn.execute(stmt.values(state=DeliveryState.QUEUED, batch_id=None)).rowcount
+
+
+def variant_states(
+    conn: Connection, edition: str
+) -> dict[tuple[str, str], dict[DeliveryState, int]]:
+    """The edition's ledger rows per (region, language) and state, in one grouped query (the
+    send page's progress)."""
+    stmt = (
+        sa.select(_d.region, _d.language, _d.state, sa.func.count())
+        .where(_d.edition == edition)
+        .group_by(_d.region, _d.language, _d.state)
+    )
+    found: dict[tuple[str, str], dict[DeliveryState, int]] = {}
+    for region, language, state, n in conn.execute(stmt):
+        found.setdefault((region, language), {})[_STATES[state]] = int(n)
+    return found

@@ -27,6 +27,7 @@ from mailer.store.tables import (
 __all__ = [
     "FAILURE_EVENTS",
     "SOFT_EVENT_FILTER",
+    "active_organisations",
     "contact_detail",
     "contact_page",
     "contact_rows",
@@ -70,14 +71,36 @@ _CONTACT_COLUMNS = (
 )
 
 
-def contact_rows(conn: Connection, *, region: str | None = None) -> Sequence[RowMapping]:
-    """Every contact (of one region), ordered for display."""
+def contact_rows(
+    conn: Connection, *, region: str | None = None, watched: bool = False
+) -> Sequence[RowMapping]:
+    """Every contact (of one region), ordered for display; `watched`: only those a bounce report
+    can name (not active, a soft streak, or failure evidence), not the whole register."""
     query = sa.select(*_CONTACT_COLUMNS).order_by(
         contacts.c.region, contacts.c.organisation, contacts.c.last_name, contacts.c.id
     )
     if region is not None:
         query = query.where(contacts.c.region == region)
+    if watched:
+        failure = events.c.event_type.in_(FAILURE_EVENTS)
+        linked = sa.exists().where(events.c.contact_id == contacts.c.id, failure)
+        by_email = sa.exists().where(
+            events.c.contact_id.is_(None), events.c.email == contacts.c.email, failure
+        )
+        active = contacts.c.status == ContactStatus.ACTIVE
+        query = query.where(sa.or_(~active, contacts.c.soft_streak > 0, linked, by_email))
     return conn.execute(query).mappings().all()
+
+
+def active_organisations(conn: Connection, *, region: str | None) -> list[tuple[str, ...]]:
+    """(region, org_type, municipality, organisation) as written by active contacts, distinct."""
+    c = contacts.c
+    query = (
+        sa.select(c.region, c.org_type, c.municipality, c.organisation)
+        .where(c.status == ContactStatus.ACTIVE, _region_filter(region))
+        .distinct()
+    )
+    return [tuple(row) for row in conn.execute(query)]
 
 
 def _region_filter(region: str | None) -> sa.ColumnElement[bool]:
@@ -208,14 +231,23 @@ def edition_months(conn: Connection) -> list[str]:
 
 
 def edition_deliveries(conn: Connection, month: str) -> Sequence[RowMapping]:
+    """The edition's deliveries that have news beyond their state: a provider event, or a contact
+    who ever unsubscribed (the states themselves are counted by a grouped query), so a report
+    reads a handful of rows, not the whole edition."""
+    with_event = sa.exists().where(events.c.delivery_pk == deliveries.c.id)
+    left = sa.select(contact_history.c.contact_id).where(
+        contact_history.c.new_status == ContactStatus.UNSUBSCRIBED
+    )
     query = sa.select(
         deliveries.c.id,
         deliveries.c.contact_id,
         deliveries.c.region,
         deliveries.c.language,
-        deliveries.c.state,
         deliveries.c.accepted_at,
-    ).where(deliveries.c.edition == month)
+    ).where(
+        deliveries.c.edition == month,
+        sa.or_(with_event, deliveries.c.contact_id.in_(left)),
+    )
     return conn.execute(query).mappings().all()
 
 

@@ -4,23 +4,27 @@ every fire, whose unique (job, kind, time) makes sends, reminders and notices id
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, RowMapping
 
 from mailer.core.models import ScheduleRunOutcome
-from mailer.store.tables import schedule_runs, scheduler_lock
+from mailer.store.tables import schedule_runs, schedule_skips, scheduler_lock
 
 __all__ = [
+    "SkipRow",
     "acquire_lock",
+    "add_skip",
     "claim_run",
     "finish_run",
     "heartbeat",
     "list_runs",
+    "list_skips",
     "lock_holder",
     "release_lock",
+    "remove_skip",
     "send_outcomes",
 ]
 
@@ -148,3 +152,69 @@ def list_runs(conn: Connection, *, job_id: str | None = None, limit: int = 100) 
     if job_id is not None:
         stmt = stmt.where(schedule_runs.c.job_id == job_id)
     return list(conn.execute(stmt.limit(limit)).mappings())
+
+
+# --- skipped months ------------------------------------------------------------------------------
+
+
+class SkipRow(NamedTuple):
+    edition: str
+    schedule: str  # "*": every schedule
+    target: str  # "*": every target of the schedule
+    reason: str
+    skipped_by: str
+    skipped_at: datetime
+
+
+def add_skip(
+    conn: Connection,
+    *,
+    edition: str,
+    schedule: str,
+    target: str,
+    reason: str,
+    skipped_by: str,
+    at: datetime,
+) -> bool:
+    """Record a skip; False if that (edition, schedule, target) was skipped already."""
+    stmt = (
+        _insert(conn, schedule_skips)
+        .values(
+            edition=edition,
+            schedule=schedule,
+            target=target,
+            reason=reason,
+            skipped_by=skipped_by,
+            skipped_at=at,
+        )
+        .on_conflict_do_nothing(index_elements=["edition", "schedule", "target"])
+        .returning(schedule_skips.c.id)
+    )
+    # RETURNING, not rowcount: psycopg reports no count for an INSERT ... ON CONFLICT here
+    return conn.execute(stmt).scalar() is not None
+
+
+def remove_skip(conn: Connection, *, edition: str, schedule: str, target: str) -> bool:
+    result = conn.execute(
+        sa.delete(schedule_skips).where(
+            schedule_skips.c.edition == edition,
+            schedule_skips.c.schedule == schedule,
+            schedule_skips.c.target == target,
+        )
+    )
+    return result.rowcount == 1
+
+
+def list_skips(conn: Connection, *, editions: list[str] | None = None) -> list[SkipRow]:
+    """Skips of `editions` (all when None), oldest month first."""
+    stmt = sa.select(
+        schedule_skips.c.edition,
+        schedule_skips.c.schedule,
+        schedule_skips.c.target,
+        schedule_skips.c.reason,
+        schedule_skips.c.skipped_by,
+        schedule_skips.c.skipped_at,
+    ).order_by(schedule_skips.c.edition, schedule_skips.c.schedule, schedule_skips.c.target)
+    if editions is not None:
+        stmt = stmt.where(schedule_skips.c.edition.in_(editions))
+    return [SkipRow(*row) for row in conn.execute(stmt)]

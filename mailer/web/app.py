@@ -19,11 +19,15 @@ from mailer.web import (
     appointments,
     approval,
     archive,
+    bounces,
     contact_confirm,
     contact_page,
     inbound,
+    moved,
     pending,
     preview,
+    schedule,
+    sending,
     test_send,
     unsubscribe,
     webhook,
@@ -36,6 +40,9 @@ __all__ = ["check_webhook_config", "create_app"]
 
 log = logging.getLogger("mailer.web")
 KEY_VARIABLE = "MAILER_SENDGRID_WEBHOOK_PUBLIC_KEY"
+# A send started from the workspace may finish its batch before the process exits (a send cut
+# short is resumed by the next one; the ledger never mails anyone twice).
+SHUTDOWN_WAIT = 30.0
 
 
 def check_webhook_config(settings: Settings) -> None:
@@ -78,6 +85,7 @@ def create_app(settings: Settings, context: Context | None = None) -> FastAPI:
         try:
             yield
         finally:
+            sending.sends_of_app(_app).join(timeout=SHUTDOWN_WAIT)
             if context is None:
                 ctx.close()
 
@@ -91,6 +99,7 @@ def create_app(settings: Settings, context: Context | None = None) -> FastAPI:
     app.include_router(archive.router)
     app.include_router(appoint.router)
     app.include_router(appointments.router)
+    app.include_router(moved.router)  # the old /admin/ pages: redirects to the workspace
     app.include_router(admin.router)
     app.include_router(workspace.router)
     app.include_router(approval.router)
@@ -99,6 +108,9 @@ def create_app(settings: Settings, context: Context | None = None) -> FastAPI:
     app.include_router(contact_page.router)
     app.include_router(contact_confirm.router)
     app.include_router(pending.router)
+    app.include_router(schedule.router)
+    app.include_router(sending.router)
+    app.include_router(bounces.router)
     app.add_exception_handler(Forbidden, workspace.forbidden_page)
     # every public POST is read within 64 KiB before any route runs; the webhook has its own
     # bound (MAILER_WEBHOOK_MAX_BODY), counted the same way in web/webhook.py

@@ -47,6 +47,8 @@ NAV: tuple[NavItem, ...] = (
     NavItem("appointments", "/appointments", Permission.MANAGE_CONTACTS),
     NavItem("pending", "/pending", Permission.MANAGE_CONTACTS),
     NavItem("audit", "/audit", Permission.VIEW_AUDIT),
+    NavItem("schedule", "/schedule", Permission.EDIT_EDITIONS),
+    NavItem("bounces", "/bounces", Permission.VIEW_REPORTS),
 )
 
 # The pages of one edition, shown as its sub-navigation; `href` holds `{month}`. A capability
@@ -56,6 +58,7 @@ EDITION_PAGES: tuple[NavItem, ...] = (
     NavItem("preview", "/editions/{month}/preview", None),
     NavItem("test_send", "/editions/{month}/test-send", Permission.TEST_SEND),
     NavItem("approval", "/editions/{month}/approval", None),
+    NavItem("send", "/editions/{month}/send", Permission.EDIT_EDITIONS),
 )
 
 

@@ -43,10 +43,8 @@ router = APIRouter()
 
 AUDIT_PAGE_SIZE = 50
 ADMIN_PAGES = (
-    ("admin_overview", "/admin/"),
-    ("admin_bounces", "/admin/bounces"),
-    ("admin_contacts", "/admin/contacts"),
-    ("admin_editions", "/admin/editions"),
+    ("admin_bounces", "/bounces"),
+    ("admin_contacts", "/admin/contacts"),  # until the workspace's contact register replaces it
 )
 
 

@@ -53,10 +53,16 @@ class Permission(StrEnum):
     ERASE = "erase"
     VIEW_AUDIT = "view_audit"
     VIEW_ADMIN_PAGES = "view_admin_pages"
+    VIEW_REPORTS = "view_reports"  # the bounce report (coordinators keep the register, admins too)
 
 
 _COORDINATOR = frozenset(
-    {Permission.EDIT_EDITIONS, Permission.TEST_SEND, Permission.MANAGE_CONTACTS}
+    {
+        Permission.EDIT_EDITIONS,
+        Permission.TEST_SEND,
+        Permission.MANAGE_CONTACTS,
+        Permission.VIEW_REPORTS,
+    }
 )
 
 ROLE_PERMISSIONS: Mapping[UserRole, frozenset[Permission]] = MappingProxyType(
@@ -70,6 +76,7 @@ ROLE_PERMISSIONS: Mapping[UserRole, frozenset[Permission]] = MappingProxyType(
                 Permission.ERASE,
                 Permission.VIEW_AUDIT,
                 Permission.VIEW_ADMIN_PAGES,
+                Permission.VIEW_REPORTS,
             }
         ),
     }

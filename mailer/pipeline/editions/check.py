@@ -252,7 +252,7 @@ def approval_status(ctx: Context, month: str) -> EditionStatus:
     current = None if revision is None else revision_hash(ctx.settings, revision.text_hash)
     with ctx.engine.connect() as conn:
         approval = store.latest_approval(conn, month)
-        sent = month in store.sent_months(conn)
+        sent = store.is_sent(conn, month)
     changed = _changed(approval, revision, current)
     state: Literal["missing", "draft", "approved", "sent"]
     if sent:

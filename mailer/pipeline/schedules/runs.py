@@ -28,6 +28,7 @@ from mailer.core.schedule.times import (
 from mailer.pipeline.context import Context
 from mailer.pipeline.editions.check import approval_status, require_approved
 from mailer.pipeline.schedules.notices import NoticeReason, notify_coordinators
+from mailer.pipeline.schedules.skips import list_skips, skip_for
 from mailer.pipeline.send.deliver import send_edition
 from mailer.providers.base import Provider
 from mailer.store import schedules as store
@@ -88,6 +89,22 @@ def _claim(
         )
 
 
+def _unskipped(
+    ctx: Context, edition: str, schedule: str, targets: list[str]
+) -> tuple[list[str], str]:
+    """The targets not skipped for this month, and what the skipped ones say (who, why)."""
+    skips = list_skips(ctx, [edition])
+    keep, said = [], []
+    for target in targets:
+        found = skip_for(skips, edition, schedule, target)
+        if found is None:
+            keep.append(target)
+        else:
+            why = f": {found.reason}" if found.reason else ""
+            said.append(f"{target} skipped by {found.skipped_by}{why}")
+    return keep, "; ".join(said)
+
+
 def _finish(
     ctx: Context, run_id: int, outcome: ScheduleRunOutcome, detail: str | None = None
 ) -> ScheduleRunOutcome:
@@ -124,6 +141,9 @@ def fire_send(
         run_id = _claim(context, job_id, "send", fire=fire, edition=edition, now=at)
         if run_id is None:
             return ScheduleRunOutcome.DUPLICATE
+        targets, skipped = _unskipped(context, edition, schedule, targets)
+        if not targets:  # the month is skipped: no letter, no notice
+            return _finish(context, run_id, ScheduleRunOutcome.SKIPPED, skipped)
         with context.engine.connect() as conn:
             earlier = store.send_outcomes(conn, job_id, edition)
         if ScheduleRunOutcome.SENT in earlier:
@@ -137,6 +157,7 @@ def fire_send(
                 edition=edition,
                 targets=targets,
                 provider=provider,
+                note=skipped,
             )
         # Tell the coordinators once (at the first fire that finds the problem, which is a retry
         # when the planned fire was missed), and again at the deadline; retries in between stay
@@ -170,8 +191,9 @@ def _send(
     edition: str,
     targets: list[str],
     provider: Provider | None,
+    note: str = "",
 ) -> ScheduleRunOutcome:
-    summary = []
+    summary = [note] if note else []
     unfinished = 0
     try:
         for target in targets:
@@ -228,6 +250,9 @@ def fire_reminder(
         run_id = _claim(context, job_id, "reminder", fire=fire, edition=edition, now=at)
         if run_id is None:
             return ScheduleRunOutcome.DUPLICATE
+        targets, skipped = _unskipped(context, edition, schedule, targets)
+        if not targets:  # nobody is nagged about a month that will not be sent
+            return _finish(context, run_id, ScheduleRunOutcome.SKIPPED, skipped)
         problem = _problem(context, edition, deadline_for(parsed, planned))
         if problem is None:
             return _finish(context, run_id, ScheduleRunOutcome.APPROVED)
@@ -272,6 +297,9 @@ def record_missed(
         run_id = _claim(context, job_id, "missed", fire=scheduled_for, edition=edition, now=at)
         if run_id is None:
             return ScheduleRunOutcome.DUPLICATE
+        targets, skipped = _unskipped(context, edition, schedule, targets)
+        if not targets:
+            return _finish(context, run_id, ScheduleRunOutcome.SKIPPED, skipped)
         notify_coordinators(
             context,
             provider,

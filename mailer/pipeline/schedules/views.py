@@ -17,8 +17,16 @@ from mailer.core.schedule.times import (
 )
 from mailer.pipeline.context import Context
 from mailer.pipeline.schedules.jobs import RuleTrigger, desired_jobs, load_schedules, open_job_store
+from mailer.pipeline.schedules.skips import SkipRow, list_skips, skip_for
 
-__all__ = ["JobView", "UpcomingFire", "list_jobs", "preview_schedules", "upcoming"]
+__all__ = [
+    "JobView",
+    "UpcomingFire",
+    "list_jobs",
+    "mark_skipped",
+    "preview_schedules",
+    "upcoming",
+]
 
 
 class UpcomingFire(BaseModel):
@@ -27,6 +35,7 @@ class UpcomingFire(BaseModel):
     edition: str
     planned: datetime
     deadline: datetime
+    skipped: list[str] = []  # the job's targets skipped for this edition (schedule_skips)
 
 
 class JobView(BaseModel):
@@ -65,6 +74,16 @@ def upcoming(
     return found
 
 
+def mark_skipped(views: list[JobView], skips: list[SkipRow]) -> list[JobView]:
+    """Fill each fire's `skipped` with the job's targets skipped for its edition."""
+    for view in views:
+        for fire in view.upcoming:
+            fire.skipped = [
+                t for t in view.targets if skip_for(skips, fire.edition, view.schedule, t)
+            ]
+    return views
+
+
 def _sorted(views: list[JobView]) -> list[JobView]:
     return sorted(
         views, key=lambda v: (v.next_run.timestamp() if v.next_run else float("inf"), v.id)
@@ -98,7 +117,7 @@ def list_jobs(ctx: Context, *, count: int = 3, retries: bool = False) -> list[Jo
                 upcoming=fires,
             )
         )
-    return _sorted(views)
+    return _sorted(mark_skipped(views, list_skips(ctx)))
 
 
 def preview_schedules(

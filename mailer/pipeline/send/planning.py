@@ -36,9 +36,16 @@ def _delivery_ids(n: int) -> Iterator[str]:
 
 
 def plan_ledger(
-    ctx: Context, month: str, region: Region | None, language: Language | None, dry_run: bool
+    ctx: Context,
+    month: str,
+    region: Region | None,
+    language: Language | None,
+    dry_run: bool,
+    *,
+    by_variant: Counter[str] | None = None,
 ) -> tuple[int, int, Counter[str]]:
-    """Plan in chunks (one transaction each); returns (new, withdrawn, skipped)."""
+    """Plan in chunks (one transaction each); returns (new, withdrawn, skipped). `by_variant`,
+    when given, counts the new rows per variant key ("hyks-fi")."""
     new = withdrawn = 0
     skipped: Counter[str] = Counter()
     last = 0
@@ -62,6 +69,8 @@ def plan_ledger(
             )
             skipped.update(plan.skipped)
             new += plan.new_count
+            if by_variant is not None:
+                by_variant.update({v.key: len(ids) for v, ids in plan.new.items()})
             if dry_run:
                 continue
             email = {row.id: row.email for row in rows}

@@ -11,6 +11,7 @@ __all__ = [
     "audit_log",
     "login_failures",
     "schedule_runs",
+    "schedule_skips",
     "scheduler_lock",
     "users",
     "web_sessions",
@@ -39,6 +40,22 @@ schedule_runs = sa.Table(
     sa.Column("detail", sa.Text, nullable=True),
     sa.Column("ran_at", UTCDateTime, nullable=False),
     sa.UniqueConstraint("job_id", "kind", "scheduled_for", name="uq_schedule_runs_job_kind_time"),
+)
+
+# A month a coordinator chose not to send (issue 14): the scheduler's send and reminder fires for
+# it record `skipped` instead of acting. `schedule` and `target` are "*" for every schedule or
+# target (not NULL, so the unique constraint holds on both backends).
+schedule_skips = sa.Table(
+    "schedule_skips",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("edition", sa.String(7), nullable=False),
+    sa.Column("schedule", sa.String(100), nullable=False),
+    sa.Column("target", sa.String(20), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("skipped_by", sa.String(254), nullable=False),
+    sa.Column("skipped_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("edition", "schedule", "target", name="uq_schedule_skips_edition_target"),
 )
 
 # --- workspace accounts ---------------------------------------------------------------------------
