@@ -69,7 +69,7 @@ def test_the_dashboard_lists_the_edition_as_a_draft_and_keeps_the_admin_links(
     browser.log_in(ADMIN)
     html = browser.get("/").text
     assert '<a href="/editions/2026-11' in html and "state-draft" in html
-    assert 'href="/audit"' in html and 'href="/admin/"' in html
+    assert 'href="/audit"' in html and 'href="/bounces"' in html
     assert "Ei avoimia muistutuksia." in html
 
 
