@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from mailer.core.accounts import AuditAction
+from mailer.pipeline.editions.revisions import export_edition
 from mailer.store.tables import deliveries
 from tests.accounts_support import (
     Browser,
@@ -21,6 +22,7 @@ from tests.accounts_support import (
     csrf_of,
     make_browser,
 )
+from tests.editions_data import import_letters
 from tests.review_support import ADMIN, APPROVER, COORDINATOR, MONTH, edition, entries, people
 from tests.test_send_support import add_contacts, person
 
@@ -196,3 +198,31 @@ def test_a_test_send_without_a_csrf_token_is_refused(browser: Browser) -> None:
     data = {"addresses": "ok@vip.example", "variant": "kys-fi"}
     assert browser.post(TEST_SEND, data).status_code == 403
     assert _outbox(browser) == []
+
+
+def test_the_preview_compiles_once_for_the_page_and_its_frames_and_again_after_a_change(
+    browser: Browser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mailer.pipeline.editions import review
+
+    calls: list[str] = []
+    real = review.compile_edition
+
+    def counting(ctx: object, month: str, revision: int | None = None) -> object:
+        calls.append(month)
+        return real(ctx, month, revision)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(review, "compile_edition", counting)
+    monkeypatch.setattr(review, "_cache", type(review._cache)())
+    browser.log_in(COORDINATOR)
+    browser.get(PREVIEW)
+    for key in KEYS:
+        browser.get(f"{PREVIEW}/{key}.html")
+    assert calls == [MONTH]
+    text = export_edition(browser.context, MONTH).text.replace("kerromme", "kerromme nyt", 1)
+    path = browser.context.settings.var_dir / "changed.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    import_letters(browser.context, path, by=COORDINATOR)
+    assert "kerromme nyt" in browser.get(f"{PREVIEW}/hyks-fi.html").text
+    assert calls == [MONTH, MONTH]

@@ -14,7 +14,8 @@ from mailer.core.accounts.four_eyes import FourEyesError, same_person
 from mailer.core.edition.content import Severity
 from mailer.core.errors import ContentError
 from mailer.pipeline.editions import approval
-from mailer.pipeline.editions.check import approval_status, check_edition
+from mailer.pipeline.editions.check import approval_status
+from mailer.pipeline.editions.review import checked
 from mailer.web.review_common import edition_pages, existing_revision
 from mailer.web.sessions import Visitor, check_csrf, require_account, require_permission
 from mailer.web.shell import ctx_of, signed_in_page, strings
@@ -49,7 +50,7 @@ def _page(
     revision = existing_revision(request, month)
     account = who.account
     assert account is not None
-    report = check_edition(ctx, month)
+    report = checked(ctx, month)
     edition = approval_status(ctx, month)
     own = same_person(revision.author, _approver(who).identities)
     return signed_in_page(
