@@ -137,6 +137,8 @@ class Settings(BaseSettings):
     # SendGrid Inbound Parse posts mail for the unsubscribe address to /webhooks/inbound/SECRET
     inbound_secret: SecretStr | None = None
     inbound_max_body: int = Field(10_000_000, ge=1024)  # bytes; attachments count too
+    # a roster uploaded in the workspace (the whole multipart post); other posts: 64 KiB
+    roster_max_upload: int = Field(5 * 1024 * 1024, ge=65_536)  # bytes
     admin_password: SecretStr | None = None
     admin_password_hash: SecretStr | None = None
     admin_user: str = "admin"

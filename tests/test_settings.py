@@ -53,6 +53,7 @@ SAMPLES: dict[str, tuple[str, str, str | None]] = {
     "MAILER_INBOUND_MAX_BODY": ("2048", "2048", "10"),
     "MAILER_SUCCESSOR_AUTO_APPROVE": ("true", "True", "maybe"),
     "MAILER_CONFIRMATION_LINK_HOURS": ("48", "48", "0"),
+    "MAILER_ROSTER_MAX_UPLOAD": ("1048576", "1048576", "10"),
     "MAILER_ADMIN_PASSWORD": ("pw", "**********", None),
     "MAILER_ADMIN_PASSWORD_HASH": ("h", "**********", None),
     "MAILER_ADMIN_USER": ("root", "root", None),

@@ -33,6 +33,7 @@ __all__ = [
     "address_hash",
     "contact_details",
     "erase_contact",
+    "is_spam_complaint",
     "list_contacts",
     "reactivate_contact",
     "register_summary",
@@ -169,12 +170,17 @@ class Reactivation(StrEnum):
     SPAM_COMPLAINT = "spam_complaint"  # refused without force: they reported the letter as spam
 
 
-def _spam_complaint(conn: Connection, contact_id: int) -> bool:
-    last = store.latest_unsubscribe(conn, contact_id)
-    if last is None:
+def is_spam_complaint(last_unsubscribe: Any) -> bool:
+    """Whether the history row that unsubscribed a contact (`store.latest_unsubscribe`) was a
+    spam complaint (its source or note says so)."""
+    if last_unsubscribe is None:
         return False
-    text = f"{last['source'] or ''} {last['note'] or ''}".casefold()
+    text = f"{last_unsubscribe['source'] or ''} {last_unsubscribe['note'] or ''}".casefold()
     return "spamreport" in text or "spam report" in text
+
+
+def _spam_complaint(conn: Connection, contact_id: int) -> bool:
+    return is_spam_complaint(store.latest_unsubscribe(conn, contact_id))
 
 
 def reactivate_contact(

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from mailer.core.models import ContactStatus, Region
-from mailer.core.register.organisations import ContactRow, Organisation, group_organisations
+from mailer.core.register.organisations import (
+    ContactRow,
+    Organisation,
+    group_organisations,
+    organisation_key,
+)
 from mailer.pipeline.context import Context
 from mailer.store import reports as q
 
-__all__ = ["list_organisations"]
+__all__ = ["find_organisation", "key_text", "list_organisations"]
 
 
 def list_organisations(
@@ -35,3 +40,20 @@ def list_organisations(
         for r in rows
     )
     return [o for o in found if not (without_contact and o.has_active_contact)]
+
+
+def key_text(org: Organisation) -> str:
+    """The organisation's key as one string (region:type:name), for its page's address. A
+    municipality's name part is its code; another organisation's its folded name."""
+    key = organisation_key(org.region, org.org_type, org.municipality, org.name)
+    return f"{key.region.value}:{key.org_type}:{key.name}"
+
+
+def find_organisation(ctx: Context, key: str) -> Organisation | None:
+    """The organisation `key_text` named, or None (no contact of it is left)."""
+    region, _, _rest = key.partition(":")
+    try:
+        where = Region(region)
+    except ValueError:
+        return None
+    return next((o for o in list_organisations(ctx, region=where) if key_text(o) == key), None)

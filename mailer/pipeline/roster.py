@@ -9,13 +9,11 @@ name: re-importing a newer export under the same name is what marks people "miss
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import sqlalchemy as sa
-from pydantic import BaseModel, Field
 from sqlalchemy.engine import Connection
 
 from mailer.config import MissingFromRoster
@@ -34,6 +32,14 @@ from mailer.core.roster.rows import RosterFile, RosterProblem, parse_roster
 from mailer.pipeline.contacts import address_hash
 from mailer.pipeline.context import Context
 from mailer.pipeline.roster_held import held_back_warnings
+from mailer.pipeline.roster_report import (
+    CreatedReport,
+    FileSummary,
+    ImportReport,
+    MissingReport,
+    UpdatedReport,
+    plan_digest,
+)
 from mailer.store import register as store
 from mailer.store.appointments import save_addresses
 from mailer.store.contacts import erased_on
@@ -43,90 +49,12 @@ __all__ = [
     "FileSummary",
     "ImportReport",
     "MissingReport",
+    "PlanChangedError",
     "UpdatedReport",
+    "import_parsed",
     "import_rosters",
+    "parse_upload",
 ]
-
-
-class FileSummary(BaseModel):
-    """One file's accounting, for a readable file:
-    lines == 1 (header) + blank_lines + rows + continuation_lines, where rows == accepted +
-    rejected and continuation_lines are the extra lines of rejected multi-line records."""
-
-    file: str
-    readable: bool
-    format: str | None
-    encoding: str | None
-    delimiter: str | None
-    lines: int
-    header_line: int | None
-    blank_lines: int
-    continuation_lines: int
-    rows: int
-    accepted: int
-    rejected: int
-    ignored_columns: list[str]
-
-
-class MissingReport(BaseModel):
-    email: str
-    sources: list[str]  # the imported files that named the contact before
-    newly_missing: bool
-    still_in: list[str] = Field(default_factory=list)  # for `left`: files that still name them
-    # MAILER_MISSING_FROM_ROSTER=keep: yes (until unsubscribed or erased); pause: no
-    receives_letters: bool = True
-
-
-class CreatedReport(BaseModel):
-    email: str
-    name: str
-    file: str
-    line: int
-
-
-class UpdatedReport(BaseModel):
-    email: str
-    # field -> [stored before, now]; "missing_since" when a missing contact is back
-    changes: dict[str, list[str | None]]
-
-
-class ImportReport(BaseModel):
-    dry_run: bool
-    import_id: int | None
-    imported_at: datetime
-    files: list[FileSummary]
-    unreadable: list[str] = Field(description="files that could not be read at all")
-    rows: int  # data rows over all readable files (accepted + rejected)
-    accepted: int
-    rejected: int
-    contacts: int  # distinct contacts after merging = created + updated + unchanged
-    created: int
-    updated: int
-    unchanged: int
-    missing: int
-    problems: list[RosterProblem]  # rejected rows and unreadable files
-    # people erased before, recognised by their address hash: not imported (a problem each)
-    erased: list[RosterProblem] = Field(default_factory=list)
-    warnings: list[RosterProblem]  # accepted rows with a notice (region conflict, ...)
-    conflicts: list[dict[str, Any]]  # merge conflicts with both sources
-    created_contacts: list[CreatedReport] = Field(default_factory=list)
-    updated_contacts: list[UpdatedReport] = Field(default_factory=list)
-    missing_contacts: list[MissingReport]
-    missing_policy: str = "keep"  # MAILER_MISSING_FROM_ROSTER
-    # gone from an imported file but still named by a file not imported now: not missing
-    left_file: list[MissingReport]
-    changed_fields: dict[str, int]  # field -> how many updated contacts changed it
-
-    def counts(self) -> dict[str, int]:
-        keys = ("rows", "accepted", "rejected", "contacts", "created", "updated", "unchanged")
-        return {key: getattr(self, key) for key in keys} | {
-            "missing": self.missing,
-            "left_file": len(self.left_file),
-            "unreadable": len(self.unreadable),
-            "conflicts": len(self.conflicts),
-            "warnings": len(self.warnings),
-            "erased": len(self.erased),
-        }
 
 
 def _read_files(paths: Sequence[Path]) -> list[RosterFile]:
@@ -353,6 +281,20 @@ def _skip_erased(ctx: Context, conn: Connection, diff: RegisterDiff) -> list[Ros
     ]
 
 
+class PlanChangedError(Exception):
+    """The register (or the file) changed since the plan was shown: nothing was written;
+    `report` is the plan as it stands now."""
+
+    def __init__(self, report: ImportReport) -> None:
+        self.report = report
+        super().__init__("the import plan changed since it was previewed")
+
+
+# Runs inside the import's transaction after the writes (an audit entry, a pending upload's
+# removal): they commit together or not at all.
+AfterWrite = Callable[[Connection, ImportReport], None]
+
+
 def import_rosters(
     ctx: Context, paths: Sequence[Path], *, dry_run: bool = False, allow_erased: bool = False
 ) -> ImportReport:
@@ -361,8 +303,27 @@ def import_rosters(
 
     One transaction: on any failure nothing is written. A database error (say, a concurrent
     import created the same address first) raises StorageError; run the import again."""
+    return import_parsed(ctx, _read_files(paths), dry_run=dry_run, allow_erased=allow_erased)
+
+
+def parse_upload(name: str, data: bytes) -> RosterFile:
+    """One uploaded file, parsed like a file on disk (the same bound on its size)."""
+    return parse_roster(name, data[: LIMITS.file_bytes + 1])
+
+
+def import_parsed(
+    ctx: Context,
+    parsed: list[RosterFile],
+    *,
+    dry_run: bool = False,
+    allow_erased: bool = False,
+    expect: str | None = None,
+    after_write: AfterWrite | None = None,
+) -> ImportReport:
+    """`import_rosters` for files already parsed. With `expect` (a `plan_digest` shown to
+    someone), the import writes only if the plan is still that one, checked in the same
+    transaction as the writes; otherwise PlanChangedError carries the plan as it is now."""
     now = ctx.now()
-    parsed = _read_files(paths)
     sources = {p.file for p in parsed if p.readable}
     merged, conflicts = merge_rows(row for p in parsed if p.readable for row in p.rows)
     try:
@@ -383,6 +344,8 @@ def import_rosters(
             report.erased = erased
             report.warnings += held_back_warnings(conn, diff)
             report.contacts -= len(erased)
+            if expect is not None and plan_digest(report) != expect:
+                raise PlanChangedError(report.model_copy(update={"dry_run": True}))
             if not dry_run:
                 import_id = store.start_import(conn, now, [p.file for p in parsed])
                 _write(conn, diff, existing=existing, sources=sources, now=now, import_id=import_id)
@@ -390,6 +353,8 @@ def import_rosters(
                 save_addresses(conn, registry_addresses(rows).values(), at=now)
                 store.finish_import(conn, import_id, report.counts())
                 report.import_id = import_id
+                if after_write is not None:
+                    after_write(conn, report)
     except sa.exc.DBAPIError as err:
         raise StorageError(
             f"roster import rolled back, the register is unchanged: {err.orig}"

@@ -21,11 +21,15 @@ from mailer.web import (
     archive,
     bounces,
     contact_confirm,
+    contact_forms,
     contact_page,
     inbound,
     moved,
+    organisations,
     pending,
     preview,
+    register,
+    roster_upload,
     schedule,
     sending,
     test_send,
@@ -111,8 +115,17 @@ def create_app(settings: Settings, context: Context | None = None) -> FastAPI:
     app.include_router(schedule.router)
     app.include_router(sending.router)
     app.include_router(bounces.router)
+    app.include_router(register.router)
+    app.include_router(contact_forms.router)
+    app.include_router(organisations.router)
+    app.include_router(roster_upload.router)
     app.add_exception_handler(Forbidden, workspace.forbidden_page)
-    # every public POST is read within 64 KiB before any route runs; the webhook has its own
-    # bound (MAILER_WEBHOOK_MAX_BODY), counted the same way in web/webhook.py
-    app.add_middleware(BodyLimit, limit=PUBLIC_MAX_BODY, exempt=(webhook.PATH, inbound.PATH))
+    # every public POST is read within 64 KiB before any route runs; the webhook, the inbound
+    # mail and the roster upload have their own bounds (MAILER_WEBHOOK_MAX_BODY,
+    # MAILER_INBOUND_MAX_BODY, MAILER_ROSTER_MAX_UPLOAD), counted the same way
+    app.add_middleware(
+        BodyLimit,
+        limit=PUBLIC_MAX_BODY,
+        exempt=(webhook.PATH, inbound.PATH, roster_upload.UPLOAD_PATH),
+    )
     return app

@@ -44,6 +44,9 @@ class NavItem(NamedTuple):
 # The workspace's main navigation, in order. A capability adds its own line.
 NAV: tuple[NavItem, ...] = (
     NavItem("dashboard", "/", None),
+    NavItem("contacts", "/contacts", None),
+    NavItem("organisations", "/organisations", None),
+    NavItem("roster", "/roster", Permission.MANAGE_CONTACTS),
     NavItem("appointments", "/appointments", Permission.MANAGE_CONTACTS),
     NavItem("pending", "/pending", Permission.MANAGE_CONTACTS),
     NavItem("audit", "/audit", Permission.VIEW_AUDIT),

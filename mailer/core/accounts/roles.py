@@ -120,3 +120,10 @@ class AuditAction(StrEnum):
     SUCCESSOR_CONFIRMED = "successor_confirmed"  # the successor is now a pending contact
     PENDING_APPROVED = "pending_approved"
     PENDING_REJECTED = "pending_rejected"
+    # the register in the workspace (issue 15): targets are `contact:<id>`, never an address
+    CONTACT_UPDATE = "contact_update"
+    CONTACT_UNSUBSCRIBE = "contact_unsubscribe"
+    CONTACT_REACTIVATE = "contact_reactivate"
+    CONTACT_ERASE = "contact_erase"
+    REGISTER_EXPORT = "register_export"
+    ROSTER_IMPORT = "roster_import"

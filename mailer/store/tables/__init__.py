@@ -40,6 +40,7 @@ from mailer.store.tables.register import (
     inbound_messages,
     new_token_key,
     roster_imports,
+    roster_uploads,
 )
 
 __all__ = [
@@ -63,6 +64,7 @@ __all__ = [
     "new_token_key",
     "organisation_addresses",
     "roster_imports",
+    "roster_uploads",
     "schedule_runs",
     "schedule_skips",
     "scheduler_lock",

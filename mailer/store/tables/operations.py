@@ -99,6 +99,8 @@ audit_log = sa.Table(
     sa.Column("target", sa.String(254), nullable=False),
     sa.Column("detail", sa.Text, nullable=False),
     sa.Index("ix_audit_log_at", "at"),
+    # a contact's page lists the entries about it (`contact:<id>`)
+    sa.Index("ix_audit_log_target", "target"),
 )
 
 # --- login throttling ---------------------------------------------------------------------------

@@ -18,6 +18,7 @@ __all__ = [
     "inbound_messages",
     "new_token_key",
     "roster_imports",
+    "roster_uploads",
 ]
 
 
@@ -65,6 +66,8 @@ contacts = sa.Table(
     # Links sent before token keys sign the id: honoured only for the contacts of that time.
     sa.Column("legacy_id_token", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Index("ix_contacts_token_key", "token_key", unique=True),
+    # the workspace register's order: a page is read from the index, not sorted (10,000 rows)
+    sa.Index("ix_contacts_register_order", "region", "organisation", "last_name", "id"),
 )
 
 roster_imports = sa.Table(
@@ -74,6 +77,21 @@ roster_imports = sa.Table(
     sa.Column("imported_at", UTCDateTime, nullable=False),
     sa.Column("files", sa.JSON, nullable=False),
     sa.Column("summary", sa.JSON, nullable=False),
+)
+
+# A roster uploaded in the workspace, kept between its preview and its commit: the processes
+# behind the proxy share it, and it is bound to the account that uploaded it. Removed on commit,
+# on discard, and when expired (by the next upload).
+roster_uploads = sa.Table(
+    "roster_uploads",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),  # random, URL-safe
+    sa.Column("account", sa.String(254), nullable=False),
+    sa.Column("filename", sa.String(300), nullable=False),
+    sa.Column("data", sa.LargeBinary, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=False, index=True),
 )
 
 # Provenance: where each contact was last seen, per source (a roster file name).
