@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple, TypeVar
 
 import yaml
 from fastapi import APIRouter, Request
@@ -40,6 +41,7 @@ from mailer.web.sessions import client_address
 __all__ = ["router"]
 
 router = APIRouter()
+T = TypeVar("T")
 
 ROLES = ((Role.SUPPORT, True), (Role.WELFARE, False))  # (role, required)
 FIELDS = ("first_name", "last_name", "email", "language")
@@ -208,21 +210,36 @@ async def _fields(request: Request) -> dict[str, str]:
     return {k: v[:400] for k, v in form.items() if isinstance(v, str)}
 
 
-@router.post("/appoint/{token}", response_class=HTMLResponse)
-async def appoint_submit(token: str, request: Request) -> Response:
+class _Post(NamedTuple):
+    ctx: Context
+    values: dict[str, str]
+    language: Language
+
+
+async def _checked_post(
+    request: Request, token: str, purpose: str, lookup: Callable[[Context, str], T | None]
+) -> tuple[_Post, T] | Response:
+    """What both POSTs check before acting: the link still names something, the page's form
+    token for this link and purpose, and the rate limits. A Response when any fails."""
     ctx = _ctx(request)
     values = await _fields(request)
     language = _language(values.get("lang"))
-    found = await run_in_threadpool(open_request, ctx, token)
+    found = await run_in_threadpool(lookup, ctx, token)
     if found is None:
         return _not_found(ctx.settings, language)
-    if not hmac.compare_digest(
-        values.get("form_token", ""), _form_token(ctx.settings, "form", token)
-    ):
+    expected = _form_token(ctx.settings, purpose, token)
+    if not hmac.compare_digest(values.get("form_token", ""), expected):
         return _message(ctx.settings, language, "not_found", 403)
     refused = await run_in_threadpool(_throttled, ctx, request, token, language)
-    if refused is not None:
-        return refused
+    return refused or (_Post(ctx, values, language), found)
+
+
+@router.post("/appoint/{token}", response_class=HTMLResponse)
+async def appoint_submit(token: str, request: Request) -> Response:
+    checked = await _checked_post(request, token, "form", open_request)
+    if isinstance(checked, Response):
+        return checked
+    (ctx, values, language), found = checked
     people, errors = _people(values, _t(ctx.settings, language))
     if errors:
         until = _day(ctx, found.expires_at)
@@ -256,18 +273,9 @@ def confirm_page(token: str, request: Request, lang: str | None = None) -> HTMLR
 
 @router.post("/appoint/confirm/{token}", response_class=HTMLResponse)
 async def confirm_submit(token: str, request: Request) -> Response:
-    ctx = _ctx(request)
-    values = await _fields(request)
-    language = _language(values.get("lang"))
-    view = await run_in_threadpool(confirm_view, ctx, token)
-    if view is None:
-        return _not_found(ctx.settings, language)
-    if not hmac.compare_digest(
-        values.get("form_token", ""), _form_token(ctx.settings, "confirm", token)
-    ):
-        return _message(ctx.settings, language, "not_found", 403)
-    refused = await run_in_threadpool(_throttled, ctx, request, token, language)
-    if refused is not None:
-        return refused
+    checked = await _checked_post(request, token, "confirm", confirm_view)
+    if isinstance(checked, Response):
+        return checked
+    (ctx, _values, language), view = checked
     done = await run_in_threadpool(confirm_appointee, ctx, view)
     return _message(ctx.settings, language, "confirmed" if done else "used")
