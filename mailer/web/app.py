@@ -23,6 +23,8 @@ from mailer.web import (
     contact_confirm,
     contact_forms,
     contact_page,
+    editions,
+    editor,
     inbound,
     moved,
     organisations,
@@ -119,13 +121,17 @@ def create_app(settings: Settings, context: Context | None = None) -> FastAPI:
     app.include_router(contact_forms.router)
     app.include_router(organisations.router)
     app.include_router(roster_upload.router)
+    app.include_router(editions.editions_router)
+    app.include_router(editor.router)
     app.add_exception_handler(Forbidden, workspace.forbidden_page)
     # every public POST is read within 64 KiB before any route runs; the webhook, the inbound
     # mail and the roster upload have their own bounds (MAILER_WEBHOOK_MAX_BODY,
-    # MAILER_INBOUND_MAX_BODY, MAILER_ROSTER_MAX_UPLOAD), counted the same way
+    # MAILER_INBOUND_MAX_BODY, MAILER_ROSTER_MAX_UPLOAD), counted the same way; the editions'
+    # forms and uploads are read within EDITION_MAX_BODY (a whole letter) by this middleware
     app.add_middleware(
         BodyLimit,
         limit=PUBLIC_MAX_BODY,
         exempt=(webhook.PATH, inbound.PATH, roster_upload.UPLOAD_PATH),
+        wider=((editions.EDITIONS_PATH + "/", editions.EDITION_MAX_BODY),),
     )
     return app

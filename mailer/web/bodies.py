@@ -50,14 +50,24 @@ class BodyLimit:
     runs; above it the answer is 413 and the rest is never read. Routes added later (a login
     form, ...) are covered without doing anything."""
 
-    def __init__(self, app: ASGIApp, limit: int = PUBLIC_MAX_BODY, exempt: tuple[str, ...] = ()):
-        self.app, self.limit, self.exempt = app, limit, exempt
+    def __init__(
+        self,
+        app: ASGIApp,
+        limit: int = PUBLIC_MAX_BODY,
+        exempt: tuple[str, ...] = (),
+        wider: tuple[tuple[str, int], ...] = (),
+    ):
+        # `wider`: (path prefix, limit) for the routes that take more, counted the same way
+        self.app, self.limit, self.exempt, self.wider = app, limit, exempt, wider
+
+    def _limit(self, path: str) -> int:
+        return next((n for prefix, n in self.wider if path.startswith(prefix)), self.limit)
 
     async def __call__(self, scope: Message, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or str(scope["path"]).startswith(self.exempt):
             await self.app(scope, receive, send)
             return
-        body = await self._read(scope, receive)
+        body = await self._read(scope, receive, self._limit(str(scope["path"])))
         if body is None:
             await _too_large(send)
             return
@@ -72,9 +82,9 @@ class BodyLimit:
 
         await self.app(scope, replay, send)
 
-    async def _read(self, scope: Message, receive: Receive) -> bytes | None:
+    async def _read(self, scope: Message, receive: Receive, limit: int) -> bytes | None:
         for name, value in scope.get("headers", []):
-            if name == b"content-length" and value.isdigit() and int(value) > self.limit:
+            if name == b"content-length" and value.isdigit() and int(value) > limit:
                 return None
         chunks: list[bytes] = []
         size = 0
@@ -84,7 +94,7 @@ class BodyLimit:
                 break  # the client went away: the route sees an empty body
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.limit:  # chunked or lying about its length: counted as it comes
+            if size > limit:  # chunked or lying about its length: counted as it comes
                 return None
             chunks.append(chunk)
             if not message.get("more_body", False):

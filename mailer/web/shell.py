@@ -49,6 +49,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("roster", "/roster", Permission.MANAGE_CONTACTS),
     NavItem("appointments", "/appointments", Permission.MANAGE_CONTACTS),
     NavItem("pending", "/pending", Permission.MANAGE_CONTACTS),
+    NavItem("editions", "/editions", Permission.EDIT_EDITIONS),
     NavItem("audit", "/audit", Permission.VIEW_AUDIT),
     NavItem("schedule", "/schedule", Permission.EDIT_EDITIONS),
     NavItem("bounces", "/bounces", Permission.VIEW_REPORTS),
@@ -56,12 +57,16 @@ NAV: tuple[NavItem, ...] = (
 
 # The pages of one edition, shown as its sub-navigation; `href` holds `{month}`. A capability
 # (editor, preview, approval, send) adds its own line, so the edition page links only to pages
-# that exist.
+# that exist. Its link text is the catalogue key `nav_<key>`; a page renders it with
+# workspace/review_edition_nav.html (`edition_nav=review_common.edition_pages(who, month)`).
 EDITION_PAGES: tuple[NavItem, ...] = (
+    NavItem("overview", "/editions/{month}", None),
+    NavItem("edit", "/editions/{month}/edit", Permission.EDIT_EDITIONS),
     NavItem("preview", "/editions/{month}/preview", None),
     NavItem("test_send", "/editions/{month}/test-send", Permission.TEST_SEND),
     NavItem("approval", "/editions/{month}/approval", None),
     NavItem("send", "/editions/{month}/send", Permission.EDIT_EDITIONS),
+    NavItem("history", "/editions/{month}/history", None),
 )
 
 

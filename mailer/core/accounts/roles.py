@@ -97,7 +97,9 @@ class AuditAction(StrEnum):
     USER_DISABLED = "user_disabled"
     PASSWORD_SET = "password_set"  # noqa: S105  (an action name, not a password)
     # written by the workspace's later parts (issue 14): editor, approval, schedule, sends
-    EDITION_EDITED = "edition_edited"
+    EDITION_EDITED = "edition_edited"  # saved in the editor: a new revision
+    EDITION_IMPORTED = "edition_imported"  # a YAML file uploaded as a new revision
+    EDITION_STARTED = "edition_started"  # a new month started from an earlier one
     EDITION_APPROVED = "edition_approved"
     EDITION_UNAPPROVED = "edition_unapproved"
     APPROVAL_LAPSED = "approval_lapsed"  # a revision saved after the approval made it a draft

@@ -38,6 +38,7 @@ __all__ = [
     "export_edition",
     "import_edition",
     "import_editions",
+    "import_text",
     "new_edition",
     "revision_history",
 ]
@@ -69,8 +70,8 @@ def _read(path: Path) -> str:
         raise ContentError(str(path), None, "(file)", f"cannot read it: {err}") from err
 
 
-def _validate(ctx: Context, path: Path) -> tuple[_Valid | None, list[ContentProblem]]:
-    text = canonical_text(_read(path))
+def _validate(ctx: Context, path: Path, raw: str) -> tuple[_Valid | None, list[ContentProblem]]:
+    text = canonical_text(raw)
     # A file named YYYY-MM.yaml must hold that month (as `check` always required).
     named = path.stem if path.suffix in (".yaml", ".yml") else None
     try:
@@ -116,7 +117,7 @@ def import_editions(ctx: Context, paths: Sequence[Path], by: str) -> list[Import
     valid: list[_Valid] = []
     problems: list[ContentProblem] = []
     for path in paths:
-        item, found = _validate(ctx, path)
+        item, found = _validate(ctx, path, _read(path))
         problems.extend(found)
         if item is not None:
             valid.append(item)
@@ -129,6 +130,18 @@ def import_editions(ctx: Context, paths: Sequence[Path], by: str) -> list[Import
 def import_edition(ctx: Context, path: Path, by: str) -> Imported:
     """One file as the next revision of its month (see import_editions)."""
     return import_editions(ctx, [path], by)[0]
+
+
+def import_text(ctx: Context, name: str, text: str, by: str) -> Imported:
+    """An uploaded file (`name` as the browser gave it, `text` its content) as the next revision
+    of its month, validated and stored exactly as `import_edition` does with a file."""
+    author = _author(by)
+    path = Path(Path(name).name or "upload.yaml")
+    valid, problems = _validate(ctx, path, text)
+    if valid is None:
+        raise EditionProblemsError(problems)
+    with ctx.engine.begin() as conn:
+        return _store(conn, ctx, valid, author, f"imported from {path.name}")
 
 
 def export_edition(ctx: Context, month: str, number: int | None = None) -> Revision:

@@ -1,0 +1,193 @@
+"""The workspace editor: an edition as a structured form (mailer.core.edition.form), Finnish and
+Swedish side by side, saved as a revision through the same validation as `edition import`.
+
+Without JavaScript: add, remove and move are submit buttons (`action=add:national`, ...) that
+re-render the form with the unsaved input kept. The first submit button of the form is Save, so
+Enter in a text field saves instead of moving an item. A save names the revision the form was
+based on (`base`); another revision saved meanwhile answers 409 with who saved it and when, the
+input kept, and only an explicit "save over it" (`action=overwrite:<n>`) replaces it. After a
+save the browser is sent back to the form (303), which shows the check's problems next to their
+fields.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from mailer.core.edition.content import ContentProblem, Severity
+from mailer.core.edition.form import (
+    LISTS,
+    REGIONS,
+    apply_action,
+    edition_data,
+    edition_text,
+    form_view,
+    parse_form,
+    path_id,
+)
+from mailer.core.edition.revisions import EditionProblemsError
+from mailer.core.models import Language, Region
+from mailer.core.regions import REGION_NAMES
+from mailer.core.yaml_lines import YamlSyntaxError, load_with_lines
+from mailer.pipeline.editions.check import check_edition
+from mailer.pipeline.editions.workspace import (
+    EditionConflictError,
+    EditionRow,
+    save_edition,
+    unsaved_problems,
+)
+from mailer.web.editions import EDITIONS_PATH, NOTICES, Editor, actor, known_month
+from mailer.web.review_common import edition_pages
+from mailer.web.sessions import CSRF_FIELD, Visitor, check_csrf
+from mailer.web.shell import ctx_of, signed_in_page
+
+__all__ = ["router"]
+
+router = APIRouter()
+
+# Fields of the form that are not content.
+_CONTROL = {CSRF_FIELD, "base", "action"}
+
+
+def _problem_map(problems: list[ContentProblem]) -> dict[str, list[ContentProblem]]:
+    by_field: dict[str, list[ContentProblem]] = defaultdict(list)
+    for problem in problems:
+        by_field[problem.field].append(problem)
+    return dict(by_field)
+
+
+def _anchors(view: dict[str, Any]) -> set[str]:
+    """Every path the form shows a problem at: fields, items and lists."""
+    found = {f"{key}.{lang}" for key in ("subject", "preheader", "intro", "closing")
+             for lang in ("fi", "sv")}  # fmt: skip
+    found.update(LISTS)
+
+    def walk(value: Any, path: str) -> None:
+        found.add(path)
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                walk(inner, f"{path}.{key}")
+        elif isinstance(value, list) and not path.endswith("regions"):
+            for index, inner in enumerate(value):
+                walk(inner, f"{path}[{index}]")
+
+    for where in ("national", "themes", "events"):
+        walk(view[where], where)
+    for region in REGIONS:
+        walk(view["regional"][region], f"regional.{region}")
+    return found
+
+
+def _editor_page(
+    request: Request,
+    who: Visitor,
+    row: EditionRow,
+    view: dict[str, Any],
+    *,
+    base: int,
+    problems: list[ContentProblem],
+    status: int = 200,
+    focus: str | None = None,
+    notice: str = "",
+    conflict: EditionConflictError | None = None,
+    blocked: bool = False,
+) -> HTMLResponse:
+    anchors = _anchors(view)
+    summary = [
+        (p, f"#{path_id(p.field)}" if p.field in anchors else None)
+        for p in problems
+        if p.severity is not Severity.WARNING or p.field in anchors
+    ]
+    language = Language.SV if who.account and who.account.ui_language.value == "sv" else Language.FI
+    return signed_in_page(
+        request,
+        who,
+        "edition_edit.html",
+        status=status,
+        nav="editions",
+        row=row,
+        month=row.month,
+        edition_nav=edition_pages(who, row.month),
+        current="edit",
+        form=view,
+        base=base,
+        problems=_problem_map(problems),
+        summary=summary,
+        blocked=blocked,
+        focus=focus or "",
+        notice=notice,
+        conflict=conflict,
+        regions=[(r.value, REGION_NAMES[r][language]) for r in Region],
+        pid=path_id,
+    )
+
+
+def _stored_view(row: EditionRow) -> dict[str, Any]:
+    assert row.latest is not None
+    try:
+        data = load_with_lines(row.latest.text)[0]
+    except YamlSyntaxError:
+        data = {}  # a revision stored before a rule existed: the form starts empty
+    return form_view(data, row.month)
+
+
+@router.get(EDITIONS_PATH + "/{month}/edit", response_class=HTMLResponse)
+def edit_page(request: Request, who: Editor, month: str, done: str = "") -> Response:
+    row = known_month(request, month)
+    assert row.latest is not None
+    report = check_edition(ctx_of(request), month)
+    return _editor_page(
+        request,
+        who,
+        row,
+        _stored_view(row),
+        base=row.latest.number,
+        problems=report.problems,
+        notice=done if done in NOTICES else "",
+    )
+
+
+def _base(value: object) -> int:
+    text = value if isinstance(value, str) else ""
+    return int(text) if text.isdigit() else 0
+
+
+@router.post(EDITIONS_PATH + "/{month}/edit", dependencies=[Depends(check_csrf)])
+async def save(request: Request, who: Editor, month: str) -> Response:
+    row = known_month(request, month)
+    form = await request.form()
+    fields = [(k, v) for k, v in form.multi_items() if isinstance(v, str) and k not in _CONTROL]
+    view = parse_form(fields, month)
+    base = _base(form.get("base"))
+    action = form.get("action")
+    action = action if isinstance(action, str) else ""
+    if action.startswith("overwrite:"):
+        base = _base(action.removeprefix("overwrite:"))  # the user chose to save over it
+    elif action:
+        view, focus = apply_action(view, action)
+        return _editor_page(request, who, row, view, base=base, problems=[], focus=focus)
+    return await _save(request, who, row, view, base)
+
+
+async def _save(
+    request: Request, who: Visitor, row: EditionRow, view: dict[str, Any], base: int
+) -> Response:
+    ctx = ctx_of(request)
+    text = edition_text(edition_data(view))
+    try:
+        saved = save_edition(ctx, row.month, text, actor(who), base)
+    except EditionProblemsError:
+        problems = unsaved_problems(ctx, row.month, text)
+        return _editor_page(
+            request, who, row, view, base=base, problems=problems, status=400, blocked=True
+        )
+    except EditionConflictError as err:
+        return _editor_page(
+            request, who, row, view, base=base, problems=[], status=409, conflict=err
+        )
+    done = "saved" if saved.created else "nothing"
+    return RedirectResponse(f"{EDITIONS_PATH}/{row.month}/edit?done={done}", status_code=303)
