@@ -238,3 +238,14 @@ def test_the_confirmation_letters_speak_the_right_language(
 @pytest.mark.parametrize("path", ["/confirm/successor/x", "/confirm/address/x"])
 def test_forged_confirmation_links_are_404(browser: Browser, path: str) -> None:
     assert browser.get(path).status_code == 404
+
+
+def test_a_stale_contact_who_confirms_a_new_address_is_active_again(
+    browser: Browser, clock_ctx: ClockContext
+) -> None:
+    page = leaver(clock_ctx, status="stale")
+    submit(browser, page, "address", new_email="works@espoo.example")
+    link = link_in(sent(clock_ctx)[0])
+    browser.post(link, {"form_token": form_token(browser.get(link).text)})
+    stored = row(clock_ctx, "works@espoo.example")
+    assert stored is not None and stored["status"] == "active"
