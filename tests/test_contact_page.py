@@ -249,3 +249,20 @@ def test_a_stale_contact_who_confirms_a_new_address_is_active_again(
     browser.post(link, {"form_token": form_token(browser.get(link).text)})
     stored = row(clock_ctx, "works@espoo.example")
     assert stored is not None and stored["status"] == "active"
+
+
+def test_confirmation_posts_need_the_form_token_of_their_own_link(
+    browser: Browser, clock_ctx: ClockContext
+) -> None:
+    page = leaver(clock_ctx)
+    submit(browser, page, "address", new_email="new@espoo.example")
+    link = link_in(sent(clock_ctx)[0])
+    foreign = form_token(browser.get(page).text)  # the page's token, not the link's
+    for data in ({}, {"form_token": "forged"}, {"form_token": foreign}):
+        assert browser.post(link, data).status_code == 403
+    assert row(clock_ctx, AINO) is not None and row(clock_ctx, "new@espoo.example") is None
+    submit(browser, page, "successor", successor_first_name="Saga",
+           successor_last_name="Seuraaja", successor_email="saga@espoo.example")  # fmt: skip
+    successor_link = link_in(sent(clock_ctx)[1])
+    assert browser.post(successor_link, {"language": "sv"}).status_code == 403
+    assert row(clock_ctx, "saga@espoo.example") is None

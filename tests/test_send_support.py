@@ -36,11 +36,12 @@ def compiled_variant(variant: Variant, month: str = MONTH) -> CompiledVariant:
         preheader="Kuukauden uutiset",
         html=(
             f"<html><body><p>{hello} {h['first_name']} {h['last_name']}, {h['organisation']}</p>"
-            f'<p>{h["role"]}</p><p><a href="{h["unsubscribe_url"]}">x</a></p></body></html>'
+            f'<p>{h["role"]}</p><p><a href="{h["page_url"]}">p</a> '
+            f'<a href="{h["unsubscribe_url"]}">x</a></p></body></html>'
         ),
         text=(
             f"{hello} {t['first_name']} {t['last_name']}, {t['organisation']}\n{t['role']}\n"
-            f"{t['unsubscribe_url']}\n"
+            f"{t['page_url']}\n{t['unsubscribe_url']}\n"
         ),
         role_labels=ROLE_LABELS[variant.language],
     )
