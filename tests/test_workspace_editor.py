@@ -12,10 +12,13 @@ import pytest
 from typer.testing import CliRunner
 
 from mailer.cli import app as cli_app
-from mailer.core.accounts import AuditAction, UserRole
+from mailer.config import Settings
+from mailer.core.accounts import AuditAction, UiLanguage, UserRole
 from mailer.pipeline.audit import audit_page
 from mailer.pipeline.editions.check import approval_status, approve_edition
 from mailer.pipeline.editions.revisions import revision_history
+from mailer.web.editions import field_label
+from mailer.web.shell import strings
 from tests.accounts_support import (
     Browser,
     ClockContext,
@@ -282,3 +285,15 @@ def test_a_form_larger_than_the_public_body_limit_is_accepted(editing: Browser) 
     response = post_editor(editing, "2026-11", {"national[0].body.fi": long_text})
     assert response.status_code == 303
     assert csrf_of(editing.get(EDIT).text)
+
+
+@pytest.mark.parametrize(
+    ("path", "label"),
+    [("national[1].body.sv", "National item 2 · Text (Swedish)"),
+     ("regional.hyks[0].title.fi", "Regional item HYKS 1 · Title (Finnish)"),
+     ("events[2]", "Event 3"), ("events[0].start", "Event 1 · Starts"),
+     ("themes", "Theme news"), ("subject.fi", "Subject (Finnish)"), ("(edition)", "(edition)")],
+)  # fmt: skip
+def test_the_error_summary_names_fields_as_the_form_labels_them(path: str, label: str) -> None:
+    t = strings(Settings(templates_dir=ROOT / "templates"), UiLanguage.EN)
+    assert field_label(path, t) == label

@@ -8,6 +8,7 @@ EDIT_EDITIONS. The YAML texts are the ones the CLI gives (`mailer edition export
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
@@ -19,7 +20,8 @@ from mailer.core.edition.form import path_id
 from mailer.core.edition.revisions import EditionProblemsError, check_month
 from mailer.core.errors import ContentError
 from mailer.pipeline.audit import record
-from mailer.pipeline.editions.check import approval_status, check_edition
+from mailer.pipeline.editions.check import approval_status
+from mailer.pipeline.editions.review import checked
 from mailer.pipeline.editions.revisions import (
     Revision,
     export_edition,
@@ -31,9 +33,16 @@ from mailer.pipeline.editions.workspace import EditionRow, edition_row, edition_
 from mailer.web.pages import security_headers
 from mailer.web.review_common import edition_pages
 from mailer.web.sessions import Forbidden, Visitor, check_csrf, require_account, require_permission
-from mailer.web.shell import EDITION_PAGES, ctx_of, signed_in_page
+from mailer.web.shell import EDITION_PAGES, ctx_of, signed_in_page, strings
 
-__all__ = ["EDITIONS_PATH", "EDITION_MAX_BODY", "Editor", "Viewer", "editions_router"]
+__all__ = [
+    "EDITIONS_PATH",
+    "EDITION_MAX_BODY",
+    "Editor",
+    "Viewer",
+    "editions_router",
+    "field_label",
+]
 
 editions_router = APIRouter()
 
@@ -161,6 +170,53 @@ async def import_file(
     return RedirectResponse(f"{EDITIONS_PATH}/{revision.month}?done={done}", status_code=303)
 
 
+_ITEM_KEYS = {"national": "editor_national_item", "themes": "editor_theme_item",
+              "events": "editor_event"}  # fmt: skip
+_LIST_KEYS = {"national": "editor_heading_national", "themes": "editor_heading_themes",
+              "events": "editor_heading_events"}  # fmt: skip
+_FIELD_KEYS = {
+    "subject": "editor_subject", "preheader": "editor_preheader", "intro": "editor_intro",
+    "closing": "editor_closing", "title": "editor_title", "body": "editor_body",
+    "link.url": "editor_link_url", "link.label": "editor_link_label", "link": "editor_link_url",
+    "image.src": "editor_image_src", "image.alt": "editor_image_alt", "image": "editor_image_src",
+    "image.width": "editor_image_width", "start": "editor_start", "end": "editor_end",
+    "place": "editor_place", "online": "editor_online", "registration": "editor_registration",
+    "description": "editor_description", "regions": "editor_event_regions",
+}  # fmt: skip
+_PATH = re.compile(r"^(national|themes|events|regional\.[a-z]+)(?:\[(\d+)\])?\.?(.*)$")
+
+
+def field_label(path: str, t: dict[str, str]) -> str:
+    """How the form names a problem's field (`national[1].body.sv` -> "National item 2 ·
+    Text (Swedish)"); the path itself when the form has no such field."""
+    rest, parts = path, []
+    match = _PATH.match(path)
+    if match:
+        where, index, rest = match.groups()
+        region = where.removeprefix("regional.")
+        keys = _ITEM_KEYS if index is not None else _LIST_KEYS
+        default = "editor_regional_item" if index is not None else "editor_heading_regional"
+        name = t.get(keys.get(where, default), where)
+        name += f" {region.upper()}" if where.startswith("regional.") else ""
+        parts.append(f"{name} {int(index) + 1}" if index is not None else name)
+    language = ""
+    if rest.endswith((".fi", ".sv")) or rest in ("fi", "sv"):
+        rest, _, code = rest.rpartition(".") if "." in rest else ("", "", rest)
+        language = f" ({t.get('editor_lang_' + code, code)})"
+    if rest:
+        if rest not in _FIELD_KEYS:
+            return path
+        parts.append(t[_FIELD_KEYS[rest]] + language)
+    elif parts and language:
+        parts[-1] += language
+    return " · ".join(parts) or path
+
+
+def strings_of(who: Visitor, request: Request) -> dict[str, str]:
+    assert who.account is not None
+    return strings(ctx_of(request).settings, who.account.ui_language)
+
+
 def field_link(month: str, problem: ContentProblem) -> str | None:
     """Where the editor shows a problem's field (None: a problem of the whole letter)."""
     editor = any(page.key == "edit" for page in EDITION_PAGES)
@@ -172,7 +228,7 @@ def field_link(month: str, problem: ContentProblem) -> str | None:
 @editions_router.get(EDITIONS_PATH + "/{month}", response_class=HTMLResponse)
 def overview(request: Request, who: Viewer, month: str, done: str = "") -> Response:
     row = known_month(request, month)
-    report = check_edition(ctx_of(request), month)
+    report = checked(ctx_of(request), month)  # cached per revision, templates, schedules
     notice = done if done in NOTICES else ""
     return signed_in_page(
         request,
@@ -186,6 +242,7 @@ def overview(request: Request, who: Viewer, month: str, done: str = "") -> Respo
         current="overview",
         report=report,
         links={p.field: field_link(month, p) for p in report.problems},
+        labels={p.field: field_label(p.field, strings_of(who, request)) for p in report.problems},
         notice=notice,
     )
 

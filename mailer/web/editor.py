@@ -33,17 +33,24 @@ from mailer.core.edition.revisions import EditionProblemsError
 from mailer.core.models import Language, Region
 from mailer.core.regions import REGION_NAMES
 from mailer.core.yaml_lines import YamlSyntaxError, load_with_lines
-from mailer.pipeline.editions.check import check_edition
+from mailer.pipeline.editions.review import checked
 from mailer.pipeline.editions.workspace import (
     EditionConflictError,
     EditionRow,
     save_edition,
     unsaved_problems,
 )
-from mailer.web.editions import EDITIONS_PATH, NOTICES, Editor, actor, known_month
+from mailer.web.editions import (
+    EDITIONS_PATH,
+    NOTICES,
+    Editor,
+    actor,
+    field_label,
+    known_month,
+)
 from mailer.web.review_common import edition_pages
 from mailer.web.sessions import CSRF_FIELD, Visitor, check_csrf
-from mailer.web.shell import ctx_of, signed_in_page
+from mailer.web.shell import ctx_of, signed_in_page, strings
 
 __all__ = ["router"]
 
@@ -97,8 +104,9 @@ def _editor_page(
     blocked: bool = False,
 ) -> HTMLResponse:
     anchors = _anchors(view)
+    t = strings(ctx_of(request).settings, who.account.ui_language) if who.account else {}
     summary = [
-        (p, f"#{path_id(p.field)}" if p.field in anchors else None)
+        (p, f"#{path_id(p.field)}" if p.field in anchors else None, field_label(p.field, t))
         for p in problems
         if p.severity is not Severity.WARNING or p.field in anchors
     ]
@@ -139,7 +147,7 @@ def _stored_view(row: EditionRow) -> dict[str, Any]:
 def edit_page(request: Request, who: Editor, month: str, done: str = "") -> Response:
     row = known_month(request, month)
     assert row.latest is not None
-    report = check_edition(ctx_of(request), month)
+    report = checked(ctx_of(request), month)  # cached per revision, templates, schedules
     return _editor_page(
         request,
         who,
