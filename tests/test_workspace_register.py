@@ -237,6 +237,8 @@ def test_a_coordinator_edits_details_and_the_change_is_in_history_and_audit(
     entry = audit_page(browser.context, action=AuditAction.CONTACT_UPDATE).rows[0]
     assert entry.target == f"contact:{register.anna}" and "email" in entry.detail
     assert "anna.laine" not in entry.detail  # the values stay in the contact's own history
+    audit_table = re.search(r'<table class="contact-audit">.*?</table>', html, re.S)
+    assert audit_table is not None and COORDINATOR in audit_table.group(0)
 
 
 def test_a_bad_email_is_a_field_error_and_nothing_is_saved(

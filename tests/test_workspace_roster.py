@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 
 import httpx
 import openpyxl
@@ -192,6 +192,32 @@ def test_an_upload_over_the_bound_is_refused_with_a_clear_page(
     response = _upload(browser, big)
     assert response.status_code == 413
     assert "64 KiB" in response.text and 'id="roster-file-error"' in response.text
+    with browser.context.engine.connect() as conn:
+        assert (
+            conn.execute(sa.select(sa.func.count()).select_from(roster_uploads)).scalar_one() == 0
+        )
+
+
+def test_a_chunked_upload_over_the_bound_is_counted_as_it_arrives(
+    make_browser: Callable[..., Browser], people: None
+) -> None:
+    browser = _logged_in(make_browser(roster_max_upload=65_536))
+    token = csrf_of(browser.get("/roster").text)
+    boundary = "vipu-boundary"
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{token}\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="r.csv"\r\n'
+        "Content-Type: text/csv\r\n\r\n"
+    ).encode()
+
+    async def chunks() -> AsyncIterator[bytes]:  # no Content-Length: chunked
+        yield head
+        for _ in range(10):
+            yield b"x" * 16 * 1024
+
+    headers = browser.jar.headers({"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    response = browser.client.post("/roster/upload", content=chunks(), headers=headers)
+    assert response.status_code == 413 and 'id="roster-file-error"' in response.text
     with browser.context.engine.connect() as conn:
         assert (
             conn.execute(sa.select(sa.func.count()).select_from(roster_uploads)).scalar_one() == 0
