@@ -62,7 +62,8 @@ def contact_choices(ctx: Context) -> dict[str, list[SampleContact]]:
     with ctx.engine.connect() as conn:
         found = sample_contacts(conn, SAMPLES_PER_VARIANT)
     choices: dict[str, list[SampleContact]] = {}
-    for contact in found:
+    # by name (a UNION ALL promises no order of its own)
+    for contact in sorted(found, key=lambda c: (c.last_name, c.first_name, c.id)):
         choices.setdefault(f"{contact.region}-{contact.language}", []).append(contact)
     return choices
 
