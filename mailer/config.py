@@ -139,9 +139,6 @@ class Settings(BaseSettings):
     inbound_max_body: int = Field(10_000_000, ge=1024)  # bytes; attachments count too
     # a roster uploaded in the workspace (the whole multipart post); other posts: 64 KiB
     roster_max_upload: int = Field(5 * 1024 * 1024, ge=65_536)  # bytes
-    admin_password: SecretStr | None = None
-    admin_password_hash: SecretStr | None = None
-    admin_user: str = "admin"
     # workspace sessions: ended after this long without a request, and this long after login
     session_idle_minutes: int = Field(30, ge=1)
     session_max_hours: int = Field(12, ge=1)
@@ -156,16 +153,6 @@ class Settings(BaseSettings):
     coordinator_emails: TextList = Field(default_factory=list)
 
     policy: BouncePolicySettings = Field(default_factory=BouncePolicySettings)
-
-    @field_validator("admin_password", "admin_password_hash", mode="before")
-    @classmethod
-    def _empty_is_unset(cls, value: object) -> object:
-        # MAILER_ADMIN_PASSWORD="" must not open the admin pages with an empty password
-        if isinstance(value, str) and not value.strip():
-            return None
-        if isinstance(value, SecretStr) and not value.get_secret_value().strip():
-            return None
-        return value
 
     def from_name_for(self, language: Language) -> str:
         """The sender name of letters in `language`."""

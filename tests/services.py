@@ -86,8 +86,6 @@ def mailer_env(settings: Settings, **extra: str) -> dict[str, str]:
         values["SENDGRID_API_KEY"] = settings.sendgrid_api_key.get_secret_value()
     if settings.sendgrid_webhook_public_key:
         values["SENDGRID_WEBHOOK_PUBLIC_KEY"] = settings.sendgrid_webhook_public_key
-    if settings.admin_password is not None:
-        values["ADMIN_PASSWORD"] = settings.admin_password.get_secret_value()
     env.update({f"MAILER_{k}": str(v) for k, v in values.items()})
     env.update(extra)
     return env

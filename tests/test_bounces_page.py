@@ -113,6 +113,9 @@ MOVED = [
     ("/admin/editions/2026-03", "/editions/2026-03/send"),
     ("/admin/editions/2026-03.csv", "/editions/2026-03/report.csv"),
     ("/admin/editions/2026-13", "/schedule"),
+    ("/admin/contacts?region=oys&q=virtanen", "/contacts?region=oys&q=virtanen"),
+    ("/admin/contacts/12", "/contacts/12"),
+    ("/admin/contacts/x12", "/contacts"),
 ]
 
 
@@ -133,4 +136,4 @@ def test_the_admin_dashboard_links_to_the_moved_pages(
     make_user(clock_ctx, "aila.admin@vip.example", UserRole.ADMIN)
     browser.log_in("aila.admin@vip.example")
     page = browser.get("/").text
-    assert 'href="/bounces"' in page and 'href="/admin/bounces"' not in page
+    assert 'href="/bounces"' in page and 'href="/contacts"' in page and 'href="/admin/' not in page

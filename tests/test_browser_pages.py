@@ -1,5 +1,5 @@
 """The pages people look at, in headless Chromium against the real service on loopback: the
-old admin contact pages behind HTTP Basic, and the unsubscribe page in the contact's language."""
+unsubscribe page in the contact's language."""
 
 from __future__ import annotations
 
@@ -8,12 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pydantic import SecretStr
 
 from mailer.pipeline import Context
 from mailer.web.app import create_app
 from tests.live_server import serve
-from tests.reports_data import add_contact, build_scene, history_rows, status_of
+from tests.reports_data import add_contact, history_rows, status_of
 from tests.test_unsubscribe import _token
 
 pytestmark = pytest.mark.browser
@@ -25,46 +24,9 @@ SHOTS = Path("/tmp")
 @pytest.fixture
 def service(ctx: Context) -> Iterator[str]:
     """uvicorn serving the app in a thread; yields its base URL."""
-    settings = ctx.settings.model_copy(
-        update={"admin_password": SecretStr(PASSWORD), "webhook_unsigned_dev": True}
-    )
+    settings = ctx.settings.model_copy(update={"webhook_unsigned_dev": True})
     with serve(lambda _port: create_app(settings, Context(settings, ctx.engine))) as url:
         yield url
-
-
-def test_admin_contacts_after_http_login(chromium: Any, ctx: Context, service: str) -> None:
-    """The old contact pages keep HTTP Basic until the workspace's register replaces them (the
-    bounce report moved into the workspace: tests/test_browser_sending.py)."""
-    build_scene(ctx.engine)
-    anonymous = chromium.new_context()
-    try:
-        response = anonymous.request.get(f"{service}/admin/contacts")
-        assert response.status == 401
-        assert response.headers["www-authenticate"].startswith("Basic")
-    finally:
-        anonymous.close()
-    context = chromium.new_context(
-        http_credentials={"username": "admin", "password": PASSWORD},
-        viewport={"width": 1280, "height": 900},
-    )
-    try:
-        page = context.new_page()
-        response = page.goto(f"{service}/admin/contacts")
-        assert response.status == 200
-        # the stylesheet is allowed by the CSP hash: the header bar really is styled
-        background = page.locator("header.site").evaluate(
-            "el => getComputedStyle(el).backgroundColor"
-        )
-        assert background == "rgb(8, 70, 132)"
-        page.goto(f"{service}/admin/contacts?q=anna.virtanen")
-        page.click("table.register tbody a")
-        page.wait_for_url("**/admin/contacts/*")
-        assert "550 5.1.1" in page.locator("body").inner_text()
-        page.set_viewport_size({"width": 390, "height": 844})
-        page.goto(f"{service}/admin/contacts")
-        page.screenshot(path=str(SHOTS / "vipu-admin-contacts-mobile.png"), full_page=True)
-    finally:
-        context.close()
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""`mailer report bounces|edition` and `mailer admin hash-password`, through the real CLI."""
+"""`mailer report bounces|edition`, through the real CLI."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
 from mailer.cli import app
-from mailer.web.auth import verify_password
 from tests.conftest import ROOT
 from tests.reports_data import build_scene
 
@@ -97,22 +96,3 @@ def test_edition_report_json_and_table(env: Path) -> None:
     assert "total" in table.stdout
     bad = runner.invoke(app, ["report", "edition", "2026-13"])
     assert bad.exit_code == 2
-
-
-def test_hash_password_prints_a_hash_that_verifies() -> None:
-    result = runner.invoke(
-        app,
-        ["admin", "hash-password", "--iterations", "100000"],
-        input="pitkä-salasana-2026\npitkä-salasana-2026\n",
-    )
-    assert result.exit_code == 0, result.output
-    encoded = result.stdout.strip().splitlines()[-1]
-    assert encoded.startswith("pbkdf2_sha256$100000$")
-    assert verify_password("pitkä-salasana-2026", encoded)
-    assert "pitkä-salasana-2026" not in result.stdout.replace("Admin password", "")
-
-
-def test_hash_password_refuses_a_short_password_from_stdin() -> None:
-    result = runner.invoke(app, ["admin", "hash-password", "--stdin"], input="lyhyt\n")
-    assert result.exit_code == 2
-    assert "at least 12 characters" in result.stderr

@@ -1,6 +1,7 @@
 """End to end, as in production: rosters -> edition -> `mailer send` through the real sendgrid
 client to the fake SendGrid -> signed events over real HTTP to `mailer serve` -> one-click
-unsubscribe from the List-Unsubscribe header that was actually sent -> reports and admin page.
+unsubscribe from the List-Unsubscribe header that was actually sent -> reports, the old admin
+URL.
 Runs on SQLite and on PostgreSQL (the `settings` fixture)."""
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from collections.abc import Iterator
 import httpx
 import pytest
 import sqlalchemy as sa
-from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 
 from mailer.config import Settings
@@ -34,8 +34,6 @@ from tests.services import (
     run_mailer,
 )
 
-ADMIN_PASSWORD = "e2e-admin-password"
-
 pytestmark = pytest.mark.slow
 
 
@@ -43,9 +41,7 @@ pytestmark = pytest.mark.slow
 def e2e(
     settings: Settings, engine: Engine, fake_sendgrid: FakeSendGrid
 ) -> Iterator[tuple[Context, WebService, object]]:
-    prod, port, private_key = production_like(
-        settings, fake_sendgrid, admin_password=SecretStr(ADMIN_PASSWORD)
-    )
+    prod, port, private_key = production_like(settings, fake_sendgrid)
     web = WebService(mailer_env(prod), port=port).start()
     try:
         yield Context(prod, engine), web, private_key

@@ -1,11 +1,9 @@
-"""Login throttling (mailer/pipeline/throttle.py) and the admin login that uses it: failures are
-counted in the database, so every `mailer serve` process sees them; a client over the limit gets
-429 with Retry-After, even with the right password; password-hash checks are bounded."""
+"""Login throttling (mailer/pipeline/throttle.py): failures are counted in the database, so every
+`mailer serve` process sees them; a client over the limit is refused with a Retry-After (the
+workspace login's own answers: tests/test_workspace.py)."""
 
 from __future__ import annotations
 
-import base64
-import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -14,9 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
-from pydantic import SecretStr
 
-from mailer.core.accounts.pbkdf2 import hash_password
 from mailer.pipeline import Context
 from mailer.pipeline.throttle import (
     DEFAULT_POLICY,
@@ -24,7 +20,6 @@ from mailer.pipeline.throttle import (
     login_allowed,
     record_success,
 )
-from mailer.web import auth
 from mailer.web.app import create_app
 from tests.asgi_client import AsgiClient
 
@@ -109,62 +104,6 @@ def make_client(ctx: Context) -> Iterator[MakeClient]:
     yield make
     for made_client in made:
         made_client.close()
-
-
-def _basic(password: str) -> dict[str, str]:
-    return {"Authorization": "Basic " + base64.b64encode(f"admin:{password}".encode()).decode()}
-
-
-def test_admin_login_answers_429_after_a_few_failures_even_to_the_right_password(
-    make_client: MakeClient,
-) -> None:
-    client = make_client(admin_password=SecretStr(PASSWORD))
-    answers = [client.get("/admin/contacts", headers=_basic(f"guess-{i}")) for i in range(LIMIT)]
-    assert [a.status_code for a in answers] == [401] * (LIMIT - 1) + [429]
-    refused = client.get("/admin/contacts", headers=_basic(PASSWORD))
-    assert refused.status_code == 429
-    assert int(refused.headers["retry-after"]) > 0
-    # no credentials at all is a browser's first request, never counted nor refused
-    assert client.get("/admin/contacts").status_code == 401
-
-
-def test_the_count_is_shared_by_every_serve_process(make_client: MakeClient) -> None:
-    first = make_client(admin_password=SecretStr(PASSWORD))
-    second = make_client(admin_password=SecretStr(PASSWORD))  # another process, same database
-    for i in range(LIMIT - 1):
-        assert first.get("/admin/contacts", headers=_basic(f"guess-{i}")).status_code == 401
-    assert second.get("/admin/contacts", headers=_basic("guess-last")).status_code == 429
-    other = make_client(client="192.0.2.99", admin_password=SecretStr(PASSWORD))
-    assert other.get("/admin/contacts", headers=_basic(PASSWORD)).status_code == 200
-
-
-def test_a_good_login_clears_earlier_failures(make_client: MakeClient) -> None:
-    client = make_client(admin_password=SecretStr(PASSWORD))
-    for i in range(LIMIT - 1):
-        client.get("/admin/contacts", headers=_basic(f"guess-{i}"))
-    assert client.get("/admin/contacts", headers=_basic(PASSWORD)).status_code == 200
-    for i in range(LIMIT - 1):
-        assert client.get("/admin/contacts", headers=_basic(f"again-{i}")).status_code == 401
-
-
-def test_hash_checks_beyond_the_slots_wait_then_answer_503(
-    make_client: MakeClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # a fresh salt: a hash this process verified before is remembered and never checked again
-    encoded = hash_password(PASSWORD, salt=os.urandom(16), iterations=1000)
-    client = make_client(admin_password_hash=SecretStr(encoded))
-    monkeypatch.setattr(auth, "HASH_WAIT_SECONDS", 0.0)
-    taken = 0
-    while auth.HASH_SLOTS.acquire(blocking=False):  # every slot busy with other checks
-        taken += 1
-    try:
-        busy = client.get("/admin/contacts", headers=_basic(PASSWORD))
-    finally:
-        for _ in range(taken):
-            auth.HASH_SLOTS.release()
-    assert taken == 2
-    assert busy.status_code == 503 and busy.headers["retry-after"]
-    assert client.get("/admin/contacts", headers=_basic(PASSWORD)).status_code == 200
 
 
 def test_the_asgi_client_reports_the_given_address() -> None:

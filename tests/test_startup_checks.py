@@ -1,6 +1,5 @@
 """Start-up refusals (mailer/pipeline/startup.py): with a real provider, `send`, `serve` and
-`schedule run` refuse the development secret key, a short key and an http public URL; `serve`
-refuses a short admin password and a malformed admin hash; an empty admin password is unset."""
+`schedule run` refuse the development secret key, a short key and an http public URL."""
 
 from __future__ import annotations
 
@@ -12,8 +11,7 @@ from pydantic import SecretStr
 from typer.testing import CliRunner
 
 from mailer.cli import app
-from mailer.config import Settings, load_settings
-from mailer.core.accounts.pbkdf2 import hash_password
+from mailer.config import Settings
 from mailer.core.errors import ConfigError
 from mailer.pipeline import Context
 from mailer.pipeline.startup import Command, production_problems, refuse_unsafe_settings
@@ -64,49 +62,11 @@ def test_the_outbox_demo_needs_no_settings(command: Command) -> None:
 
 
 def test_every_problem_is_listed_naming_the_first_variable() -> None:
-    settings = Settings(provider="sendgrid", admin_password=SecretStr("pw-9"))
+    settings = Settings(provider="sendgrid")
     with pytest.raises(ConfigError) as caught:
         refuse_unsafe_settings(settings, Command.SERVE)
     assert caught.value.variable == "MAILER_SECRET_KEY"
-    for variable in ("MAILER_PUBLIC_URL", "MAILER_ADMIN_PASSWORD"):
-        assert variable in str(caught.value)
-    assert "pw-9" not in str(caught.value)
-
-
-@pytest.mark.parametrize("value", ["", "   "])
-def test_an_empty_admin_password_means_unset(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
-    monkeypatch.setenv("MAILER_ADMIN_PASSWORD", value)
-    monkeypatch.setenv("MAILER_ADMIN_PASSWORD_HASH", value)
-    settings = load_settings()
-    assert settings.admin_password is None and settings.admin_password_hash is None
-
-
-def test_an_admin_password_under_12_characters_is_refused_at_serve() -> None:
-    [problem] = _problems(Command.SERVE, admin_password=SecretStr("elevenchars"))
-    assert problem.startswith("MAILER_ADMIN_PASSWORD:") and "12 characters" in problem
-    assert _problems(Command.SERVE, admin_password=SecretStr("twelve-chars")) == []
-
-
-@pytest.mark.parametrize(
-    "encoded",
-    [
-        "md5$abc",
-        "pbkdf2_sha256$many$c2FsdA$aGFzaA",
-        "pbkdf2_sha256$0$c2FsdA$aGFzaA",
-        "pbkdf2_sha256$1000$!!$aGFzaA",
-        "pbkdf2_sha256$1000$c2FsdA$aGFzaA",  # a hash of 4 bytes, not 32
-        "pbkdf2_sha256$99999999999$c2FsdA$" + "A" * 43,
-    ],
-)
-def test_a_malformed_admin_hash_is_refused_at_serve_without_echoing_it(encoded: str) -> None:
-    [problem] = _problems(Command.SERVE, admin_password_hash=SecretStr(encoded))
-    assert problem.startswith("MAILER_ADMIN_PASSWORD_HASH: not a password hash")
-    assert encoded.rsplit("$", maxsplit=1)[-1] not in problem
-
-
-def test_a_well_formed_admin_hash_passes() -> None:
-    good = hash_password("a long admin password", salt=b"0123456789abcdef", iterations=1000)
-    assert _problems(Command.SERVE, admin_password_hash=SecretStr(good)) == []
+    assert "MAILER_PUBLIC_URL" in str(caught.value)
 
 
 def _cli(monkeypatch: pytest.MonkeyPatch, args: list[str], **env: str) -> tuple[int, str]:

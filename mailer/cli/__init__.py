@@ -12,7 +12,6 @@ from typer.exceptions import TyperException
 
 import mailer
 from mailer.cli import (
-    admin,
     audit,
     contacts,
     db,
@@ -93,7 +92,6 @@ app.add_typer(editions.app, name="edition")
 send.register(app)
 events.register(app)
 app.add_typer(reports.app, name="report")
-app.add_typer(admin.app, name="admin")
 app.add_typer(schedules.app, name="schedule")
 app.add_typer(users.app, name="user")
 app.add_typer(audit.app, name="audit")

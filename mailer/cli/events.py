@@ -1,4 +1,4 @@
-"""`mailer serve` (the web service: webhook, unsubscribe, admin) and `mailer bounces sync`."""
+"""`mailer serve` (the web service: webhook, unsubscribe, workspace) and `mailer bounces sync`."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on."),
     port: int = typer.Option(8000, "--port", help="TCP port."),
 ) -> None:
-    """Run the web service: the signed SendGrid webhook, unsubscribe pages, admin pages."""
+    """Run the web service: the signed SendGrid webhook, unsubscribe pages, the workspace."""
     import uvicorn
 
     from mailer.web.app import check_webhook_config, create_app

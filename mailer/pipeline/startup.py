@@ -4,8 +4,7 @@
 a real provider (anything but the file outbox) they refuse the development secret key, a key
 shorter than 32 bytes (tokens signed with it could be forged: anyone could unsubscribe anyone)
 and a public URL that is not https (Gmail and Yahoo require https one-click unsubscribe links).
-`serve` also refuses an admin password shorter than 12 characters and a malformed admin password
-hash (which would otherwise fail on the first login, answering 500). The outbox demo needs no
+The outbox demo needs no
 settings at all: nothing leaves the machine, so the development key is harmless there.
 """
 
@@ -14,11 +13,9 @@ from __future__ import annotations
 from enum import StrEnum
 
 from mailer.config import Settings
-from mailer.core.accounts.pbkdf2 import parse_hash
 from mailer.core.errors import ConfigError
 
 __all__ = [
-    "MIN_ADMIN_PASSWORD",
     "MIN_SECRET_KEY_BYTES",
     "Command",
     "production_problems",
@@ -26,7 +23,6 @@ __all__ = [
 ]
 
 MIN_SECRET_KEY_BYTES = 32
-MIN_ADMIN_PASSWORD = 12
 MAKE_KEY = 'python -c "import secrets; print(secrets.token_urlsafe(48))"'
 _DEV_KEY_FIELD = Settings.model_fields["secret_key"].default
 
@@ -64,30 +60,6 @@ def _public_url_problem(settings: Settings) -> ConfigError | None:
     )
 
 
-def _admin_problems(settings: Settings) -> list[ConfigError]:
-    problems: list[ConfigError] = []
-    if settings.admin_password_hash is not None:
-        try:
-            parse_hash(settings.admin_password_hash.get_secret_value())
-        except ConfigError as err:
-            reason = str(err).removeprefix(f"{err.variable}: ")
-            problems.append(
-                ConfigError(err.variable, f"{reason}; make one with `mailer admin hash-password`")
-            )
-    elif (
-        settings.admin_password is not None
-        and len(settings.admin_password.get_secret_value()) < MIN_ADMIN_PASSWORD
-    ):
-        problems.append(
-            ConfigError(
-                "MAILER_ADMIN_PASSWORD",
-                f"shorter than {MIN_ADMIN_PASSWORD} characters; use a longer one, or a hash "
-                "from `mailer admin hash-password` in MAILER_ADMIN_PASSWORD_HASH",
-            )
-        )
-    return problems
-
-
 def production_problems(settings: Settings, command: Command) -> list[ConfigError]:
     """Every reason `command` must not run with `settings` (empty when it may)."""
     problems: list[ConfigError] = []
@@ -96,8 +68,6 @@ def production_problems(settings: Settings, command: Command) -> list[ConfigErro
             problem = check(settings)
             if problem is not None:
                 problems.append(problem)
-    if command is Command.SERVE:
-        problems += _admin_problems(settings)
     return problems
 
 

@@ -1,1 +1,1 @@
-"""The web service: SendGrid event webhook, one-click unsubscribe, admin pages."""
+"""The web service: SendGrid event webhook, one-click unsubscribe, the workspace."""

@@ -14,7 +14,6 @@ from mailer.pipeline import Context
 from mailer.pipeline.startup import Command, refuse_unsafe_settings
 from mailer.providers.sendgrid.signature import load_public_key
 from mailer.web import (
-    admin,
     appoint,
     appointments,
     approval,
@@ -106,7 +105,6 @@ def create_app(settings: Settings, context: Context | None = None) -> FastAPI:
     app.include_router(appoint.router)
     app.include_router(appointments.router)
     app.include_router(moved.router)  # the old /admin/ pages: redirects to the workspace
-    app.include_router(admin.router)
     app.include_router(workspace.router)
     app.include_router(approval.router)
     app.include_router(preview.router)

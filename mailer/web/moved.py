@@ -1,6 +1,6 @@
-"""The old /admin/ pages moved into the workspace (issue 14): their URLs answer with a redirect
-(303) to the new page, or to /login for a browser without a session, so bookmarks and links in old
-mails keep working. The new pages check the role themselves."""
+"""The old /admin/ pages (HTTP Basic, removed) moved into the workspace (issue 14): their URLs
+answer with a redirect (303) to the new page, or to /login for a browser without a session, so
+bookmarks and links in old mails keep working. The new pages check the role themselves."""
 
 from __future__ import annotations
 
@@ -45,6 +45,19 @@ def bounces_csv(request: Request, who: Who) -> RedirectResponse:
 @router.get("/bounces.json")
 def bounces_json(request: Request, who: Who) -> RedirectResponse:
     return _to(who, "/bounces.json", request)
+
+
+@router.get("/contacts")
+def contacts(request: Request, who: Who) -> RedirectResponse:
+    return _to(who, "/contacts", request)
+
+
+@router.get("/contacts/{contact_id}")
+def contact(who: Who, contact_id: str) -> RedirectResponse:
+    return _to(
+        who,
+        f"/contacts/{contact_id}" if contact_id.isascii() and contact_id.isdigit() else "/contacts",
+    )
 
 
 @router.get("/editions")

@@ -44,7 +44,7 @@ router = APIRouter()
 AUDIT_PAGE_SIZE = 50
 ADMIN_PAGES = (
     ("admin_bounces", "/bounces"),
-    ("admin_contacts", "/admin/contacts"),  # until the workspace's contact register replaces it
+    ("admin_contacts", "/contacts"),
 )
 
 
