@@ -137,3 +137,13 @@ def test_the_admin_dashboard_links_to_the_moved_pages(
     browser.log_in("aila.admin@vip.example")
     page = browser.get("/").text
     assert 'href="/bounces"' in page and 'href="/contacts"' in page and 'href="/admin/' not in page
+
+
+def test_each_named_contact_links_to_their_page_in_the_register(
+    browser: Browser, ctx: Context, people: None
+) -> None:
+    scene = build_scene(ctx.engine)
+    browser.log_in(ADMIN)
+    page = browser.get("/bounces").text
+    assert f'href="/contacts/{scene.stale}"' in page
+    assert browser.get(f"/contacts/{scene.stale}").status_code == 200

@@ -67,7 +67,6 @@ def bounces_page(
         report=report,
         query=_query(region, since),
         regions=region_names(who.account.ui_language),
-        may_open_contacts=who.account.may(Permission.MANAGE_CONTACTS),
     )
 
 
