@@ -152,7 +152,9 @@ def test_a_structural_error_blocks_the_save_and_is_shown_at_its_field_with_input
     html = response.text
     tag = _tag(html, "f-national-0-title-sv")
     assert 'aria-invalid="true"' in tag and 'aria-describedby="f-national-0-title-sv-p1"' in tag
-    assert 'id="f-national-0-title-sv-p1"' in html and "Swedish text is empty" in html
+    assert (
+        'id="f-national-0-title-sv-p1"' in html and "Teksti on tyhjä." in html
+    )  # the check in the page's language
     assert 'href="#f-events-2-start"' in html  # the error summary links to the field
     assert "Muutettu johdanto" in html  # the user's input is kept
     assert len(revision_history(editing.context, "2026-11")) == 1

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Mapping
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -19,11 +20,18 @@ import yaml
 from markupsafe import Markup
 
 from mailer.config import Settings
+from mailer.core.edition.content import ContentProblem
 from mailer.core.models import Language
 from mailer.core.regions import REGION_NAMES, REGION_SHORT_NAMES, find_municipality
 from mailer.core.reports.models import BounceReport
 
-__all__ = ["bounce_report_html", "public_strings", "render", "stylesheet_hash"]
+__all__ = [
+    "bounce_report_html",
+    "problem_text",
+    "public_strings",
+    "render",
+    "stylesheet_hash",
+]
 
 WEB = "web"
 
@@ -45,10 +53,23 @@ def _environment(templates_dir: Path, zone_name: str) -> jinja2.Environment:
     env.globals["region_names"] = {r.value: n[Language.FI] for r, n in REGION_NAMES.items()}
     env.globals["region_short"] = {r.value: n[Language.FI] for r, n in REGION_SHORT_NAMES.items()}
     env.globals["municipality_name"] = _municipality_name
+    env.filters["problem_text"] = problem_text
     css = (folder / "style.css").read_text(encoding="utf-8")
     env.globals["css"] = Markup(css)  # noqa: S704  (our own file, not user input)
     env.globals["css_hash"] = base64.b64encode(hashlib.sha256(css.encode()).digest()).decode()
     return env
+
+
+def problem_text(problem: ContentProblem, t: Mapping[str, str]) -> str:
+    """A check problem in the page's language: the catalogue's `check_<code>` with the
+    problem's values filled in, or its English message when no catalogue knows the code."""
+    template = t.get(f"check_{problem.code}") if problem.code else None
+    if template is None:
+        return problem.message
+    try:
+        return template.format(**problem.params)
+    except (KeyError, IndexError, ValueError):  # a catalogue naming a value the code lacks
+        return problem.message
 
 
 def _municipality_name(code: str | None) -> str:

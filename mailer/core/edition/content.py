@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, tzinfo
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NamedTuple
 from urllib.parse import urlsplit
 
 from pydantic import (
@@ -24,6 +24,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from mailer.core.edition.dates import MONTH_PATTERN
 from mailer.core.edition.markup import link_targets
@@ -36,6 +37,7 @@ __all__ = [
     "ContentProblem",
     "Edition",
     "Event",
+    "Finding",
     "Image",
     "Link",
     "LocalText",
@@ -58,7 +60,10 @@ def check_link(url: str) -> str:
         return url
     parts = urlsplit(url)
     if parts.scheme != "https" or not parts.netloc or any(c.isspace() for c in url):
-        raise ValueError(f"link {url!r} is not an absolute https:// address")
+        # a custom error type carries a code and the url, so the workspace can translate it
+        raise PydanticCustomError(
+            "link_not_https", "link {url!r} is not an absolute https:// address", {"url": url}
+        )
     return url
 
 
@@ -130,9 +135,11 @@ class Event(_Model):
     @model_validator(mode="after")
     def _consistent(self) -> Event:
         if self.end is not None and self.end <= self.start:
-            raise ValueError("the event ends before it starts")
+            raise PydanticCustomError("event_ends_first", "the event ends before it starts")
         if self.place is None and not self.online:
-            raise ValueError("an event needs a place, or `online: true`")
+            raise PydanticCustomError(
+                "event_without_place", "an event needs a place, or `online: true`"
+            )
         return self
 
     def is_for(self, region: Region) -> bool:
@@ -172,9 +179,13 @@ class ContentProblem(BaseModel):
     field: str
     region: str = ALL  # a region key, or "all"
     language: str = ALL  # fi, sv or "all"
-    message: str
+    message: str  # English, for the CLI and the logs
     kind: Literal["content", "template", "html"] = "content"
     severity: Severity = Severity.ERROR
+    # what the workspace translates: its catalogues hold `check_<code>` with {param} holes;
+    # an empty code (a problem no catalogue knows) shows the English message
+    code: str = ""
+    params: dict[str, str] = Field(default_factory=dict)
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line is not None else self.file
@@ -192,24 +203,45 @@ def field_name(loc: Path) -> str:
 _LANGUAGE_NAMES = {"fi": "Finnish", "sv": "Swedish"}
 
 
-def _message(err: Any, loc: Path) -> str:
+class Finding(NamedTuple):
+    """A problem's English message with the code and values a catalogue translates it by."""
+
+    message: str
+    code: str = ""
+    params: dict[str, str] = {}  # noqa: RUF012  (a NamedTuple default, never mutated)
+
+
+def _message(err: Any, loc: Path) -> Finding:
     kind, last = err["type"], loc[-1] if loc else ""
     if kind == "missing" and last in _LANGUAGE_NAMES:
         name = _LANGUAGE_NAMES[str(last)]
-        return f"the {name} text is missing (no fallback to the other language)"
+        return Finding(
+            f"the {name} text is missing (no fallback to the other language)", "text_missing"
+        )
     if kind == "string_too_short" and last in _LANGUAGE_NAMES:
-        return f"the {_LANGUAGE_NAMES[str(last)]} text is empty"
+        return Finding(f"the {_LANGUAGE_NAMES[str(last)]} text is empty", "text_empty")
     if kind == "missing":
-        return "this required field is missing"
+        return Finding("this required field is missing", "field_missing")
     if kind == "extra_forbidden":
-        return "unknown field (check the spelling)"
+        return Finding("unknown field (check the spelling)", "field_unknown")
+    value = str(err.get("input"))
     if kind == "enum":
         expected = ", ".join(r.value for r in Region)
-        return f"unknown region {err['input']!r} (expected one of {expected})"
+        return Finding(
+            f"unknown region {value!r} (expected one of {expected})",
+            "region_unknown",
+            {"value": value, "expected": expected},
+        )
     if kind.startswith(("datetime_", "date_")):
-        return f"not a valid date and time: {err['input']!r} (write YYYY-MM-DD HH:MM)"
+        return Finding(
+            f"not a valid date and time: {value!r} (write YYYY-MM-DD HH:MM)",
+            "datetime_invalid",
+            {"value": value},
+        )
     message: str = err["msg"]
-    return message.removeprefix("Value error, ")
+    params = {k: str(v) for k, v in (err.get("ctx") or {}).items() if k != "error"}
+    code = "" if kind in {"value_error", "assertion_error"} else kind
+    return Finding(message.removeprefix("Value error, "), code, params)
 
 
 def placement(loc: Path, data: Any) -> tuple[str, str]:
@@ -246,6 +278,7 @@ def validate_edition(
         for item in err.errors():
             loc: Path = tuple(p for p in item["loc"] if p != "[key]")
             region, language = placement(loc, data)
+            found = _message(item, loc)
             problems.append(
                 ContentProblem(
                     file=file,
@@ -253,7 +286,9 @@ def validate_edition(
                     field=field_name(loc) or "(file)",
                     region=region,
                     language=language,
-                    message=_message(item, loc),
+                    message=found.message,
+                    code=found.code,
+                    params=found.params,
                 )
             )
         return None, problems

@@ -19,6 +19,7 @@ from mailer.core.edition.content import (
     ALL,
     ContentProblem,
     Edition,
+    Finding,
     Severity,
     field_name,
     placement,
@@ -32,6 +33,7 @@ __all__ = [
     "event_problems",
     "month_named",
     "rule_problems",
+    "text_findings",
     "text_problems",
 ]
 
@@ -118,13 +120,17 @@ _HTML = re.compile(r"<!--|</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>")
 _IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
 
 
-def text_problems(text: str) -> list[str]:
+def text_findings(text: str) -> list[Finding]:
     """What a reader would see wrongly in one text (Markdown allowed)."""
     found = []
     for match in _TEMPLATE.finditer(text):
         found.append(
-            f'template syntax "{match.group(0)}" would be shown to readers as it is: remove it '
-            "(the letter's own fields are filled in by the templates)"
+            Finding(
+                f'template syntax "{match.group(0)}" would be shown to readers as it is: remove '
+                "it (the letter's own fields are filled in by the templates)",
+                "template_syntax",
+                {"token": match.group(0)},
+            )
         )
         break
     tags = list(dict.fromkeys(match.group(0) for match in _HTML.finditer(text)))
@@ -133,16 +139,29 @@ def text_problems(text: str) -> list[str]:
             ", …" if len(tags) > 3 else ""
         )
         found.append(
-            f"raw HTML {shown} would be shown to readers as text: write Markdown instead "
-            "(**bold**, *italics*, [link text](https://…))"
+            Finding(
+                f"raw HTML {shown} would be shown to readers as text: write Markdown instead "
+                "(**bold**, *italics*, [link text](https://…))",
+                "raw_html",
+                {"tags": shown},
+            )
         )
     for match in _IMAGE.finditer(text):
-        shown = "!" + match.group(1)
+        image, shown = _shorten(match.group(0)), "!" + match.group(1)
         found.append(
-            f'a Markdown image "{_shorten(match.group(0))}" would be shown as "{shown}": put the '
-            "picture in the section's `image:` field (with its alt texts)"
+            Finding(
+                f'a Markdown image "{image}" would be shown as "{shown}": put the picture in '
+                "the section's `image:` field (with its alt texts)",
+                "markdown_image",
+                {"image": image, "shown": shown},
+            )
         )
     return found
+
+
+def text_problems(text: str) -> list[str]:
+    """The English messages of `text_findings`."""
+    return [found.message for found in text_findings(text)]
 
 
 def _shorten(text: str, limit: int = 40) -> str:
@@ -163,23 +182,32 @@ def _texts(data: Any, path: Path = ()) -> Iterator[tuple[Path, str]]:
             yield from _texts(value, (*path, index))
 
 
-def _month_problems(path: Path, text: str, month: int) -> list[str]:
+def _month_problems(path: Path, text: str, month: int, edition: str) -> list[Finding]:
     if path[0] not in ("subject", "preheader"):
         return []
     others = [(n, word) for n, word in month_named(text) if n != month]
     return [
-        f'names "{word}" ({_EN_NAMES[n - 1]}), but this is the {_EN_NAMES[month - 1]} edition '
-        "(copied from another month?)"
+        Finding(
+            f'names "{word}" ({_EN_NAMES[n - 1]}), but this is the {_EN_NAMES[month - 1]} '
+            "edition (copied from another month?)",
+            "other_month",
+            {"word": word, "edition": edition},
+        )
         for n, word in others
     ]
 
 
-def _subject_warning(path: Path, text: str) -> list[str]:
+def _subject_warning(path: Path, text: str) -> list[Finding]:
     if path[0] != "subject" or len(text.strip()) <= MAX_SUBJECT_CHARS:
         return []
+    length = len(text.strip())
     return [
-        f"the subject is {len(text.strip())} characters; inboxes show about "
-        f"{MAX_SUBJECT_CHARS}, so put what matters first or shorten it"
+        Finding(
+            f"the subject is {length} characters; inboxes show about {MAX_SUBJECT_CHARS}, so "
+            "put what matters first or shorten it",
+            "long_subject",
+            {"length": str(length), "shown": str(MAX_SUBJECT_CHARS)},
+        )
     ]
 
 
@@ -189,7 +217,7 @@ class _Source(NamedTuple):
     data: Any
 
 
-def _problem(source: _Source, path: Path, message: str, severity: Severity) -> ContentProblem:
+def _problem(source: _Source, path: Path, found: Finding, severity: Severity) -> ContentProblem:
     region, language = placement(path, source.data)
     return ContentProblem(
         file=source.file,
@@ -197,7 +225,9 @@ def _problem(source: _Source, path: Path, message: str, severity: Severity) -> C
         field=field_name(path),
         region=region,
         language=language,
-        message=message,
+        message=found.message,
+        code=found.code,
+        params=found.params,
         severity=severity,
     )
 
@@ -210,10 +240,10 @@ def rule_problems(
     source = _Source(file, lines, data)
     problems = []
     for path, text in _texts(data):
-        for message in text_problems(text) + _month_problems(path, text, number):
-            problems.append(_problem(source, path, message, Severity.OVERRIDABLE))
-        for message in _subject_warning(path, text):
-            problems.append(_problem(source, path, message, Severity.WARNING))
+        for found in text_findings(text) + _month_problems(path, text, number, month):
+            problems.append(_problem(source, path, found, Severity.OVERRIDABLE))
+        for found in _subject_warning(path, text):
+            problems.append(_problem(source, path, found, Severity.WARNING))
     return problems
 
 
@@ -256,11 +286,16 @@ def event_problems(
         variant, send = late[0]
         languages = {v.language for v, _ in late}
         path: Path = ("events", index, "end" if event.end is not None else "start")
+        params = {
+            "end": f"{end.astimezone(zone):%Y-%m-%d %H:%M}",
+            "variant": variant.key,
+            "send": f"{send.at.astimezone(zone):%Y-%m-%d %H:%M}",
+            "source": send.source,
+        }
         message = (
-            f"the event is over on {end.astimezone(zone):%Y-%m-%d %H:%M}, before the letter goes "
-            f"out ({variant.key} on {send.at.astimezone(zone):%Y-%m-%d %H:%M}, {send.source}): "
-            "remove it or correct its date"
-        )
+            "the event is over on {end}, before the letter goes out ({variant} on {send}, "
+            "{source}): remove it or correct its date"
+        ).format(**params)
         problems.append(
             ContentProblem(
                 file=file,
@@ -270,6 +305,8 @@ def event_problems(
                 language=languages.pop().value if len(languages) == 1 else ALL,
                 message=message,
                 severity=Severity.OVERRIDABLE,
+                code="event_over",
+                params=params,
             )
         )
     return problems
