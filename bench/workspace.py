@@ -70,7 +70,7 @@ NOT_WORKSPACE = (
     "/media",
 )
 PREVIEW_TARGET = 300  # ms p95: the ten-variant preview page compiles ten letters
-DOWNLOADS = (".csv", ".json", ".atom", ".xml")
+DOWNLOADS = (".csv", ".json", ".atom", ".xml", ".xlsx", ".yaml")
 SENT_MONTHS = 22  # of the 24 editions: the rest are one approved and one draft
 
 
@@ -245,7 +245,7 @@ def main() -> None:
         approver.log_in(APPROVER, PASSWORD)
         admin.log_in(ADMIN, PASSWORD)
         values = {"month": months[SENT_MONTHS - 1], "contact_id": str(contact_id),
-                  "id": str(contact_id), "key": "hyks-fi"}  # fmt: skip
+                  "id": str(contact_id), "key": "hyks-fi", "number": "1"}  # fmt: skip
         rows = []
         # the edition pages once more for the approved (not sent) and the draft edition: the
         # send page plans (a dry run) only for an edition not yet sent
