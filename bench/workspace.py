@@ -218,6 +218,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=50)
     parser.add_argument("--contacts", type=int, default=10_000)
     parser.add_argument("--postgres", help="a PostgreSQL URL (an empty database) instead of SQLite")
+    parser.add_argument("--only", help="measure only the pages whose path matches this regex")
     args = parser.parse_args()
     # the cheapest Argon2id: logging in is not what this measures
     accounts_pipeline.HASHER = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
@@ -251,6 +252,8 @@ def main() -> None:
         # send page plans (a dry run) only for an edition not yet sent
         extra = [f"/editions/{m}/{page}" for m in months[-2:] for page in ("send", "preview")]
         for page in [*_pages(app, values), *extra]:
+            if args.only and not re.search(args.only, page):
+                continue
             who = approver
             status = who.get(page).status_code
             if status == 403:
@@ -262,6 +265,9 @@ def main() -> None:
             times = _timed(lambda p=page, w=who: w.get(p), args.requests)
             rows.append(_row(f"GET {page}", times, PREVIEW_TARGET if "/preview" in page else 100))
         draft = months[-1]
+        if args.only:
+            _print(rows, args.requests)
+            return
         rows.append(
             _row(
                 f"preview compile, 10 variants ({draft})",
@@ -288,11 +294,15 @@ def main() -> None:
             rows.append(_row(name, _timed(call, args.requests), 100))
         client.close()
         ctx.close()
-    width = max(len(r[0]) for r in rows)
+    _print(rows, args.requests)
+
+
+def _print(rows: list[tuple[str, float, float, str]], requests: int) -> None:
+    width = max((len(r[0]) for r in rows), default=10)
     print(f"\n{'measured':<{width}}  {'median ms':>9}  {'p95 ms':>7}  target")
     for name, median, p95, verdict in rows:
         print(f"{name:<{width}}  {median:>9.1f}  {p95:>7.1f}  {verdict}")
-    print(f"\n{args.requests} requests each, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
+    print(f"\n{requests} requests each, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
 
 
 if __name__ == "__main__":

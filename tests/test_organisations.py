@@ -4,6 +4,7 @@ PostgreSQL, and `mailer organisations list` through the real Typer app."""
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,13 @@ from typer.testing import CliRunner
 
 from mailer.cli import app
 from mailer.core.models import ContactStatus, Region
-from mailer.core.register.organisations import ContactRow, group_organisations, organisation_key
+from mailer.core.register.organisations import (
+    ContactRow,
+    SpellingCount,
+    group_organisations,
+    organisation_key,
+    summarise_organisations,
+)
 from mailer.pipeline import Context
 from mailer.pipeline.organisations import list_organisations
 from tests.reports_data import add_contact
@@ -133,3 +140,30 @@ def test_cli_names_an_unknown_region() -> None:
     result = CliRunner().invoke(app, ["organisations", "list", "--region", "lapland"])
     assert result.exit_code == 2
     assert "--region" in result.stderr and "lapland" in result.stderr
+
+
+def test_the_counted_summary_agrees_with_the_full_grouping() -> None:
+    rows = [
+        _row(1, "Espoon kaupunki", org_type="municipality", municipality="049"),
+        _row(2, "Esbo stad", org_type="municipality", municipality="049"),
+        _row(3, "Espoon kaupunki", org_type="municipality", municipality="049",
+             status=ContactStatus.STALE),
+        _row(4, "Koulu  Oy", status=ContactStatus.UNSUBSCRIBED),
+        _row(5, "koulu oy", status=ContactStatus.STALE),
+        _row(6, "Koulu Oy", region=Region.OYS),
+    ]  # fmt: skip
+    counted: Counter[tuple[Region, str, str | None, str, ContactStatus]] = Counter(
+        (r.region, r.org_type, r.municipality, r.organisation, r.status) for r in rows
+    )
+    summaries = summarise_organisations(
+        SpellingCount(*key, contacts=n) for key, n in counted.items()
+    )
+    full = group_organisations(rows)
+    assert [(s.region, s.org_type, s.name) for s in summaries] == [
+        (o.region, o.org_type, o.name) for o in full
+    ]
+    assert [s.counts for s in summaries] == [
+        dict(Counter(m.status for m in o.members)) for o in full
+    ]
+    assert [s.has_active_contact for s in summaries] == [o.has_active_contact for o in full]
+    assert [s.total for s in summaries] == [3, 2, 1]

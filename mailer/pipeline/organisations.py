@@ -6,13 +6,17 @@ from mailer.core.models import ContactStatus, Region
 from mailer.core.register.organisations import (
     ContactRow,
     Organisation,
+    OrganisationSummary,
+    SpellingCount,
     group_organisations,
     organisation_key,
+    summarise_organisations,
 )
 from mailer.pipeline.context import Context
 from mailer.store import reports as q
+from mailer.store.organisations import status_counts
 
-__all__ = ["find_organisation", "key_text", "list_organisations"]
+__all__ = ["find_organisation", "key_text", "list_organisations", "organisation_summaries"]
 
 
 def list_organisations(
@@ -42,7 +46,21 @@ def list_organisations(
     return [o for o in found if not (without_contact and o.has_active_contact)]
 
 
-def key_text(org: Organisation) -> str:
+def organisation_summaries(
+    ctx: Context, *, region: Region | None = None, without_contact: bool = False
+) -> list[OrganisationSummary]:
+    """The organisations of `list_organisations` with their contacts counted per status (the
+    workspace's list: the database counts, so it stays quick at any register size)."""
+    with ctx.engine.connect() as conn:
+        rows = status_counts(conn, region=region.value if region else None)
+    found = summarise_organisations(
+        SpellingCount(Region(reg), org_type, code, name, ContactStatus(status), int(count))
+        for reg, org_type, code, name, status, count in rows
+    )
+    return [o for o in found if not (without_contact and o.has_active_contact)]
+
+
+def key_text(org: Organisation | OrganisationSummary) -> str:
     """The organisation's key as one string (region:type:name), for its page's address. A
     municipality's name part is its code; another organisation's its folded name."""
     key = organisation_key(org.region, org.org_type, org.municipality, org.name)

@@ -10,8 +10,8 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
-from mailer.core.models import Region
-from mailer.pipeline.organisations import find_organisation, key_text, list_organisations
+from mailer.core.models import ContactStatus, Region
+from mailer.pipeline.organisations import find_organisation, key_text, organisation_summaries
 from mailer.web.sessions import Visitor, require_account
 from mailer.web.shell import ctx_of, signed_in_page
 
@@ -35,13 +35,14 @@ def organisations_page(
 ) -> Response:
     chosen = _region(region)
     without_contact = without == "1"
-    found = list_organisations(ctx_of(request), region=chosen, without_contact=without_contact)
+    found = organisation_summaries(ctx_of(request), region=chosen, without_contact=without_contact)
     return signed_in_page(
         request,
         who,
         "organisations.html",
         nav="organisations",
         organisations=[(quote(key_text(o), safe=""), o) for o in found],
+        statuses=list(ContactStatus),
         regions=[r.value for r in Region],
         chosen=chosen.value if chosen else "",
         without=without_contact,

@@ -14,7 +14,16 @@ from pydantic import BaseModel
 
 from mailer.core.models import ContactStatus, OrgType, Region
 
-__all__ = ["Member", "Organisation", "OrganisationKey", "group_organisations", "organisation_key"]
+__all__ = [
+    "Member",
+    "Organisation",
+    "OrganisationKey",
+    "OrganisationSummary",
+    "SpellingCount",
+    "group_organisations",
+    "organisation_key",
+    "summarise_organisations",
+]
 
 
 class OrganisationKey(NamedTuple):
@@ -47,13 +56,17 @@ class Organisation(BaseModel):
         return any(m.status is ContactStatus.ACTIVE for m in self.members)
 
 
+# read once: an enum member's `.value` goes through a descriptor, and this runs per contact
+_MUNICIPALITY = OrgType.MUNICIPALITY.value
+
+
 def organisation_key(
     region: Region, org_type: str, municipality: str | None, organisation: str
 ) -> OrganisationKey:
     """A municipality is one organisation whatever its contacts typed as its name (Espoon
     kaupunki, Esbo stad): its code is the key. Other organisations are told apart by name, with
     case and spacing differences ignored."""
-    if org_type == OrgType.MUNICIPALITY.value and municipality:
+    if org_type == _MUNICIPALITY and municipality:
         return OrganisationKey(region, org_type, municipality)
     return OrganisationKey(region, org_type, " ".join(organisation.casefold().split()))
 
@@ -109,3 +122,54 @@ def _organisation(key: OrganisationKey, rows: list[ContactRow]) -> Organisation:
             for r in rows
         ],
     )
+
+
+class SpellingCount(NamedTuple):
+    """How many contacts of one status write the organisation so (a database GROUP BY row)."""
+
+    region: Region
+    org_type: str
+    municipality: str | None
+    organisation: str
+    status: ContactStatus
+    contacts: int
+
+
+class OrganisationSummary(NamedTuple):
+    """An organisation with its contacts counted per status, not listed."""
+
+    region: Region
+    org_type: str
+    name: str
+    municipality: str | None
+    counts: dict[ContactStatus, int]
+
+    @property
+    def has_active_contact(self) -> bool:
+        return self.counts.get(ContactStatus.ACTIVE, 0) > 0
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def summarise_organisations(rows: Iterable[SpellingCount]) -> list[OrganisationSummary]:
+    """The organisations of `group_organisations`, counted: the same keys, the same name rule
+    (the spelling most contacts use), in the same order."""
+    grouped: dict[OrganisationKey, list[SpellingCount]] = defaultdict(list)
+    for row in rows:
+        key = organisation_key(row.region, row.org_type, row.municipality, row.organisation)
+        grouped[key].append(row)
+    found = []
+    for key, parts in grouped.items():
+        spellings: Counter[str] = Counter()
+        counts: Counter[ContactStatus] = Counter()
+        for part in parts:
+            spellings[part.organisation] += part.contacts
+            counts[part.status] += part.contacts
+        name = min(spellings, key=lambda text: (-spellings[text], text))
+        municipality = next((p.municipality for p in parts if p.municipality), None)
+        found.append(
+            OrganisationSummary(key.region, key.org_type, name, municipality, dict(counts))
+        )
+    return sorted(found, key=lambda o: (o.region.value, o.org_type, o.name.casefold()))
