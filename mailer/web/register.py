@@ -19,7 +19,7 @@ from mailer.core.models import ContactStatus, Language, OrgType, Region, Role
 from mailer.pipeline.register_browse import RegisterFilter, contact_record, register_page
 from mailer.pipeline.register_export import ExportFormat, export_register
 from mailer.web.pages import security_headers
-from mailer.web.sessions import Visitor, require_account
+from mailer.web.sessions import Visitor, require_account, require_permission
 from mailer.web.shell import ctx_of, signed_in_page
 
 __all__ = ["REGISTER_PAGE_SIZE", "filter_choices", "router"]
@@ -108,6 +108,7 @@ def contacts_page(request: Request, who: Viewer, page: int = 1) -> Response:
         erased=request.query_params.get("erased") == "1",
         page=page,
         pages=pages,
+        may_export=who.account is not None and who.account.may(Permission.EXPORT_REGISTER),
         csv_url=f"/contacts.csv{query}",
         xlsx_url=f"/contacts.xlsx{query}",
         prev_url=_link(params, page=page - 1) if page > 1 else None,
@@ -124,13 +125,16 @@ def _export(request: Request, who: Visitor, kind: ExportFormat) -> Response:
     return Response(export.body, media_type=export.media_type, headers=headers)
 
 
+Exporter = Annotated[Visitor, Depends(require_permission(Permission.EXPORT_REGISTER))]
+
+
 @router.get("/contacts.csv")
-def contacts_csv(request: Request, who: Viewer) -> Response:
+def contacts_csv(request: Request, who: Exporter) -> Response:
     return _export(request, who, ExportFormat.CSV)
 
 
 @router.get("/contacts.xlsx")
-def contacts_xlsx(request: Request, who: Viewer) -> Response:
+def contacts_xlsx(request: Request, who: Exporter) -> Response:
     return _export(request, who, ExportFormat.XLSX)
 
 

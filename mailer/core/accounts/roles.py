@@ -53,7 +53,10 @@ class Permission(StrEnum):
     ERASE = "erase"
     VIEW_AUDIT = "view_audit"
     VIEW_ADMIN_PAGES = "view_admin_pages"
-    VIEW_REPORTS = "view_reports"  # the bounce report (coordinators keep the register, admins too)
+    # "Reports and exports are for admins only" (the network's privacy rule): the bounce report
+    # names people with their failures, an export carries the whole register out
+    VIEW_REPORTS = "view_reports"
+    EXPORT_REGISTER = "export_register"
 
 
 _COORDINATOR = frozenset(
@@ -61,7 +64,6 @@ _COORDINATOR = frozenset(
         Permission.EDIT_EDITIONS,
         Permission.TEST_SEND,
         Permission.MANAGE_CONTACTS,
-        Permission.VIEW_REPORTS,
     }
 )
 
@@ -77,6 +79,7 @@ ROLE_PERMISSIONS: Mapping[UserRole, frozenset[Permission]] = MappingProxyType(
                 Permission.VIEW_AUDIT,
                 Permission.VIEW_ADMIN_PAGES,
                 Permission.VIEW_REPORTS,
+                Permission.EXPORT_REGISTER,
             }
         ),
     }
