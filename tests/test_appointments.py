@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from mailer.cli import app
 from mailer.core.appointments.plan import AddressEntry, key_of, plan_requests
 from mailer.core.models import ContactStatus, DeliveryState, Region
-from mailer.core.register.organisations import ContactRow, Organisation, group_organisations
+from mailer.core.register.organisations import OrganisationSummary
 from mailer.core.roster.rows import parse_roster
 from mailer.core.tokens import InvalidTokenError
 from mailer.pipeline import Context
@@ -167,18 +167,8 @@ def test_the_cli_requests_appointments_and_lists_them_as_json(
     assert (row["organisation"], row["state"]) == ("Kauniaisten kaupunki", "accepted")
 
 
-def _organisation(status: ContactStatus) -> Organisation:
-    [found] = group_organisations(
-        [
-            ContactRow(
-                contact_id=1, first_name="Eeva", last_name="Esimerkki",
-                email="eeva@koulu.example", organisation="Koulu Oy", org_type="private",
-                municipality="091", region=Region.HYKS, language="fi", role="support",
-                status=status, status_changed_at=None,
-            )
-        ]
-    )  # fmt: skip
-    return found
+def _organisation(status: ContactStatus) -> OrganisationSummary:
+    return OrganisationSummary(Region.HYKS, "private", "Koulu Oy", "091", {status: 1})
 
 
 def test_the_plan_asks_only_organisations_without_an_active_or_pending_contact() -> None:

@@ -20,7 +20,7 @@ from mailer.core.edition.dates import is_month
 from mailer.core.errors import EditionNotApprovedError
 from mailer.core.models import Language
 from mailer.core.regions import REGION_SHORT_NAMES
-from mailer.core.reports.csv_export import edition_report_csv
+from mailer.core.reports.csv_export import EDITION_COLUMNS, edition_report_csv
 from mailer.pipeline.audit import record
 from mailer.pipeline.editions.check import require_approved
 from mailer.pipeline.reports import edition_report
@@ -36,17 +36,8 @@ __all__ = ["REFRESH_SECONDS", "region_names", "router", "sends_of", "sends_of_ap
 router = APIRouter()
 
 REFRESH_SECONDS = 5
-REPORT_FIELDS = (
-    "planned",
-    "accepted",
-    "delivered",
-    "bounced",
-    "dropped",
-    "unsubscribed",
-    "complained",
-    "failed",
-    "pending",
-)
+# the report's figures, as the CSV has them after its edition, region and language columns
+REPORT_FIELDS = EDITION_COLUMNS[3:]
 Sender = Annotated[Visitor, Depends(require_account)]
 
 

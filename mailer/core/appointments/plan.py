@@ -11,7 +11,11 @@ from collections.abc import Iterable, Mapping
 from typing import NamedTuple
 
 from mailer.core.models import ContactStatus
-from mailer.core.register.organisations import Organisation, OrganisationKey, organisation_key
+from mailer.core.register.organisations import (
+    OrganisationKey,
+    OrganisationSummary,
+    organisation_key,
+)
 from mailer.core.roster.rows import RosterRow
 
 __all__ = [
@@ -39,12 +43,12 @@ class RequestTarget(NamedTuple):
 
 class RequestPlan(NamedTuple):
     targets: list[RequestTarget]  # to ask now
-    without_address: list[Organisation]  # no working contact and no address: chase by hand
-    already_asked: list[Organisation]  # asked this round already
-    underway: list[Organisation]  # someone appointed is waiting for approval
+    without_address: list[OrganisationSummary]  # no working contact and no address: chase by hand
+    already_asked: list[OrganisationSummary]  # asked this round already
+    underway: list[OrganisationSummary]  # someone appointed is waiting for approval
 
 
-def key_of(organisation: Organisation) -> OrganisationKey:
+def key_of(organisation: OrganisationSummary) -> OrganisationKey:
     return organisation_key(
         organisation.region, organisation.org_type, organisation.municipality, organisation.name
     )
@@ -65,7 +69,7 @@ def registry_addresses(rows: Iterable[RosterRow]) -> dict[OrganisationKey, Addre
 
 
 def plan_requests(
-    organisations: Iterable[Organisation],
+    organisations: Iterable[OrganisationSummary],
     addresses: Mapping[OrganisationKey, AddressEntry],
     asked: set[OrganisationKey],
 ) -> RequestPlan:
@@ -74,7 +78,7 @@ def plan_requests(
         if organisation.has_active_contact:
             continue
         key = key_of(organisation)
-        if any(m.status is ContactStatus.PENDING for m in organisation.members):
+        if organisation.counts.get(ContactStatus.PENDING):
             plan.underway.append(organisation)
         elif key in asked:
             plan.already_asked.append(organisation)

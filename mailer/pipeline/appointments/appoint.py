@@ -23,7 +23,7 @@ from mailer.pipeline.appointments.tokens import (
 )
 from mailer.pipeline.audit import record_in
 from mailer.pipeline.context import Context
-from mailer.pipeline.organisations import list_organisations
+from mailer.pipeline.organisations import organisation_summaries
 from mailer.providers.base import Provider
 from mailer.store import appointments as store
 from mailer.store import contacts as contacts_store
@@ -151,7 +151,7 @@ def confirm_view(ctx: Context, token: str) -> ConfirmView | None:
 
 
 def _municipality(ctx: Context, request: RequestRow) -> str | None:
-    for organisation in list_organisations(ctx, region=request.key.region):
+    for organisation in organisation_summaries(ctx, region=request.key.region):
         if key_of(organisation) == request.key:
             return organisation.municipality
     return None

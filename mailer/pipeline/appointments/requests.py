@@ -24,7 +24,7 @@ from mailer.pipeline.appointments.letters import request_message
 from mailer.pipeline.appointments.tokens import make_request_token
 from mailer.pipeline.audit import record_in
 from mailer.pipeline.context import Context
-from mailer.pipeline.organisations import list_organisations
+from mailer.pipeline.organisations import organisation_summaries
 from mailer.providers.base import Provider
 from mailer.store import appointments as store
 from mailer.store.appointments import RequestRow
@@ -99,7 +99,7 @@ def request_appointments(
     """Plan, queue and send this round's requests (a dry run only plans)."""
     now = ctx.now()
     round_ = _round(ctx, now)
-    organisations = list_organisations(ctx, region=region)
+    organisations = organisation_summaries(ctx, region=region)
     with ctx.engine.begin() as conn:
         plan = plan_requests(
             organisations, store.load_addresses(conn), store.requested_keys(conn, round_)
