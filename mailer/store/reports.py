@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
@@ -19,8 +19,6 @@ from mailer.store.tables import (
     contact_history,
     contacts,
     deliveries,
-    edition_approvals,
-    editions,
     events,
 )
 
@@ -29,13 +27,10 @@ __all__ = [
     "SOFT_EVENT_FILTER",
     "active_organisations",
     "contact_detail",
-    "contact_page",
     "contact_rows",
     "delivered_at_by_contact",
     "edition_deliveries",
     "edition_event_types",
-    "edition_months",
-    "edition_records",
     "evidence_events",
     "next_letter_at",
     "status_counts",
@@ -165,71 +160,6 @@ def status_counts(conn: Connection) -> list[tuple[str, str, int]]:
     return [(r, s, int(n)) for r, s, n in conn.execute(query)]
 
 
-def contact_page(
-    conn: Connection,
-    *,
-    region: str | None,
-    status: str | None,
-    language: str | None,
-    search: str | None,
-    offset: int,
-    limit: int,
-) -> tuple[int, Sequence[RowMapping]]:
-    """One page of the register with its filters, and the total number of matching contacts."""
-    conditions: list[sa.ColumnElement[bool]] = []
-    if region:
-        conditions.append(contacts.c.region == region)
-    if status:
-        conditions.append(contacts.c.status == status)
-    if language:
-        conditions.append(contacts.c.language == language)
-    if search:
-        # LIKE wildcards in the admin's text are literal (escaped), matching is case-insensitive.
-        escaped = search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        pattern = f"%{escaped}%"
-        conditions.append(
-            sa.or_(
-                *(
-                    sa.func.lower(column).like(pattern, escape="\\")
-                    for column in (
-                        contacts.c.email,
-                        contacts.c.first_name,
-                        contacts.c.last_name,
-                        contacts.c.organisation,
-                    )
-                )
-            )
-        )
-    where = sa.and_(sa.true(), *conditions)
-    total = conn.execute(sa.select(sa.func.count()).select_from(contacts).where(where)).scalar_one()
-    rows = (
-        conn.execute(
-            sa.select(*_CONTACT_COLUMNS)
-            .where(where)
-            .order_by(
-                contacts.c.region, contacts.c.organisation, contacts.c.last_name, contacts.c.id
-            )
-            .offset(offset)
-            .limit(limit)
-        )
-        .mappings()
-        .all()
-    )
-    return int(total), rows
-
-
-def edition_months(conn: Connection) -> list[str]:
-    """Every edition the database knows of: approved, recorded or sent to anyone; newest first."""
-    months: set[str] = set()
-    for table, column in (
-        (editions, editions.c.month),
-        (edition_approvals, edition_approvals.c.month),
-        (deliveries, deliveries.c.edition),
-    ):
-        months.update(m for (m,) in conn.execute(sa.select(column).select_from(table).distinct()))
-    return sorted(months, reverse=True)
-
-
 def edition_deliveries(conn: Connection, month: str) -> Sequence[RowMapping]:
     """The edition's deliveries that have news beyond their state: a provider event, or a contact
     who ever unsubscribed (the states themselves are counted by a grouped query), so a report
@@ -295,19 +225,6 @@ def next_letter_at(conn: Connection, month: str) -> dict[int, datetime]:
         .group_by(deliveries.c.contact_id)
     )
     return {int(c): at for c, at in conn.execute(query) if at is not None}
-
-
-def edition_records(conn: Connection) -> dict[str, dict[str, Any]]:
-    """Per month: the latest approval (who, when) and when the edition was first sent in full."""
-    found: dict[str, dict[str, Any]] = {}
-    for month, sent_at in conn.execute(sa.select(editions.c.month, editions.c.sent_at)):
-        found.setdefault(month, {})["sent_at"] = sent_at
-    query = sa.select(
-        edition_approvals.c.month, edition_approvals.c.approved_by, edition_approvals.c.approved_at
-    ).order_by(edition_approvals.c.approved_at)
-    for month, by, at in conn.execute(query):
-        found.setdefault(month, {}).update(approved_by=by, approved_at=at)
-    return found
 
 
 def contact_detail(
