@@ -287,8 +287,28 @@ def _variable(err: ValidationError, loc: tuple[int | str, ...]) -> str:
 _SECRET_ENDINGS = ("_key", "_password", "_password_hash", "database_url")
 
 
+# The test suite's own variables (tests/conftest.py); they configure no running service.
+_TEST_VARIABLES = "MAILER_TEST_"
+
+
+def _check_environment(environ: dict[str, str]) -> None:
+    """Refuse a MAILER_ variable that names no setting. pydantic would ignore it, and a misspelt
+    MAILER_PROVIDR or MAILER_SECRET_KEYS would leave the safe-looking default in force unnoticed."""
+    known = {ENV_PREFIX + name.upper() for name in Settings.model_fields if name != "policy"}
+    known |= {POLICY_PREFIX + name.upper() for name in BouncePolicySettings.model_fields}
+    for variable in sorted(environ):
+        upper = variable.upper()
+        if not upper.startswith(ENV_PREFIX) or upper.startswith(_TEST_VARIABLES):
+            continue
+        if upper not in known:
+            close = difflib.get_close_matches(upper, sorted(known), n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            raise ConfigError(variable, f"unknown setting{hint}")
+
+
 def load_settings(**overrides: object) -> Settings:
     """Build the settings, turning a validation failure into a ConfigError naming the variable."""
+    _check_environment(dict(os.environ))
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as err:

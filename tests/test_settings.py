@@ -192,3 +192,41 @@ def test_toml_values_are_read_and_the_environment_wins(
     settings = load_settings()
     assert (settings.from_name, settings.batch_size) == ("Toml", 20)
     assert settings.policy.soft_editions_to_stale == 5
+
+
+@pytest.mark.parametrize(
+    ("variable", "message"),
+    [("MAILER_PROVIDR", "MAILER_PROVIDR: unknown setting (did you mean MAILER_PROVIDER?)"),
+     ("MAILER_SECRET_KEYS",
+      "MAILER_SECRET_KEYS: unknown setting (did you mean MAILER_SECRET_KEY?)"),
+     ("MAILER_POLICY_SOFT_EDITION_TO_STALE",
+      "MAILER_POLICY_SOFT_EDITION_TO_STALE: unknown setting "
+      "(did you mean MAILER_POLICY_SOFT_EDITIONS_TO_STALE?)")],
+)  # fmt: skip
+def test_a_misspelt_environment_variable_is_an_error_naming_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, variable: str, message: str
+) -> None:
+    monkeypatch.setenv(variable, "sendgrid")
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert str(caught.value) == message
+
+
+def test_the_test_suites_own_variables_are_not_settings_errors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MAILER_TEST_POSTGRES_URL", "postgresql+psycopg://db.example/x")
+    monkeypatch.setenv("MAILER_POLICY_SOFT_EDITIONS_TO_STALE", "4")
+    assert load_settings().policy.soft_editions_to_stale == 4
+
+
+def test_a_misspelt_variable_stops_the_cli_with_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MAILER_DATABSE_URL", f"sqlite:///{tmp_path}/x.db")
+    result = CliRunner().invoke(app, ["user", "list"])
+    assert result.exit_code != 0
+    assert (
+        "MAILER_DATABSE_URL: unknown setting (did you mean MAILER_DATABASE_URL?)" in result.output
+    )
+    assert "Traceback" not in result.output
