@@ -312,16 +312,17 @@ def test_make_provider_builds_sendgrid_with_a_client_timeout(fake_sendgrid: Fake
 
 
 @pytest.mark.parametrize(
-    ("first", "last", "org", "role"),
+    ("first", "last", "org", "role", "title"),
     [
-        ("Anna", "Virtanen", "Espoon kaupunki", "support"),
-        ("Åsa", "Ek & Åberg", "Kunta <Oy>", "welfare"),
-        ('Jean "JJ"', "O'Neil", "A&B; C", "ecec"),  # ecec has no label: the raw value is used
-        ("%%t:first_name%%", "", "&amp;", "support"),
+        ("Anna", "Virtanen", "Espoon kaupunki", "support", None),
+        ("Åsa", "Ek & Åberg", "Kunta <Oy>", "welfare", "rehtori"),  # a title beside a known role
+        ('Jean "JJ"', "O'Neil", "A&B; C", "ecec", None),  # no label: the raw value is used
+        ("%%t:first_name%%", "", "&amp;", "support", None),
+        ("Ilmari", "Ilves", "Oulun kaupunki", "other", "erityisopettaja & <kuraattori>"),
     ],
 )
 def test_batch_substitutions_equal_the_render_contract(
-    first: str, last: str, org: str, role: str
+    first: str, last: str, org: str, role: str, title: str | None
 ) -> None:
     from mailer.core.edition.render import substitutions
     from mailer.providers.sendgrid.body import _Substitutions
@@ -331,7 +332,13 @@ def test_batch_substitutions_equal_the_render_contract(
     assert subs.fast
     for r in (recipient(1), recipient(2)):
         person = r.model_copy(
-            update={"first_name": first, "last_name": last, "organisation": org, "role": Role(role)}
+            update={
+                "first_name": first,
+                "last_name": last,
+                "organisation": org,
+                "role": Role(role),
+                "title": title,
+            }
         )
         assert subs(person) == substitutions(compiled, person)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from html import escape
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -247,3 +248,29 @@ def test_stage_two_fills_every_token_and_leaves_unknown_ones_visible() -> None:
         "<p>Åsa &amp; Ali Ek &amp; Åberg &lt;skola&gt; %%h:frist_name%% Åsa &amp; Ali</p>"
     )
     assert message.text == "Åsa & Ali opiskeluhuoltopalvelut Åsa &amp; Ali"
+
+
+@pytest.mark.parametrize(
+    ("role", "title", "shown"),
+    [
+        (Role.OTHER, "erityisopettaja & <kuraattori>", "erityisopettaja & <kuraattori>"),
+        (Role.OTHER, None, "muu tehtävä"),  # no title on the roster: the vocabulary's word
+        (Role.WELFARE, "rehtori", "opiskeluhuoltopalvelut"),  # a known role keeps its label
+    ],
+)
+def test_the_footer_names_the_rosters_job_title_for_the_role_other(
+    role: Role, title: str | None, shown: str
+) -> None:
+    letter = CompiledVariant(
+        edition="2026-11",
+        variant=Variant(region=Region.OYS, language=Language.FI),
+        subject="s",
+        preheader="p",
+        html="<p>%%h:role%%</p>",
+        text="%%t:role%%",
+        role_labels={"welfare": "opiskeluhuoltopalvelut", "other": "muu tehtävä"},
+    )
+    recipient = _recipient().model_copy(update={"role": role, "title": title})
+    message = personalise(letter, recipient)
+    assert message.text == shown
+    assert message.html == f"<p>{escape(shown, quote=True)}</p>"

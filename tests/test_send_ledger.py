@@ -376,3 +376,34 @@ def test_planned_rows_carry_time_ordered_uuid7_ids_and_an_aware_queued_at(ctx: C
         assert row.state == "queued" and row.attempts == 0
         assert before <= row.queued_at <= ctx.now()
         assert row.queued_at.utcoffset() is not None
+
+
+def test_the_rosters_job_title_reaches_the_letter_of_a_contact_with_the_role_other(
+    ctx: Context, fake_sendgrid: FakeSendGrid
+) -> None:
+    titled = person(0, role="other", title="erityisopettaja & laaja-alainen")
+    plain = person(1, email="vipu1@other.example", role="other", title=None)
+    add_contacts(ctx.engine, [titled, plain])
+    deliver(ctx, MONTH, compiled_edition(), OutboxProvider(ctx.settings))
+    letters = {
+        p.read_text("utf-8").split("\nTo: ", 1)[1].split("\n", 1)[0]: p.read_text("utf-8")
+        for p in (ctx.settings.outbox_dir / MONTH).glob("*.eml")
+    }
+    assert len(letters) == 2
+    mail_of = {
+        email: next(text for to, text in letters.items() if email in to)
+        for email in (titled["email"], plain["email"])
+    }
+    assert "erityisopettaja &amp; laaja-alainen" in mail_of[titled["email"]]
+    assert "erityisopettaja" not in mail_of[plain["email"]]
+    # the SendGrid path builds its substitutions separately: the same title there
+    with ctx.engine.begin() as conn:
+        conn.execute(sa.delete(tables.deliveries))
+    sg_ctx, provider = sendgrid(ctx, fake_sendgrid)
+    deliver(sg_ctx, MONTH, compiled_edition(), provider)
+    roles = {
+        p.emails[0]: p.personalization["substitutions"]["%%t:role%%"]
+        for p in fake_sendgrid.accepted_personalizations()
+    }
+    assert roles[titled["email"]] == "erityisopettaja & laaja-alainen"
+    assert roles[plain["email"]] == "other"  # the hand-built test labels know no "other"

@@ -155,6 +155,9 @@ class Recipient(BaseModel):
     last_name: str
     organisation: str
     role: Role
+    # The job title as the roster wrote it; the footer shows it for Role.OTHER, where the
+    # vocabulary's "other task" would tell the reader nothing about why they get the letter.
+    title: str | None = None
     unsubscribe_url: str
     unsubscribe_mailto: str
     page_url: str  # the contact's own page (/p/...): details, language, successor

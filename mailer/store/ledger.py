@@ -53,6 +53,7 @@ class BatchRecipient(NamedTuple):
     last_name: str
     organisation: str
     role: str
+    title: str | None  # the roster's job title (the footer shows it for the role "other")
 
 
 class BatchRows(NamedTuple):
@@ -189,6 +190,7 @@ def batch_recipients(conn: Connection, batch_id: str) -> BatchRows:
             _c.last_name,
             _c.organisation,
             _c.role,
+            _c.title,
         )
         .select_from(deliveries.outerjoin(contacts, _c.id == _d.contact_id))
         .where(_d.batch_id == batch_id, _d.state == DeliveryState.SENDING)

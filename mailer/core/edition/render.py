@@ -31,7 +31,7 @@ import jinja2
 from mjml import mjml2html
 
 from mailer.core.errors import TemplateError
-from mailer.core.models import CompiledVariant, OutgoingMessage, Recipient, Variant
+from mailer.core.models import CompiledVariant, OutgoingMessage, Recipient, Role, Variant
 
 __all__ = [
     "HTML_TEMPLATE",
@@ -45,6 +45,7 @@ __all__ = [
     "personalise",
     "render_letter",
     "render_mjml",
+    "role_label",
     "substitutions",
     "text_problems",
     "text_tokens",
@@ -78,13 +79,20 @@ def text_tokens() -> dict[str, str]:
     return {field: f"%%t:{field}%%" for field in RECIPIENT_FIELDS}
 
 
+def role_label(labels: Mapping[str, str], role: str, title: str | None) -> str:
+    """What the footer says the recipient's task is: the roster's own job title when the
+    vocabulary only knows it as "other", else the role's label in the letter's language."""
+    if title and role == Role.OTHER:
+        return title
+    return labels.get(role, role)
+
+
 def _values(compiled: CompiledVariant, recipient: Recipient) -> dict[str, str]:
-    role = recipient.role.value
     return {
         "first_name": recipient.first_name,
         "last_name": recipient.last_name,
         "organisation": recipient.organisation,
-        "role": compiled.role_labels.get(role, role),
+        "role": role_label(compiled.role_labels, recipient.role.value, recipient.title),
         "unsubscribe_url": recipient.unsubscribe_url,
         "page_url": recipient.page_url,
     }

@@ -57,6 +57,7 @@ class RecipientFactory:
         last_name: str,
         organisation: str,
         role: str,
+        title: str | None = None,
     ) -> Recipient:
         token = self.token(token_key)
         return Recipient(
@@ -66,6 +67,7 @@ class RecipientFactory:
             last_name=last_name,
             organisation=organisation,
             role=role,  # validated into Role by pydantic
+            title=title,
             unsubscribe_url=self.base + token,
             unsubscribe_mailto=self.mailto + token,
             page_url=self.page_base + self.page_token(token_key),
@@ -76,8 +78,8 @@ class RecipientFactory:
         lookups cost seconds)."""
         make = self.make
         return tuple(
-            make(delivery_id, token_key, email, first, last, org, role)
-            for _pk, delivery_id, token_key, email, first, last, org, role in rows
+            make(delivery_id, token_key, email, first, last, org, role, title)
+            for _pk, delivery_id, token_key, email, first, last, org, role, title in rows
         )
 
 

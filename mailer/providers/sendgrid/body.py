@@ -16,7 +16,7 @@ from html import escape
 from typing import Any
 
 from mailer.config import Settings
-from mailer.core.edition.render import RECIPIENT_FIELDS, substitutions
+from mailer.core.edition.render import RECIPIENT_FIELDS, role_label, substitutions
 from mailer.core.models import CompiledVariant, OutgoingMessage, Recipient, Variant
 from mailer.providers.base import Batch, unsubscribe_headers
 
@@ -48,8 +48,8 @@ class _Substitutions:
     def __call__(self, r: Recipient) -> dict[str, str]:
         if not self.fast:
             return substitutions(self.compiled, r)
-        role = str(r.role)  # a StrEnum: its str is the value, without the property call
-        label = self.labels.get(role, role)
+        # a StrEnum: its str is the value, without the property call
+        label = role_label(self.labels, str(r.role), r.title)
         esc = self._escape
         first, last, url = r.first_name, r.last_name, r.unsubscribe_url
         return {
