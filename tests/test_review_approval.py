@@ -179,10 +179,11 @@ def test_a_change_after_approval_makes_a_draft_with_a_reminder_and_an_audit_entr
     _change(clock_ctx, by=COORDINATOR)
     status = approval_status(clock_ctx, MONTH)
     assert status.state == "draft" and status.changed_since_approval
-    lapsed = entries(clock_ctx)[-1]
+    lapsed, notice = entries(clock_ctx)[-2:]  # the notice to the approver follows the commit
     assert (lapsed.action, lapsed.actor, lapsed.target) == (
         AuditAction.APPROVAL_LAPSED, COORDINATOR, MONTH,
     )  # fmt: skip
+    assert notice.action is AuditAction.APPROVAL_LAPSE_NOTICE
     assert lapsed.detail == f"approved revision 1 ({APPROVER}); changed to revision 2"
     page = browser.get(PAGE).text
     assert 'id="lapsed"' in page and "version 2" in page

@@ -15,10 +15,11 @@ import sqlalchemy as sa
 
 from mailer.core.accounts import AuditAction
 from mailer.store import audit
-from mailer.store.editions import ensure_edition, latest_approval
+from mailer.store.editions import Approval, ensure_edition, latest_approval
 from mailer.store.tables import edition_revisions
 
 __all__ = [
+    "Added",
     "Revision",
     "add_revision",
     "get_revision",
@@ -37,6 +38,11 @@ class Revision(NamedTuple):
     created_at: datetime
     changes: list[str] | None  # field paths changed since the revision before; None: the first
     note: str | None
+
+
+class Added(NamedTuple):
+    revision: Revision
+    lapsed: Approval | None  # the approval this revision made void (None: there was none)
 
 
 _r = edition_revisions.c
@@ -95,26 +101,28 @@ def add_revision(
     at: datetime,
     changes: list[str] | None,
     note: str | None = None,
-) -> Revision:
-    """Append the month's next revision (and the edition's row on its first)."""
+) -> Added:
+    """Append the month's next revision (and the edition's row on its first); `lapsed` is the
+    approval it voided, for the caller to tell its approver once this transaction commits."""
     highest = conn.execute(sa.select(sa.func.max(_r.number)).where(_r.month == month)).scalar()
     number = (highest or 0) + 1
     if number == 1:
         ensure_edition(conn, month, at)
     revision = Revision(month, number, text, text_hash, author, at, changes, note)
     conn.execute(sa.insert(edition_revisions).values(**revision._asdict()))
-    _note_lapsed_approval(conn, revision, highest)
-    return revision
+    return Added(revision, _note_lapsed_approval(conn, revision, highest))
 
 
-def _note_lapsed_approval(conn: sa.Connection, revision: Revision, previous: int | None) -> None:
+def _note_lapsed_approval(
+    conn: sa.Connection, revision: Revision, previous: int | None
+) -> Approval | None:
     """The first revision after an approval makes the edition a draft again: say so in the
     audit log, in the same transaction, whichever path saved it (import, editor, new)."""
     approval = latest_approval(conn, revision.month)
     if approval is None or approval.unapproved_at is not None or previous is None:
-        return
+        return None
     if approval.revision != previous:
-        return  # already lapsed by an earlier revision, or approved before revisions existed
+        return None  # already lapsed by an earlier revision, or approved before revisions existed
     audit.append(
         conn,
         at=revision.created_at,
@@ -124,3 +132,4 @@ def _note_lapsed_approval(conn: sa.Connection, revision: Revision, previous: int
         detail=f"approved revision {previous} ({approval.approved_by}); "
         f"changed to revision {revision.number}",
     )
+    return approval

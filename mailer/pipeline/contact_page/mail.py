@@ -5,19 +5,13 @@ under var/outbox/contact/test/. Their words are in the public catalogues (templa
 
 from __future__ import annotations
 
-import html
-import logging
-import uuid
-
-from mailer.core.errors import MailerError
 from mailer.core.models import Language, OutgoingMessage, Region, Variant
 from mailer.pipeline.context import Context
 from mailer.pipeline.pages import public_strings
-from mailer.providers import Provider, make_provider
+from mailer.pipeline.send.one_off import one_off_message, send_one_off
+from mailer.providers import Provider
 
 __all__ = ["OUTBOX_EDITION", "send_address_link", "send_successor_letter"]
-
-log = logging.getLogger(__name__)
 
 # The outbox folder (and the SendGrid custom arg) of these messages: no edition of the letter.
 OUTBOX_EDITION = "contact"
@@ -31,35 +25,20 @@ def _region(value: str) -> Region:
 
 
 def _send(ctx: Context, provider: Provider | None, message: OutgoingMessage) -> bool:
-    own = provider is None
-    sender = make_provider(ctx.settings) if provider is None else provider
-    try:
-        outcome = sender.send_message(message)
-    except MailerError as err:
-        log.error("contact page message %s failed: %s", message.delivery_id, err)
-        return False
-    finally:
-        if own:
-            sender.close()
-    if not outcome.accepted:
-        log.error("contact page message %s refused: %s", message.delivery_id, outcome.error)
-    return outcome.accepted
+    return send_one_off(ctx, message, provider) is None
 
 
 def _message(
     to: str, name: str, subject: str, text: str, *, variant: Variant, lang: str
 ) -> OutgoingMessage:
-    body = "".join(f"<p>{html.escape(p)}</p>" for p in text.split("\n\n")).replace("\n", "<br>")
-    return OutgoingMessage(
-        delivery_id=f"contact-{uuid.uuid4()}",
-        edition=OUTBOX_EDITION,
-        variant=variant,
-        to_email=to,
-        to_name=name,
+    return one_off_message(
+        to=to,
+        name=name,
         subject=subject,
-        html=f'<!doctype html><html lang="{lang}"><body>{body}</body></html>',
-        text=text + "\n",
-        headers={"Auto-Submitted": "auto-generated"},  # RFC 3834: no auto-replies back
+        text=text,
+        folder=OUTBOX_EDITION,
+        variant=variant,
+        lang=lang,
     )
 
 

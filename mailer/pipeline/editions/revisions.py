@@ -27,8 +27,10 @@ from mailer.core.edition.successor import Flag, successor_text
 from mailer.core.errors import ContentError
 from mailer.core.yaml_lines import load_with_lines
 from mailer.pipeline.context import Context
+from mailer.pipeline.editions.lapse_notice import notify_lapsed
 from mailer.pipeline.editions.source import missing_message, revision_label
 from mailer.store import revisions as store
+from mailer.store.editions import Approval
 from mailer.store.revisions import Revision
 
 __all__ = [
@@ -48,6 +50,7 @@ class Imported(NamedTuple):
     file: Path
     revision: Revision
     created: bool  # False: the text equals the latest revision's; nothing was stored
+    lapsed: Approval | None = None  # the approval this revision made void (its approver is told)
 
 
 class Started(NamedTuple):
@@ -91,7 +94,7 @@ def _store(conn: sa.Connection, ctx: Context, valid: _Valid, by: str, note: str)
     changes = None
     if latest is not None:
         changes = changed_paths(load_with_lines(latest.text)[0], load_with_lines(valid.text)[0])
-    revision = store.add_revision(
+    added = store.add_revision(
         conn,
         month=valid.month,
         text=valid.text,
@@ -101,7 +104,16 @@ def _store(conn: sa.Connection, ctx: Context, valid: _Valid, by: str, note: str)
         changes=changes,
         note=note,
     )
-    return Imported(valid.file, revision, True)
+    return Imported(valid.file, added.revision, True, added.lapsed)
+
+
+def _notify(ctx: Context, imported: list[Imported]) -> list[Imported]:
+    """Tell each lapsed approval's approver, after the commit: a mail that fails is recorded and
+    logged by `notify_lapsed`, and the revisions stay saved."""
+    for item in imported:
+        if item.lapsed is not None:
+            notify_lapsed(ctx, item.lapsed, item.revision)
+    return imported
 
 
 def _author(by: str) -> str:
@@ -124,7 +136,8 @@ def import_editions(ctx: Context, paths: Sequence[Path], by: str) -> list[Import
     if problems:
         raise EditionProblemsError(problems)
     with ctx.engine.begin() as conn:
-        return [_store(conn, ctx, v, author, f"imported from {v.file.name}") for v in valid]
+        stored = [_store(conn, ctx, v, author, f"imported from {v.file.name}") for v in valid]
+    return _notify(ctx, stored)
 
 
 def import_edition(ctx: Context, path: Path, by: str) -> Imported:
@@ -141,7 +154,8 @@ def import_text(ctx: Context, name: str, text: str, by: str) -> Imported:
     if valid is None:
         raise EditionProblemsError(problems)
     with ctx.engine.begin() as conn:
-        return _store(conn, ctx, valid, author, f"imported from {path.name}")
+        stored = _store(conn, ctx, valid, author, f"imported from {path.name}")
+    return _notify(ctx, [stored])[0]
 
 
 def export_edition(ctx: Context, month: str, number: int | None = None) -> Revision:
@@ -196,6 +210,7 @@ def new_edition(ctx: Context, month: str, by: str, source: str | None = None) ->
         edition, problems = validate_edition(text, f"{month} (new)", zone=ctx.zone, month=month)
         if edition is None:
             raise EditionProblemsError(problems)
+        # The month's first revision: no approval of it can lapse, so nobody is told.
         revision = store.add_revision(
             conn,
             month=month,
@@ -205,7 +220,7 @@ def new_edition(ctx: Context, month: str, by: str, source: str | None = None) ->
             at=ctx.now(),
             changes=None,
             note=_note(origin, started.cleared_events, started.flags),
-        )
+        ).revision
     return Started(revision, origin, started.cleared_events, started.flags)
 
 

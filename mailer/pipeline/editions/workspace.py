@@ -30,8 +30,10 @@ from mailer.core.yaml_lines import load_with_lines
 from mailer.pipeline.audit import record_in
 from mailer.pipeline.context import Context
 from mailer.pipeline.dashboard import EditionState, dashboard
+from mailer.pipeline.editions.lapse_notice import notify_lapsed
 from mailer.pipeline.editions.planned import editorial_problems
 from mailer.store import revisions as store
+from mailer.store.editions import Approval
 from mailer.store.revisions import Revision
 
 __all__ = [
@@ -56,6 +58,7 @@ class EditionRow(NamedTuple):
 class Saved(NamedTuple):
     revision: Revision
     created: bool  # False: the form's content equals the latest revision's; nothing stored
+    lapsed: Approval | None = None  # the approval this save made void (its approver is told)
 
 
 class EditionConflictError(MailerError):
@@ -112,7 +115,7 @@ def _store(
     if edition == _parsed(ctx, latest):
         return Saved(latest, False)
     changes = changed_paths(load_with_lines(latest.text)[0], load_with_lines(text)[0])
-    revision = store.add_revision(
+    revision, lapsed = store.add_revision(
         conn,
         month=month,
         text=text,
@@ -130,7 +133,7 @@ def _store(
         target=month,
         detail=f"revision {revision.number}: " + ", ".join(changes),
     )
-    return Saved(revision, True)
+    return Saved(revision, True, lapsed)
 
 
 def save_edition(ctx: Context, month: str, text: str, by: str, base: int) -> Saved:
@@ -144,10 +147,13 @@ def save_edition(ctx: Context, month: str, text: str, by: str, base: int) -> Sav
         raise EditionProblemsError(problems)
     try:
         with ctx.engine.begin() as conn:
-            return _store(conn, ctx, edition, text, by=by, base=base)
+            saved = _store(conn, ctx, edition, text, by=by, base=base)
     except sa.exc.IntegrityError:
         # Another save took the same revision number between our read and our insert.
         with ctx.engine.connect() as conn:
             latest = store.latest_revision(conn, month)
         assert latest is not None
         raise EditionConflictError(month, base, latest) from None
+    if saved.lapsed is not None:  # committed: a mail that fails can no longer undo the save
+        notify_lapsed(ctx, saved.lapsed, saved.revision)
+    return saved
