@@ -233,15 +233,23 @@ def test_clean_html_has_no_problems() -> None:
     assert html_problems(html, "fi") == []
 
 
-def test_stage_two_fills_every_token_and_leaves_unknown_ones_visible() -> None:
-    letter = CompiledVariant(
+def _hand_built(html: str, text: str) -> CompiledVariant:
+    """A compiled letter of only the given bodies, with Finnish role labels."""
+    return CompiledVariant(
         edition="2026-11",
         variant=Variant(region=Region.KYS, language=Language.FI),
         subject="s",
         preheader="p",
+        html=html,
+        text=text,
+        role_labels={"welfare": "opiskeluhuoltopalvelut", "other": "muu tehtävä"},
+    )
+
+
+def test_stage_two_fills_every_token_and_leaves_unknown_ones_visible() -> None:
+    letter = _hand_built(
         html="<p>%%h:first_name%% %%h:organisation%% %%h:frist_name%% %%h:first_name%%</p>",
         text="%%t:first_name%% %%t:role%% %%h:first_name%%",
-        role_labels={"welfare": "opiskeluhuoltopalvelut"},
     )
     message = personalise(letter, _recipient(first_name="Åsa & Ali"))
     assert message.html == (
@@ -261,15 +269,7 @@ def test_stage_two_fills_every_token_and_leaves_unknown_ones_visible() -> None:
 def test_the_footer_names_the_rosters_job_title_for_the_role_other(
     role: Role, title: str | None, shown: str
 ) -> None:
-    letter = CompiledVariant(
-        edition="2026-11",
-        variant=Variant(region=Region.OYS, language=Language.FI),
-        subject="s",
-        preheader="p",
-        html="<p>%%h:role%%</p>",
-        text="%%t:role%%",
-        role_labels={"welfare": "opiskeluhuoltopalvelut", "other": "muu tehtävä"},
-    )
+    letter = _hand_built(html="<p>%%h:role%%</p>", text="%%t:role%%")
     recipient = _recipient().model_copy(update={"role": role, "title": title})
     message = personalise(letter, recipient)
     assert message.text == shown
