@@ -21,7 +21,10 @@ __all__ = [
     "insert_session",
     "insert_user",
     "list_users",
+    "count_active_admins",
     "set_active",
+    "set_profile",
+    "set_role",
     "set_password_hash",
     "touch_session",
 ]
@@ -150,9 +153,34 @@ def delete_session(conn: sa.Connection, session_id: str) -> bool:
     return result.rowcount > 0
 
 
-def delete_sessions_of(conn: sa.Connection, user_id: int) -> int:
-    result = conn.execute(sa.delete(web_sessions).where(web_sessions.c.user_id == user_id))
+def delete_sessions_of(conn: sa.Connection, user_id: int, *, keep: str | None = None) -> int:
+    """End the user's sessions (all, or all but the session id `keep`)."""
+    condition = web_sessions.c.user_id == user_id
+    if keep is not None:
+        condition = sa.and_(condition, web_sessions.c.id != keep)
+    result = conn.execute(sa.delete(web_sessions).where(condition))
     return result.rowcount
+
+
+def set_role(conn: sa.Connection, user_id: int, role: UserRole) -> None:
+    conn.execute(sa.update(users).where(users.c.id == user_id).values(role=role.value))
+
+
+def set_profile(
+    conn: sa.Connection, user_id: int, display_name: str, ui_language: UiLanguage
+) -> None:
+    conn.execute(
+        sa.update(users)
+        .where(users.c.id == user_id)
+        .values(display_name=display_name, ui_language=ui_language.value)
+    )
+
+
+def count_active_admins(conn: sa.Connection) -> int:
+    query = sa.select(sa.func.count()).where(
+        users.c.role == UserRole.ADMIN.value, users.c.active.is_(True)
+    )
+    return int(conn.execute(query.select_from(users)).scalar_one())
 
 
 def delete_sessions_idle_since(conn: sa.Connection, cutoff: datetime) -> int:

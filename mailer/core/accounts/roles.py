@@ -99,6 +99,11 @@ class AuditAction(StrEnum):
     USER_ADDED = "user_added"
     USER_DISABLED = "user_disabled"
     PASSWORD_SET = "password_set"  # noqa: S105  (an action name, not a password)
+    # users managed in the workspace (/users, /account, the set-password link)
+    USER_ENABLED = "user_enabled"
+    USER_ROLE_CHANGED = "user_role_changed"
+    USER_PROFILE_CHANGED = "user_profile_changed"  # own name or workspace language
+    PASSWORD_LINK_SENT = "password_link_sent"  # noqa: S105  (an invitation or a reset link)
     # written by the workspace's later parts (issue 14): editor, approval, schedule, sends
     EDITION_EDITED = "edition_edited"  # saved in the editor: a new revision
     EDITION_IMPORTED = "edition_imported"  # a YAML file uploaded as a new revision

@@ -8,25 +8,19 @@ configured provider outside every ledger. Nobody is mailed when the approver mad
 themselves, or when their account is disabled or missing. The outcome is one audit entry; a failed
 send is logged and recorded there, never raised: the revision is saved whatever the mail does.
 
-Words: templates/web/workspace/i18n/mail.<fi|sv|en>.yaml (the workspace's catalogue part; the
-shell loads it with the rest, so its keys are checked like every page's).
+Words: `mail_lapsed_*` in templates/web/workspace/i18n/mail.<fi|sv|en>.yaml (`workspace_mail`).
 """
 
 from __future__ import annotations
 
 import logging
 from enum import StrEnum
-from functools import cache
-from pathlib import Path
 
-import yaml
-
-from mailer.core.accounts import AuditAction, UiLanguage
+from mailer.core.accounts import AuditAction
 from mailer.core.accounts.four_eyes import same_person
-from mailer.core.models import Language, Region, Variant
 from mailer.pipeline.audit import record
 from mailer.pipeline.context import Context
-from mailer.pipeline.send.one_off import one_off_message, send_one_off
+from mailer.pipeline.workspace_mail import OUTBOX_FOLDER, mail_user, workspace_url
 from mailer.store import users as users_store
 from mailer.store.editions import Approval
 from mailer.store.revisions import Revision
@@ -35,10 +29,6 @@ from mailer.store.users import UserRow
 __all__ = ["OUTBOX_FOLDER", "NoticeResult", "approval_link", "notify_lapsed"]
 
 log = logging.getLogger(__name__)
-
-# The outbox folder (and SendGrid's `edition` custom arg) of the workspace's own messages: kept
-# apart from the month's letters and test sends.
-OUTBOX_FOLDER = "workspace"
 
 
 class NoticeResult(StrEnum):
@@ -49,16 +39,9 @@ class NoticeResult(StrEnum):
     NO_ACCOUNT = "no_account"  # approved on the command line under a name no account has
 
 
-@cache
-def _strings(templates_dir: Path, language: str) -> dict[str, str]:
-    path = templates_dir / "web" / "workspace" / "i18n" / f"mail.{language}.yaml"
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return {str(k): str(v) for k, v in data.items()}
-
-
 def approval_link(ctx: Context, month: str) -> str:
     """The edition's approval page in the workspace (the route of `web/approval.py`)."""
-    return f"{ctx.settings.public_url.rstrip('/')}/editions/{month}/approval"
+    return workspace_url(ctx, f"/editions/{month}/approval")
 
 
 def _account(ctx: Context, name: str) -> UserRow | None:
@@ -70,7 +53,6 @@ def _account(ctx: Context, name: str) -> UserRow | None:
 
 
 def _send(ctx: Context, account: UserRow, approval: Approval, revision: Revision) -> str | None:
-    t = _strings(ctx.settings.templates_dir.resolve(), account.ui_language.value)
     values = {
         "name": account.display_name or account.email,
         "author": revision.author,
@@ -79,18 +61,14 @@ def _send(ctx: Context, account: UserRow, approval: Approval, revision: Revision
         "latest": revision.number,
         "link": approval_link(ctx, revision.month),
     }
-    # The sender's name follows the letter's two languages; English readers get the Finnish one.
-    language = Language.SV if account.ui_language is UiLanguage.SV else Language.FI
-    message = one_off_message(
+    return mail_user(
+        ctx,
         to=account.email,
         name=account.display_name,
-        subject=t["mail_lapsed_subject"].format(**values),
-        text=t["mail_lapsed_body"].format(**values),
-        folder=OUTBOX_FOLDER,
-        variant=Variant(region=Region.HYKS, language=language),
-        lang=account.ui_language.value,
+        language=account.ui_language,
+        key="mail_lapsed",
+        values=values,
     )
-    return send_one_off(ctx, message)
 
 
 def _outcome(
