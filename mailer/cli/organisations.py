@@ -115,6 +115,11 @@ def request_appointment_command(
         )
     if report.already_asked:
         console.print(f"Asked earlier this round: {len(report.already_asked)}")
+    if report.requested_meanwhile:
+        console.print(
+            f"Already requested in this round by another run, not asked again "
+            f"({len(report.requested_meanwhile)}): " + escape(", ".join(report.requested_meanwhile))
+        )
     if report.underway:
         console.print(f"Appointee awaiting approval: {len(report.underway)}")
 

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from mailer.core.appointments.plan import AddressEntry, RequestTarget
@@ -147,12 +148,15 @@ def queue_requests(
     expires_at: datetime,
     by: str,
     new_id: Callable[[], str],
-) -> int:
-    """Queue one request per target not yet asked this round. The unique (round, organisation)
-    constraint makes a concurrent run's duplicate fail, not send twice: the caller's
-    transaction rolls back and the run is repeated."""
-    rows = [
-        {
+) -> list[RequestTarget]:
+    """Queue one request per target not yet asked this round; returns the targets queued. A
+    target another run queued since this one planned is skipped, not an error: the unique
+    (round, organisation) key decides (ON CONFLICT DO NOTHING, which on PostgreSQL waits for
+    that run's transaction and on SQLite for its write lock), so nobody is asked twice."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    queued = []
+    for t in targets:
+        row = {
             "request_id": new_id(),
             "round": round_,
             "region": t.key.region.value,
@@ -165,11 +169,14 @@ def queue_requests(
             "queued_at": at,
             "expires_at": expires_at,
         }
-        for t in targets
-    ]
-    if rows:
-        conn.execute(appointment_requests.insert(), rows)
-    return len(rows)
+        stmt = dialect.insert(appointment_requests).values(**row)
+        stmt = stmt.on_conflict_do_nothing(
+            index_elements=["round", "region", "org_type", "org_key"]
+        )
+        # RETURNING, not rowcount: the row comes back only when it was inserted, on both backends
+        if conn.execute(stmt.returning(_r.id)).first() is not None:
+            queued.append(t)
+    return queued
 
 
 def queued_requests(conn: Connection, round_: str | None = None) -> list[RequestRow]:

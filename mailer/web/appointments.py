@@ -23,7 +23,9 @@ Manager = Annotated[Visitor, Depends(require_permission(Permission.MANAGE_CONTAC
 
 
 @router.get("/appointments", response_class=HTMLResponse)
-def appointments_page(request: Request, who: Manager, sent: int | None = None) -> Response:
+def appointments_page(
+    request: Request, who: Manager, sent: int | None = None, meanwhile: int | None = None
+) -> Response:
     ctx = ctx_of(request)
     plan = request_appointments(ctx, dry_run=True)
     return signed_in_page(
@@ -34,6 +36,7 @@ def appointments_page(request: Request, who: Manager, sent: int | None = None) -
         plan=plan,
         requests=requests_with_appointees(ctx),
         sent=sent,
+        meanwhile=meanwhile,
         zone=ctx.zone,
     )
 
@@ -43,4 +46,7 @@ def send_requests(request: Request, who: Manager) -> Response:
     assert who.account is not None
     report = request_appointments(ctx_of(request), actor=who.account.email)
     accepted = sum(1 for item in report.sent if item.state is DeliveryState.ACCEPTED)
-    return RedirectResponse(f"/appointments?sent={accepted}", status_code=303)
+    # another coordinator's run (or the CLI) queued some of the same organisations first
+    meanwhile = len(report.requested_meanwhile)
+    extra = f"&meanwhile={meanwhile}" if meanwhile else ""
+    return RedirectResponse(f"/appointments?sent={accepted}{extra}", status_code=303)

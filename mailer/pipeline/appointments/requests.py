@@ -2,7 +2,9 @@
 
 `request_appointments` plans (pure: core/appointments/plan.py), queues one request per
 organisation and round in the request ledger (its unique key makes the queueing exactly-once
-across runs and processes), then sends every queued request through the configured provider:
+across runs and processes: an organisation another run queued after this one planned is skipped
+and reported as `requested_meanwhile`, never an error), then sends every queued request through
+the configured provider:
 each row is claimed queued -> sending before the provider is called and finished accepted or
 failed after, like a letter's ledger row. A crash between the two leaves the row in `sending`,
 which is never sent again automatically (it may have gone out); `mailer organisations
@@ -17,7 +19,7 @@ from typing import NamedTuple
 from pydantic import BaseModel
 
 from mailer.core.accounts import AuditAction
-from mailer.core.appointments.plan import RequestPlan, plan_requests
+from mailer.core.appointments.plan import RequestPlan, RequestTarget, plan_requests
 from mailer.core.errors import PermanentProviderError, ProviderError
 from mailer.core.models import DeliveryState, Region
 from mailer.pipeline.appointments.letters import request_message
@@ -31,13 +33,16 @@ from mailer.store.appointments import RequestRow
 
 __all__ = [
     "REQUEST_LIFETIME",
+    "PlannedRound",
     "RequestReport",
     "RequestWithAppointees",
     "SentRequest",
     "appointment_link",
     "list_requests",
+    "plan_round",
     "request_appointments",
     "requests_with_appointees",
+    "run_planned",
     "send_queued",
 ]
 
@@ -62,6 +67,16 @@ class RequestReport(BaseModel):
     without_address: list[str]  # organisations to chase by hand
     already_asked: list[str]
     underway: list[str]
+    # planned by this run, but another run (a second coordinator, the CLI) queued them first
+    requested_meanwhile: list[str] = []
+
+
+class PlannedRound(NamedTuple):
+    """What a run decided to do, before it queues anything."""
+
+    round: str
+    at: datetime
+    plan: RequestPlan
 
 
 class _Names(NamedTuple):
@@ -88,6 +103,81 @@ def _round(ctx: Context, now: datetime) -> str:
     return f"{local.year:04d}-{local.month:02d}"
 
 
+def plan_round(ctx: Context, *, region: Region | None = None) -> PlannedRound:
+    """This round's plan: who to ask (no active contact, an address, not asked this round)."""
+    now = ctx.now()
+    round_ = _round(ctx, now)
+    organisations = organisation_summaries(ctx, region=region)
+    with ctx.engine.connect() as conn:
+        plan = plan_requests(
+            organisations, store.load_addresses(conn), store.requested_keys(conn, round_)
+        )
+    return PlannedRound(round_, now, plan)
+
+
+def _queue(ctx: Context, planned: PlannedRound, actor: str) -> list[RequestTarget]:
+    now = planned.at
+    with ctx.engine.begin() as conn:
+        queued = store.queue_requests(
+            conn,
+            planned.plan.targets,
+            round_=planned.round,
+            at=now,
+            expires_at=now + REQUEST_LIFETIME,
+            by=actor,
+            new_id=lambda: str(uuid.uuid4()),
+        )
+        for target in queued:
+            record_in(
+                conn,
+                now,
+                actor=actor,
+                action=AuditAction.APPOINTMENT_REQUESTED,
+                target=target.organisation,
+                detail=target.email,
+            )
+    return queued
+
+
+def _planned(targets: list[RequestTarget]) -> list[SentRequest]:
+    return [
+        SentRequest(
+            organisation=t.organisation,
+            region=t.key.region,
+            email=t.email,
+            state=DeliveryState.QUEUED,
+        )
+        for t in targets
+    ]
+
+
+def run_planned(
+    ctx: Context,
+    planned: PlannedRound,
+    *,
+    dry_run: bool = False,
+    actor: str = "cli",
+    provider: Provider | None = None,
+) -> RequestReport:
+    """Queue and send what `planned` says (a dry run only reports it). Targets another run
+    queued since the plan are skipped and named in `requested_meanwhile`."""
+    targets = planned.plan.targets
+    queued = targets if dry_run else _queue(ctx, planned, actor)
+    taken = {t.key for t in queued}
+    sent = [] if dry_run else send_queued(ctx, provider=provider, round_=planned.round)
+    names = _names(planned.plan)
+    return RequestReport(
+        round=planned.round,
+        dry_run=dry_run,
+        to_request=_planned(queued),
+        sent=sent,
+        without_address=names.without_address,
+        already_asked=names.already_asked,
+        underway=names.underway,
+        requested_meanwhile=[t.organisation for t in targets if t.key not in taken],
+    )
+
+
 def request_appointments(
     ctx: Context,
     *,
@@ -97,52 +187,8 @@ def request_appointments(
     provider: Provider | None = None,
 ) -> RequestReport:
     """Plan, queue and send this round's requests (a dry run only plans)."""
-    now = ctx.now()
-    round_ = _round(ctx, now)
-    organisations = organisation_summaries(ctx, region=region)
-    with ctx.engine.begin() as conn:
-        plan = plan_requests(
-            organisations, store.load_addresses(conn), store.requested_keys(conn, round_)
-        )
-        if not dry_run:
-            store.queue_requests(
-                conn,
-                plan.targets,
-                round_=round_,
-                at=now,
-                expires_at=now + REQUEST_LIFETIME,
-                by=actor,
-                new_id=lambda: str(uuid.uuid4()),
-            )
-            for target in plan.targets:
-                record_in(
-                    conn,
-                    now,
-                    actor=actor,
-                    action=AuditAction.APPOINTMENT_REQUESTED,
-                    target=target.organisation,
-                    detail=target.email,
-                )
-    planned = [
-        SentRequest(
-            organisation=t.organisation,
-            region=t.key.region,
-            email=t.email,
-            state=DeliveryState.QUEUED,
-        )
-        for t in plan.targets
-    ]
-    sent = [] if dry_run else send_queued(ctx, provider=provider, round_=round_)
-    names = _names(plan)
-    return RequestReport(
-        round=round_,
-        dry_run=dry_run,
-        to_request=planned,
-        sent=sent,
-        without_address=names.without_address,
-        already_asked=names.already_asked,
-        underway=names.underway,
-    )
+    planned = plan_round(ctx, region=region)
+    return run_planned(ctx, planned, dry_run=dry_run, actor=actor, provider=provider)
 
 
 def _send_one(ctx: Context, provider: Provider, row: RequestRow) -> SentRequest:
