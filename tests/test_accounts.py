@@ -22,7 +22,6 @@ from mailer.pipeline import accounts as pipeline
 from mailer.pipeline.accounts import (
     LoginOutcome,
     add_user,
-    disable_user,
     list_accounts,
     log_in,
     log_out,
@@ -30,6 +29,7 @@ from mailer.pipeline.accounts import (
     set_password,
 )
 from mailer.pipeline.audit import audit_csv, audit_page, record
+from mailer.pipeline.user_admin import disable as disable_user
 from tests.accounts_support import PASSWORD, ClockContext, cheap_hashing, make_user
 
 __all__ = ["cheap_hashing"]

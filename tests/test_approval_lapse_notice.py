@@ -13,12 +13,12 @@ import pytest
 from pydantic import SecretStr
 
 from mailer.core.accounts import AuditAction, UiLanguage, UserRole
-from mailer.pipeline.accounts import disable_user
 from mailer.pipeline.editions import approval
 from mailer.pipeline.editions.check import approval_status
 from mailer.pipeline.editions.lapse_notice import OUTBOX_FOLDER
 from mailer.pipeline.editions.revisions import export_edition, import_text, new_edition
 from mailer.pipeline.editions.workspace import save_edition
+from mailer.pipeline.user_admin import disable as disable_user
 from tests.accounts_support import ClockContext, cheap_hashing, clock_ctx, make_user
 from tests.editions_data import import_letters
 from tests.fakes.sendgrid_server import FakeSendGrid

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import email
+import email.policy
 import io
 import json
 from pathlib import Path
@@ -100,7 +102,7 @@ def test_without_a_terminal_the_password_must_come_from_stdin(env: str) -> None:
 
 
 def test_the_audit_log_names_the_os_user_and_exports_json_and_safe_csv(env: str) -> None:
-    add("aino@vip.example", "admin", "--name", "=cmd|' /C calc'!A0")
+    add("aino@vip.example", "coordinator", "--name", "=cmd|' /C calc'!A0")
     run("user", "disable", "aino@vip.example")
     code, out, _ = run("audit", "list", "--json")
     assert code == 0
@@ -117,3 +119,49 @@ def test_the_audit_log_names_the_os_user_and_exports_json_and_safe_csv(env: str)
     code, out, _ = run("audit", "list")
     assert code == 0 and "user_disabled" in out
     assert run("audit", "list", "--json", "--csv")[0] == 2
+
+
+def test_the_last_active_admin_can_be_neither_disabled_nor_demoted(env: str) -> None:
+    add("aino@vip.example", "admin")
+    code, _, err = run("user", "disable", "aino@vip.example")
+    assert code != 0 and "at least one active admin" in err
+    code, _, err = run("user", "set-role", "aino@vip.example", "--role", "approver")
+    assert code != 0 and "at least one active admin" in err
+    add("bo@vip.example", "admin")
+    assert run("user", "set-role", "aino@vip.example", "--role", "approver")[0] == 0
+    assert {(u["email"], u["role"], u["active"]) for u in users()} == {
+        ("aino@vip.example", "approver", True),
+        ("bo@vip.example", "admin", True),
+    }
+
+
+def test_a_disabled_account_is_enabled_again_and_logged(env: str) -> None:
+    add("aino@vip.example", "coordinator")
+    assert run("user", "disable", "aino@vip.example")[0] == 0
+    assert [u["active"] for u in users()] == [False]
+    code, out, _ = run("user", "enable", "aino@vip.example")
+    assert code == 0 and "enabled aino@vip.example" in out
+    assert [u["active"] for u in users()] == [True]
+    actions = [e["action"] for e in json.loads(run("audit", "list", "--json")[1])]
+    assert actions[:2] == ["user_enabled", "user_disabled"]
+
+
+def test_an_invited_user_gets_a_link_to_choose_a_password_in_their_language(
+    env: str, tmp_path: Path
+) -> None:
+    code, out, err = run(
+        "user", "add", "cai@vip.example", "--role", "coordinator", "--invite", "--language", "sv"
+    )
+    assert (code, err) == (0, "")
+    assert "invited cai@vip.example" in out
+    letters = list((tmp_path / "var" / "outbox" / "workspace").rglob("*.eml"))
+    assert len(letters) == 1
+    mail = email.message_from_bytes(letters[0].read_bytes(), policy=email.policy.default)
+    assert mail["To"].addresses[0].addr_spec == "cai@vip.example"
+    assert mail["Subject"] == "Välkommen till VIPU-brevets arbetsyta"  # the account's language
+    body = mail.get_body(preferencelist=("plain",))
+    assert body is not None and "/password/" in body.get_content()
+    code, out, _ = run("audit", "list", "--json")
+    assert [(e["action"], e["detail"]) for e in json.loads(out)[:1]] == [
+        ("password_link_sent", "invite link sent")
+    ]

@@ -12,8 +12,9 @@ import yaml
 from mailer.config import Settings
 from mailer.core.accounts import AuditAction, UiLanguage, UserRole
 from mailer.pipeline import Context
-from mailer.pipeline.accounts import LoginOutcome, disable_user, log_in, set_password
+from mailer.pipeline.accounts import LoginOutcome, log_in, set_password
 from mailer.pipeline.audit import audit_page
+from mailer.pipeline.user_admin import disable as disable_user
 from mailer.web.shell import NAV, catalogue_files, strings
 from mailer.web.workspace import AUDIT_PAGE_SIZE
 from tests.accounts_support import (

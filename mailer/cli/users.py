@@ -22,13 +22,15 @@ from mailer.cli.common import (
     print_json,
 )
 from mailer.core.accounts import UiLanguage, UserRole
-from mailer.pipeline.accounts import Account, add_user, disable_user, list_accounts, set_password
+from mailer.pipeline import user_admin
+from mailer.pipeline.accounts import Account, add_user, list_accounts, set_password
 from mailer.pipeline.audit import cli_actor
 
 __all__ = ["account_json", "actor", "app"]
 
 app = typer.Typer(
-    help="Workspace accounts: add, list, disable, set a password.", no_args_is_help=True
+    help="Workspace accounts: add or invite, list, disable or enable, set a role or a password.",
+    no_args_is_help=True,
 )
 
 PasswordStdin = Annotated[
@@ -72,14 +74,26 @@ def account_json(account: Account) -> dict[str, object]:
 @app.command("add")
 def add(
     email: Annotated[str, typer.Argument(help="The person's email address (their login).")],
+    *,
     role: Annotated[UserRole, typer.Option("--role", help="What the account may do.")],
     name: Annotated[str | None, typer.Option("--name", help="Display name.")] = None,
     language: Annotated[
         UiLanguage, typer.Option("--language", help="The workspace's language for this user.")
     ] = UiLanguage.FI,
     password_stdin: PasswordStdin = False,
+    invite: Annotated[
+        bool,
+        typer.Option(
+            "--invite",
+            help="No password here: mail the person a link to choose their own "
+            "(valid MAILER_CONFIRMATION_LINK_HOURS).",
+        ),
+    ] = False,
 ) -> None:
-    """Add an account (at least 12 characters of password)."""
+    """Add an account (at least 12 characters of password), or --invite its user by mail."""
+    if invite:
+        _invite(email, role, name, language)
+        return
     password = _password(password_stdin)
     with open_context() as ctx, exit_on_error():
         account = add_user(
@@ -92,6 +106,26 @@ def add(
             ui_language=language,
         )
     console.print(f"added {account.email} ({account.role.value})", highlight=False)
+
+
+def _invite(email: str, role: UserRole, name: str | None, language: UiLanguage) -> None:
+    with open_context() as ctx, exit_on_error():
+        account, sent = user_admin.invite(
+            ctx,
+            email=email,
+            role=role,
+            display_name=name or "",
+            ui_language=language,
+            actor=actor(),
+        )
+    if sent.error is not None:
+        err_console.print(
+            f"[bold red]error:[/] added {account.email}, but the invitation was not sent: "
+            f"{sent.error}; try again with the workspace's /users page or set-password",
+            highlight=False,
+        )
+        raise typer.Exit(EXIT_ERROR)
+    console.print(f"invited {account.email} ({account.role.value})", highlight=False)
 
 
 @app.command("list")
@@ -123,8 +157,27 @@ def list_command(
 def disable(email: Annotated[str, typer.Argument(help="The account's email.")]) -> None:
     """Disable an account; its sessions end at once. Accounts are never deleted (audit log)."""
     with open_context() as ctx, exit_on_error():
-        account = disable_user(ctx, email, actor=actor())
+        account = user_admin.disable(ctx, email, actor=actor())
     console.print(f"disabled {account.email}", highlight=False)
+
+
+@app.command("enable")
+def enable(email: Annotated[str, typer.Argument(help="The account's email.")]) -> None:
+    """Enable a disabled account again (its old password works again)."""
+    with open_context() as ctx, exit_on_error():
+        account = user_admin.enable(ctx, email, actor=actor())
+    console.print(f"enabled {account.email}", highlight=False)
+
+
+@app.command("set-role")
+def set_role(
+    email: Annotated[str, typer.Argument(help="The account's email.")],
+    role: Annotated[UserRole, typer.Option("--role", help="What the account may do.")],
+) -> None:
+    """Change what an account may do (the workspace keeps at least one active admin)."""
+    with open_context() as ctx, exit_on_error():
+        account = user_admin.set_role(ctx, email, role, actor=actor())
+    console.print(f"{account.email} is now {account.role.value}", highlight=False)
 
 
 @app.command("set-password")

@@ -1,4 +1,5 @@
-"""Workspace accounts: add, list, disable, set a password; log in, resume and end a session.
+"""Workspace accounts: add, list, set a password; log in, resume and end a session (managing
+them in the browser: `user_admin`).
 
 Passwords are hashed with Argon2id (argon2-cffi's defaults: RFC 9106's second recommended
 profile). Sessions live in the database (any `mailer serve` process behind the proxy finds them):
@@ -48,14 +49,18 @@ __all__ = [
     "Account",
     "LoginOutcome",
     "LoginResult",
+    "account_of",
     "add_user",
-    "disable_user",
+    "existing_user",
+    "hash_password",
     "list_accounts",
     "log_in",
     "log_out",
+    "normalised_email",
     "resume_session",
     "session_key",
     "set_password",
+    "verify_password",
 ]
 
 HASHER = PasswordHasher()
@@ -99,7 +104,7 @@ class LoginResult(NamedTuple):
     retry_after: int = 0  # seconds, when THROTTLED
 
 
-def _account(row: UserRow) -> Account:
+def account_of(row: UserRow) -> Account:
     return Account(
         email=row.email,
         display_name=row.display_name,
@@ -111,14 +116,14 @@ def _account(row: UserRow) -> Account:
     )
 
 
-def _email(text: str) -> str:
+def normalised_email(text: str) -> str:
     email, reason = check_email(text)
     if email is None:
         raise AccountError("email", reason or "not an email address")
     return email
 
 
-def _hash(password: str) -> str:
+def hash_password(password: str) -> str:
     with HASHING:
         return HASHER.hash(password)
 
@@ -130,7 +135,7 @@ def _dummy_hash(hasher: PasswordHasher) -> str:
         return hasher.hash(secrets.token_urlsafe(16))
 
 
-def _verify(encoded: str, password: str) -> bool:
+def verify_password(encoded: str, password: str) -> bool:
     try:
         with HASHING:
             return HASHER.verify(encoded, normalise_password(password))
@@ -142,8 +147,8 @@ def _session_id(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def _existing(conn: sa.Connection, email: str) -> UserRow:
-    row = store.find_user(conn, _email(email))
+def existing_user(conn: sa.Connection, email: str) -> UserRow:
+    row = store.find_user(conn, normalised_email(email))
     if row is None:
         raise AccountError("email", f"no user {email.strip()!r}")
     return row
@@ -159,11 +164,11 @@ def add_user(
     display_name: str | None = None,
     ui_language: UiLanguage = UiLanguage.FI,
 ) -> Account:
-    normalised = _email(email)
+    normalised = normalised_email(email)
     name = (display_name or "").strip() or normalised.partition("@")[0]
     if len(name) > 200:
         raise AccountError("name", "use at most 200 characters")
-    encoded = _hash(check_password(password, email=normalised))
+    encoded = hash_password(check_password(password, email=normalised))
     with ctx.engine.begin() as conn:
         if store.find_user(conn, normalised) is not None:
             raise AccountError("email", f"a user {normalised!r} already exists")
@@ -181,32 +186,19 @@ def add_user(
             conn, at, actor=actor, action=AuditAction.USER_ADDED, target=normalised,
             detail=f"role {role.value}",
         )  # fmt: skip
-    return _account(row)
+    return account_of(row)
 
 
 def list_accounts(ctx: Context) -> list[Account]:
     with ctx.engine.connect() as conn:
-        return [_account(row) for row in store.list_users(conn)]
-
-
-def disable_user(ctx: Context, email: str, *, actor: str) -> Account:
-    """Disable the account and end its sessions at once (idempotent)."""
-    with ctx.engine.begin() as conn:
-        row = _existing(conn, email)
-        store.set_active(conn, row.id, False)
-        ended = store.delete_sessions_of(conn, row.id)
-        record_in(
-            conn, ctx.now(), actor=actor, action=AuditAction.USER_DISABLED, target=row.email,
-            detail=f"{ended} session(s) ended",
-        )  # fmt: skip
-    return _account(row._replace(active=False))
+        return [account_of(row) for row in store.list_users(conn)]
 
 
 def set_password(ctx: Context, email: str, password: str, *, actor: str) -> Account:
     """A new password; every session of the account ends (whoever knew the old one is out)."""
     with ctx.engine.connect() as conn:
-        row = _existing(conn, email)
-    encoded = _hash(check_password(password, email=row.email))
+        row = existing_user(conn, email)
+    encoded = hash_password(check_password(password, email=row.email))
     with ctx.engine.begin() as conn:
         at = ctx.now()
         store.set_password_hash(conn, row.id, encoded, at)
@@ -215,7 +207,7 @@ def set_password(ctx: Context, email: str, password: str, *, actor: str) -> Acco
             conn, at, actor=actor, action=AuditAction.PASSWORD_SET, target=row.email,
             detail=f"{ended} session(s) ended",
         )  # fmt: skip
-    return _account(row._replace(password_changed_at=at))
+    return account_of(row._replace(password_changed_at=at))
 
 
 def _check_login(conn: sa.Connection, email: str, password: str) -> tuple[UserRow | None, str]:
@@ -223,9 +215,9 @@ def _check_login(conn: sa.Connection, email: str, password: str) -> tuple[UserRo
     normalised, _ = check_email(email)
     row = store.find_user(conn, normalised) if normalised else None
     if row is None:
-        _verify(_dummy_hash(HASHER), password)
+        verify_password(_dummy_hash(HASHER), password)
         return None, "unknown email"
-    if not _verify(row.password_hash, password):
+    if not verify_password(row.password_hash, password):
         return None, "wrong password"
     if not row.active:
         return None, "account disabled"
@@ -254,7 +246,7 @@ def _open_session(ctx: Context, row: UserRow, password: str, client: str) -> str
         at = ctx.now()
         if HASHER.check_needs_rehash(row.password_hash):
             store.set_password_hash(
-                conn, row.id, _hash(normalise_password(password)), row.password_changed_at
+                conn, row.id, hash_password(normalise_password(password)), row.password_changed_at
             )
         token = secrets.token_urlsafe(32)
         store.insert_session(conn, _session_id(token), row.id, at)
@@ -287,7 +279,7 @@ def log_in(ctx: Context, email: str, password: str, *, client: str) -> LoginResu
     token = _open_session(ctx, row, password, client)
     for key, _policy in keys:
         record_success(ctx, SCOPE, key)
-    return LoginResult(LoginOutcome.OK, token, _account(row))
+    return LoginResult(LoginOutcome.OK, token, account_of(row))
 
 
 def _idle_minutes(ctx: Context) -> int:
@@ -316,7 +308,7 @@ def resume_session(ctx: Context, token: str | None) -> Account | None:
             return None
         if now - session.last_seen_at >= TOUCH_EVERY:
             store.touch_session(conn, session_id, now)
-    return _account(session.user)
+    return account_of(session.user)
 
 
 def log_out(ctx: Context, token: str | None, *, client: str) -> bool:

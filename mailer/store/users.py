@@ -13,6 +13,7 @@ from mailer.store.tables import users, web_sessions
 __all__ = [
     "SessionRow",
     "UserRow",
+    "count_active_admins",
     "delete_session",
     "delete_sessions_idle_since",
     "delete_sessions_of",
@@ -21,11 +22,11 @@ __all__ = [
     "insert_session",
     "insert_user",
     "list_users",
-    "count_active_admins",
+    "replace_password_hash",
     "set_active",
+    "set_password_hash",
     "set_profile",
     "set_role",
-    "set_password_hash",
     "touch_session",
 ]
 
@@ -110,6 +111,18 @@ def set_password_hash(conn: sa.Connection, user_id: int, password_hash: str, at:
         .where(users.c.id == user_id)
         .values(password_hash=password_hash, password_changed_at=at)
     )
+
+
+def replace_password_hash(
+    conn: sa.Connection, user_id: int, old: str, new: str, at: datetime
+) -> bool:
+    """Set `new` only if the hash is still `old` (one update: two tabs cannot both win)."""
+    result = conn.execute(
+        sa.update(users)
+        .where(users.c.id == user_id, users.c.password_hash == old)
+        .values(password_hash=new, password_changed_at=at)
+    )
+    return result.rowcount == 1
 
 
 def insert_session(conn: sa.Connection, session_id: str, user_id: int, at: datetime) -> None:
