@@ -29,7 +29,12 @@ from pydantic_settings import (
 from mailer.core.errors import ConfigError
 from mailer.core.models import Language
 
-__all__ = ["BouncePolicySettings", "MissingFromRoster", "Settings", "load_settings"]
+__all__ = [
+    "BouncePolicySettings",
+    "MissingFromRoster",
+    "Settings",
+    "load_settings",
+]
 
 ENV_PREFIX = "MAILER_"
 POLICY_PREFIX = "MAILER_POLICY_"

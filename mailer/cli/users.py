@@ -68,6 +68,7 @@ def account_json(account: Account) -> dict[str, object]:
         "active": account.active,
         "created_at": account.created_at.isoformat(timespec="seconds"),
         "password_changed_at": account.password_changed_at.isoformat(timespec="seconds"),
+        "invited": not account.has_password,  # no password chosen yet
     }
 
 

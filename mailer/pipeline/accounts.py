@@ -23,6 +23,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from mailer.core.accounts import (
     AccountError,
+    AccountProblem,
     AuditAction,
     Permission,
     UiLanguage,
@@ -56,6 +57,7 @@ __all__ = [
     "list_accounts",
     "log_in",
     "log_out",
+    "new_placeholder_hash",
     "normalised_email",
     "resume_session",
     "session_key",
@@ -76,6 +78,7 @@ ACCOUNT_POLICY = ThrottlePolicy(max_failures=10, window=timedelta(minutes=15))
 # A last_seen write per request would turn every page view into a write; a minute is precise
 # enough for an idle timeout counted in tens of minutes.
 TOUCH_EVERY = timedelta(minutes=1)
+_PLACEHOLDER = "!invited:"
 
 
 class Account(NamedTuple):
@@ -86,6 +89,7 @@ class Account(NamedTuple):
     active: bool
     created_at: datetime
     password_changed_at: datetime
+    has_password: bool = True  # False: invited, the user has not chosen one yet
 
     def may(self, permission: Permission) -> bool:
         return self.active and allows(self.role, permission)
@@ -113,13 +117,21 @@ def account_of(row: UserRow) -> Account:
         active=row.active,
         created_at=row.created_at,
         password_changed_at=row.password_changed_at,
+        has_password=not row.password_hash.startswith(_PLACEHOLDER),
     )
+
+
+def new_placeholder_hash() -> str:
+    """The password hash of an invited account until its user chooses one: no Argon2 string,
+    so no password ever matches it (the login's check treats it as a wrong password), and random,
+    so each invitation's link stamp differs."""
+    return _PLACEHOLDER + secrets.token_urlsafe(24)
 
 
 def normalised_email(text: str) -> str:
     email, reason = check_email(text)
     if email is None:
-        raise AccountError("email", reason or "not an email address")
+        raise AccountError("email", reason or "not an email address", AccountProblem.INVALID_EMAIL)
     return email
 
 
@@ -150,7 +162,7 @@ def _session_id(token: str) -> str:
 def existing_user(conn: sa.Connection, email: str) -> UserRow:
     row = store.find_user(conn, normalised_email(email))
     if row is None:
-        raise AccountError("email", f"no user {email.strip()!r}")
+        raise AccountError("email", f"no user {email.strip()!r}", AccountProblem.NO_SUCH_USER)
     return row
 
 
@@ -167,11 +179,13 @@ def add_user(
     normalised = normalised_email(email)
     name = (display_name or "").strip() or normalised.partition("@")[0]
     if len(name) > 200:
-        raise AccountError("name", "use at most 200 characters")
+        raise AccountError("name", "use at most 200 characters", AccountProblem.NAME_TOO_LONG)
     encoded = hash_password(check_password(password, email=normalised))
     with ctx.engine.begin() as conn:
         if store.find_user(conn, normalised) is not None:
-            raise AccountError("email", f"a user {normalised!r} already exists")
+            raise AccountError(
+                "email", f"a user {normalised!r} already exists", AccountProblem.USER_EXISTS
+            )
         at = ctx.now()
         row = store.insert_user(
             conn,

@@ -13,7 +13,6 @@ the tests can move it).
 from __future__ import annotations
 
 import hashlib
-import secrets
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import NamedTuple
@@ -33,7 +32,6 @@ __all__ = [
     "LinkKind",
     "LinkSent",
     "forgot_password",
-    "new_placeholder_hash",
     "password_link",
     "read_password_link",
     "send_password_link",
@@ -58,13 +56,6 @@ class LinkKind(StrEnum):
 class LinkSent(NamedTuple):
     link: str
     error: str | None  # None: the provider accepted the message
-
-
-def new_placeholder_hash() -> str:
-    """The password hash of an invited account until its user chooses one: no Argon2 string,
-    so no password ever matches it (the login's check treats it as a wrong password), and random,
-    so each invitation's stamp differs."""
-    return "!invited:" + secrets.token_urlsafe(24)
 
 
 def _stamp(password_hash: str) -> str:

@@ -10,12 +10,20 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from mailer.core.accounts import AccountError, AuditAction, UiLanguage, UserRole, check_password
+from mailer.core.accounts import (
+    AccountError,
+    AccountProblem,
+    AuditAction,
+    UiLanguage,
+    UserRole,
+    check_password,
+)
 from mailer.pipeline.accounts import (
     Account,
     account_of,
     existing_user,
     hash_password,
+    new_placeholder_hash,
     normalised_email,
     session_key,
     verify_password,
@@ -25,7 +33,6 @@ from mailer.pipeline.context import Context
 from mailer.pipeline.password_links import (
     LinkKind,
     LinkSent,
-    new_placeholder_hash,
     read_password_link,
     send_password_link,
 )
@@ -49,7 +56,9 @@ MAX_NAME = 200
 def _name(display_name: str, email: str) -> str:
     name = display_name.strip() or email.partition("@")[0]
     if len(name) > MAX_NAME:
-        raise AccountError("name", f"use at most {MAX_NAME} characters")
+        raise AccountError(
+            "name", f"use at most {MAX_NAME} characters", AccountProblem.NAME_TOO_LONG
+        )
     return name
 
 
@@ -67,7 +76,9 @@ def invite(
     name = _name(display_name, normalised)
     with ctx.engine.begin() as conn:
         if store.find_user(conn, normalised) is not None:
-            raise AccountError("email", f"a user {normalised!r} already exists")
+            raise AccountError(
+                "email", f"a user {normalised!r} already exists", AccountProblem.USER_EXISTS
+            )
         at = ctx.now()
         row = store.insert_user(
             conn,
@@ -91,7 +102,9 @@ def send_reset(ctx: Context, email: str, *, actor: str) -> LinkSent:
     with ctx.engine.connect() as conn:
         row = existing_user(conn, email)
     if not row.active:
-        raise AccountError("email", f"the account {row.email!r} is disabled")
+        raise AccountError(
+            "email", f"the account {row.email!r} is disabled", AccountProblem.ACCOUNT_DISABLED
+        )
     return send_password_link(ctx, row, LinkKind.RESET, actor=actor)
 
 
@@ -108,7 +121,9 @@ def set_role(ctx: Context, email: str, role: UserRole, *, actor: str) -> Account
         if row.role is role:
             return account_of(row)
         if not _keeps_an_admin(conn, row):
-            raise AccountError("role", "the workspace needs at least one active admin")
+            raise AccountError(
+                "role", "the workspace needs at least one active admin", AccountProblem.LAST_ADMIN
+            )
         store.set_role(conn, row.id, role)
         record_in(
             conn, ctx.now(), actor=actor, action=AuditAction.USER_ROLE_CHANGED, target=row.email,
@@ -122,9 +137,13 @@ def disable(ctx: Context, email: str, *, actor: str) -> Account:
     with ctx.engine.begin() as conn:
         row = existing_user(conn, email)
         if row.email == actor:
-            raise AccountError("email", "you cannot disable your own account")
+            raise AccountError(
+                "email", "you cannot disable your own account", AccountProblem.OWN_ACCOUNT
+            )
         if not _keeps_an_admin(conn, row):
-            raise AccountError("email", "the workspace needs at least one active admin")
+            raise AccountError(
+                "email", "the workspace needs at least one active admin", AccountProblem.LAST_ADMIN
+            )
         if not row.active:
             return account_of(row)
         store.set_active(conn, row.id, False)
@@ -171,7 +190,9 @@ def change_own_password(
     with ctx.engine.connect() as conn:
         row = existing_user(conn, email)
     if not verify_password(row.password_hash, current):
-        raise AccountError("current", "the current password is not right")
+        raise AccountError(
+            "current", "the current password is not right", AccountProblem.WRONG_PASSWORD
+        )
     encoded = hash_password(check_password(new, email=row.email))
     with ctx.engine.begin() as conn:
         at = ctx.now()
@@ -194,7 +215,7 @@ def set_password_from_link(ctx: Context, token: str, password: str) -> Account:
         at = ctx.now()
         if not store.replace_password_hash(conn, row.id, row.password_hash, encoded, at):
             # another tab used the link first (the hash it was made for is gone): spent
-            raise AccountError("password", "this link was already used")
+            raise AccountError("password", "this link was already used", AccountProblem.LINK_USED)
         ended = store.delete_sessions_of(conn, row.id)
         record_in(
             conn, at, actor=row.email, action=AuditAction.PASSWORD_SET, target=row.email,

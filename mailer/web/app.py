@@ -14,6 +14,7 @@ from mailer.pipeline import Context
 from mailer.pipeline.startup import Command, refuse_unsafe_settings
 from mailer.providers.sendgrid.signature import load_public_key
 from mailer.web import (
+    account,
     appoint,
     appointments,
     approval,
@@ -33,8 +34,10 @@ from mailer.web import (
     roster_upload,
     schedule,
     sending,
+    settings_page,
     test_send,
     unsubscribe,
+    users,
     webhook,
     workspace,
 )
@@ -121,6 +124,9 @@ def create_app(settings: Settings, context: Context | None = None) -> FastAPI:
     app.include_router(roster_upload.router)
     app.include_router(editions.editions_router)
     app.include_router(editor.router)
+    app.include_router(users.router)
+    app.include_router(account.router)
+    app.include_router(settings_page.router)
     app.add_exception_handler(Forbidden, workspace.forbidden_page)
     # every public POST is read within 64 KiB before any route runs; the webhook, the inbound
     # mail and the roster upload have their own bounds (MAILER_WEBHOOK_MAX_BODY,

@@ -53,6 +53,8 @@ NAV: tuple[NavItem, ...] = (
     NavItem("audit", "/audit", Permission.VIEW_AUDIT),
     NavItem("schedule", "/schedule", Permission.EDIT_EDITIONS),
     NavItem("bounces", "/bounces", Permission.VIEW_REPORTS),
+    NavItem("users", "/users", Permission.MANAGE_USERS),
+    NavItem("settings", "/settings", Permission.VIEW_SETTINGS),
 )
 
 # The pages of one edition, shown as its sub-navigation; `href` holds `{month}`. A capability

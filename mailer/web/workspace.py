@@ -61,6 +61,7 @@ def _login_form(
     status: int = 200,
     email: str = "",
     errors: dict[str, str] | None = None,
+    done: str | None = None,
 ) -> HTMLResponse:
     settings = ctx_of(request).settings
     nonce = request.cookies.get(ANONYMOUS_CSRF_COOKIE) or new_nonce()
@@ -72,6 +73,7 @@ def _login_form(
         csrf=anonymous_csrf(settings, nonce),
         email=email,
         errors=errors or {},
+        done=done if done == "password" else None,
     )
     set_anonymous_cookie(response, settings, nonce)
     return response
@@ -79,11 +81,14 @@ def _login_form(
 
 @router.get("/login", response_class=HTMLResponse)
 def login_page(
-    request: Request, who: Annotated[Visitor, Depends(visitor)], lang: str | None = None
+    request: Request,
+    who: Annotated[Visitor, Depends(visitor)],
+    lang: str | None = None,
+    done: str | None = None,
 ) -> Response:
     if who.account is not None:
         return RedirectResponse("/", status_code=303)
-    return _login_form(request, anonymous_language(lang))
+    return _login_form(request, anonymous_language(lang), done=done)
 
 
 def _missing(email: str, password: str, t: dict[str, str]) -> dict[str, str]:

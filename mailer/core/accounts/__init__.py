@@ -10,6 +10,7 @@ from mailer.core.accounts.policy import (
 from mailer.core.accounts.roles import (
     ROLE_PERMISSIONS,
     AccountError,
+    AccountProblem,
     AuditAction,
     Permission,
     UiLanguage,
@@ -22,6 +23,7 @@ __all__ = [
     "MIN_PASSWORD_LENGTH",
     "ROLE_PERMISSIONS",
     "AccountError",
+    "AccountProblem",
     "AuditAction",
     "Permission",
     "UiLanguage",

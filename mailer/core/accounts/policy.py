@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from mailer.core.accounts.roles import AccountError
+from mailer.core.accounts.roles import AccountError, AccountProblem
 
 __all__ = ["MAX_PASSWORD_LENGTH", "MIN_PASSWORD_LENGTH", "check_password", "normalise_password"]
 
@@ -22,11 +22,25 @@ def check_password(password: str, *, email: str = "") -> str:
     """The normalised password, or AccountError("password", why) when the policy refuses it."""
     normalised = normalise_password(password)
     if len(normalised) < MIN_PASSWORD_LENGTH:
-        raise AccountError("password", f"use at least {MIN_PASSWORD_LENGTH} characters")
+        raise AccountError(
+            "password",
+            f"use at least {MIN_PASSWORD_LENGTH} characters",
+            AccountProblem.PASSWORD_TOO_SHORT,
+        )
     if len(normalised) > MAX_PASSWORD_LENGTH:
-        raise AccountError("password", f"use at most {MAX_PASSWORD_LENGTH} characters")
+        raise AccountError(
+            "password",
+            f"use at most {MAX_PASSWORD_LENGTH} characters",
+            AccountProblem.PASSWORD_TOO_LONG,
+        )
     if not normalised.strip():
-        raise AccountError("password", "a password of only spaces is not accepted")
+        raise AccountError(
+            "password", "a password of only spaces is not accepted", AccountProblem.PASSWORD_BLANK
+        )
     if email and normalised.casefold() == email.casefold():
-        raise AccountError("password", "the password must not be the email address")
+        raise AccountError(
+            "password",
+            "the password must not be the email address",
+            AccountProblem.PASSWORD_IS_EMAIL,
+        )
     return normalised

@@ -19,12 +19,34 @@ __all__ = [
 ]
 
 
+class AccountProblem(StrEnum):
+    """Why an account operation was refused: the workspace's forms say it in the user's language
+    (`account_error_<value>` in the catalogue); the CLI prints the English message."""
+
+    INVALID_EMAIL = "invalid_email"
+    NO_SUCH_USER = "no_such_user"
+    USER_EXISTS = "user_exists"
+    NAME_TOO_LONG = "name_too_long"
+    PASSWORD_TOO_SHORT = "password_too_short"  # noqa: S105  (a reason, not a password)
+    PASSWORD_TOO_LONG = "password_too_long"  # noqa: S105
+    PASSWORD_BLANK = "password_blank"  # noqa: S105
+    PASSWORD_IS_EMAIL = "password_is_email"  # noqa: S105
+    PASSWORDS_DIFFER = "passwords_differ"
+    WRONG_PASSWORD = "wrong_password"  # noqa: S105  (the current one, when changing it)
+    LINK_USED = "link_used"
+    ACCOUNT_DISABLED = "account_disabled"
+    OWN_ACCOUNT = "own_account"
+    LAST_ADMIN = "last_admin"
+
+
 class AccountError(MailerError, ValueError):
     """An account operation was refused: unknown or duplicate user, weak password, bad value.
-    `field` names what was wrong (email, password, role, ...) so a form can point at it."""
+    `field` names what was wrong (email, password, role, ...) so a form can point at it, and
+    `problem` says why in a form a page can translate."""
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str, message: str, problem: AccountProblem) -> None:
         self.field = field
+        self.problem = problem
         super().__init__(f"{field}: {message}")
 
 
