@@ -104,6 +104,7 @@ def test_approve_then_status(env: Path) -> None:
     assert code == 0 and "approved" in out  # the file alone changes nothing
     code, out = _run("import", str(env / "2026-11.yaml"), "--by", "Pekka")
     assert code == 0 and "revision 2 (closing.fi)" in out
+    assert "the approval of revision 1 by Paula Hyväksyjä no longer holds" in out
     code, out = _run("status", "2026-11")
     assert code == 0
     assert "draft" in out and "changed since approval" in out

@@ -139,6 +139,13 @@ def import_(
             console.print(
                 f"{item.file}: {r.month} revision {r.number} ({changed})", highlight=False
             )
+            if item.lapsed is not None:
+                console.print(
+                    f"  the approval of revision {item.lapsed.revision} by "
+                    f"{item.lapsed.approved_by} no longer holds: {r.month} is a draft until "
+                    "approved again (the approver is mailed; see `mailer audit list`)",
+                    highlight=False,
+                )
         else:
             console.print(
                 f"{item.file}: {r.month} unchanged (still revision {r.number})", highlight=False
