@@ -63,6 +63,7 @@ class RosterError(MailerError, ValueError):
 
     def __init__(self, file: str, message: str) -> None:
         self.file = file
+        self.message = message  # without the file (a roster `Reason`, with its code)
         super().__init__(f"{file}: {message}")
 
 

@@ -28,6 +28,7 @@ from mailer.core.roster.merge import (
     merge_rows,
 )
 from mailer.core.roster.read import LIMITS
+from mailer.core.roster.reasons import Reason, RosterCode
 from mailer.core.roster.rows import RosterFile, RosterProblem, parse_roster
 from mailer.pipeline.contacts import address_hash
 from mailer.pipeline.context import Context
@@ -63,22 +64,23 @@ def _read_files(paths: Sequence[Path]) -> list[RosterFile]:
     for path in paths:
         name = path.name
         if name in names:
-            reason = "another file of this import has the same name (sources are kept by name)"
-            parsed.append(_unreadable(name, reason))
+            parsed.append(_unreadable(name, Reason.of(RosterCode.DUPLICATE_FILE_NAME)))
             continue
         names.add(name)
         try:
             with path.open("rb") as handle:  # one byte past the bound is enough to refuse it
                 data = handle.read(LIMITS.file_bytes + 1)
         except OSError as err:
-            parsed.append(_unreadable(name, f"cannot read {path}: {err.strerror or err}"))
+            reason = Reason.of(RosterCode.FILE_READ_FAILED, path=path, detail=err.strerror or err)
+            parsed.append(_unreadable(name, reason))
             continue
         parsed.append(parse_roster(name, data))
     return parsed
 
 
-def _unreadable(name: str, reason: str) -> RosterFile:
-    return RosterFile(file=name, readable=False, problems=[RosterProblem(name, None, None, reason)])
+def _unreadable(name: str, reason: Reason) -> RosterFile:
+    problem = RosterProblem.of(name, None, None, reason)
+    return RosterFile(file=name, readable=False, problems=[problem])
 
 
 def _summary(parsed: RosterFile) -> FileSummary:
@@ -269,12 +271,15 @@ def _skip_erased(ctx: Context, conn: Connection, diff: RegisterDiff) -> list[Ros
     skipped = {hashes[h].email: at for h, at in found.items()}
     diff.created = [c for c in diff.created if c.email not in skipped]
     return [
-        RosterProblem(
-            file=c.file,
-            line=c.line,
-            column=None,
-            reason=f"{c.email} was erased on {skipped[c.email].astimezone(ctx.zone):%Y-%m-%d}; "
-            "not imported; `--allow-erased` to add again",
+        RosterProblem.of(
+            c.file,
+            c.line,
+            None,
+            Reason.of(
+                RosterCode.ERASED,
+                email=c.email,
+                date=f"{skipped[c.email].astimezone(ctx.zone):%Y-%m-%d}",
+            ),
         )
         for c in hashes.values()
         if c.email in skipped

@@ -9,16 +9,15 @@ from sqlalchemy.engine import Connection
 
 from mailer.core.models import ContactStatus
 from mailer.core.roster.merge import RegisterDiff
+from mailer.core.roster.reasons import Reason, RosterCode
 from mailer.core.roster.rows import RosterProblem
 from mailer.store.contacts import held_back
 
 __all__ = ["held_back_warnings"]
 
 _WHY = {
-    ContactStatus.RETIRED.value: "has left the role (retired): not mailed; a coordinator may "
-    "reactivate them",
-    ContactStatus.PENDING.value: "waits for a coordinator's approval (pending): not mailed "
-    "until approved",
+    ContactStatus.RETIRED.value: RosterCode.HELD_RETIRED,
+    ContactStatus.PENDING.value: RosterCode.HELD_PENDING,
 }
 
 
@@ -26,11 +25,11 @@ def held_back_warnings(conn: Connection, diff: RegisterDiff) -> list[RosterProbl
     seen = diff.updated + diff.unchanged
     held = held_back(conn, [u.id for u in seen])
     return [
-        RosterProblem(
-            file=u.contact.file,
-            line=u.contact.line,
-            column=None,
-            reason=f"{u.contact.email} {_WHY[held[u.id]]}",
+        RosterProblem.of(
+            u.contact.file,
+            u.contact.line,
+            None,
+            Reason.of(_WHY[held[u.id]], email=u.contact.email),
         )
         for u in seen
         if u.id in held

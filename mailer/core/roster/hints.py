@@ -9,6 +9,7 @@ from typing import Protocol
 
 from mailer.core.models import Language
 from mailer.core.regions import find_municipality
+from mailer.core.roster.reasons import Reason, RosterCode
 
 __all__ = ["file_hints"]
 
@@ -18,7 +19,7 @@ _SWEDISH_HEADERS = frozenset(
      "språk", "roll", "uppdrag", "organisationstyp", "typ av organisation"}
 )  # fmt: skip
 
-Hint = tuple[int | None, str | None, str]
+Hint = tuple[int | None, str | None, Reason]
 
 
 class _Row(Protocol):
@@ -28,14 +29,14 @@ class _Row(Protocol):
     explicit: frozenset[str]
 
 
-def _lines(lines: list[int]) -> str:
-    shown = ", ".join(str(n) for n in lines[:5])
-    return f"line {shown}" if len(lines) == 1 else f"lines {shown}" + (", …" * (len(lines) > 5))
+def _numbers(lines: list[int]) -> str:
+    return ", ".join(str(n) for n in lines[:5]) + (", …" * (len(lines) > 5))
 
 
 def _bilingual(rows: Iterable[_Row], columns: Mapping[str, str]) -> list[Hint]:
     by_place: dict[str, list[int]] = {}
     language: dict[str, Language] = {}
+    swedish: dict[str, str] = {}
     for row in rows:
         if "language" in row.explicit or row.municipality is None:
             continue
@@ -44,13 +45,25 @@ def _bilingual(rows: Iterable[_Row], columns: Mapping[str, str]) -> list[Hint]:
             continue
         by_place.setdefault(found.name_fi, []).append(row.line)
         language[found.name_fi] = row.language
-    how = "fill in its language column" if "language" in columns else "add a language column"
+        swedish[found.name_fi] = found.name_sv
+    code = (
+        RosterCode.BILINGUAL_FILL_LANGUAGE
+        if "language" in columns
+        else RosterCode.BILINGUAL_ADD_LANGUAGE
+    )
     return [
         (
             lines[0],
             columns.get("municipality"),
-            f"{name} is bilingual: language {language[name].value} by default "
-            f"({len(lines)} contact(s), {_lines(lines)}); {how} to choose",
+            Reason.of(
+                code,
+                municipality=name,
+                municipality_sv=swedish[name],
+                language=language[name].value,
+                count=len(lines),
+                lines=_numbers(lines),
+                lines_text=("line " if len(lines) == 1 else "lines ") + _numbers(lines),
+            ),
         )
         for name, lines in by_place.items()
     ]
@@ -64,9 +77,7 @@ def _swedish_headers(columns: Mapping[str, str], header_line: int | None) -> lis
         (
             header_line,
             None,
-            "the headers are in Swedish but there is no language column: each contact gets "
-            "their municipality's default language (Finnish in Espoo, Helsinki, Vantaa, …); "
-            "add a column Språk (sv or fi) to choose",
+            Reason.of(RosterCode.SWEDISH_HEADERS_NO_LANGUAGE),
         )
     ]
 

@@ -29,9 +29,11 @@ import io
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from mailer.core.errors import RosterError
 from mailer.core.roster.limits import LIMITS, Limits, header_width, size_text
+from mailer.core.roster.reasons import Reason, RosterCode
 from mailer.core.roster.xlsx import xlsx_rows
 
 __all__ = [
@@ -146,16 +148,15 @@ def decode(file: str, data: bytes) -> tuple[str, str]:
         try:
             return data.decode("utf-16"), "utf-16"
         except UnicodeDecodeError as err:
-            raise RosterError(file, f"not valid UTF-16 text: {err.reason}") from err
+            raise RosterError(file, Reason.of(RosterCode.UTF16_INVALID, detail=err.reason)) from err
     if b"\x00" in data:
-        raise RosterError(file, "binary data (NUL bytes): not a CSV text file")
+        raise RosterError(file, Reason.of(RosterCode.BINARY_DATA))
     if data.startswith(b"\xef\xbb\xbf"):
         try:
             return data[3:].decode("utf-8"), "utf-8-sig"
         except UnicodeDecodeError as err:
-            raise RosterError(
-                file, f"starts with a UTF-8 BOM but byte {err.start + 3} is not UTF-8"
-            ) from err
+            reason = Reason.of(RosterCode.BOM_NOT_UTF8, byte=err.start + 3)
+            raise RosterError(file, reason) from err
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -163,38 +164,66 @@ def decode(file: str, data: bytes) -> tuple[str, str]:
     try:
         return data.decode("cp1252"), "cp1252"
     except UnicodeDecodeError as err:
-        raise RosterError(
-            file, f"neither UTF-8 nor Windows-1252 text (byte 0x{data[err.start]:02x})"
-        ) from err
+        reason = Reason.of(RosterCode.ENCODING_UNKNOWN, byte=f"0x{data[err.start]:02x}")
+        raise RosterError(file, reason) from err
 
 
 def read_table(file: str, data: bytes, limits: Limits = LIMITS) -> Table:
     """Read a CSV or XLSX roster (sniffed from the bytes, not the name). Raises RosterError
     when the file cannot be read at all, has no usable header or exceeds a bound."""
     if len(data) > limits.file_bytes:
-        raise RosterError(file, f"larger than the {size_text(limits.file_bytes)} a roster may be")
+        limit = size_text(limits.file_bytes)
+        raise RosterError(file, Reason.of(RosterCode.FILE_TOO_LARGE, limit=limit))
     if data.startswith(b"PK\x03\x04"):
         return _read_xlsx(file, data, limits)
     if data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise RosterError(file, "old Excel .xls format: save it as .xlsx or CSV")
+        raise RosterError(file, Reason.of(RosterCode.XLS_FORMAT))
     if file.lower().endswith((".xlsx", ".xlsm")):
-        raise RosterError(file, "not an XLSX workbook (not a zip archive)")
+        raise RosterError(file, Reason.of(RosterCode.XLSX_NOT_ZIP))
     return _read_csv(file, data, limits)
 
 
 def _too_many_rows(file: str, limits: Limits) -> RosterError:
-    return RosterError(file, f"more than {limits.rows:,} rows: not a roster (split it)")
+    reason = Reason.of(
+        RosterCode.TOO_MANY_ROWS, count=limits.rows, count_grouped=f"{limits.rows:,}"
+    )
+    return RosterError(file, reason)
 
 
 def _checkheader_width(file: str, line: int, header: list[str], limits: Limits) -> int:
     width = header_width(header)
     if width > limits.columns:
-        raise RosterError(file, f"line {line}: the header has more than {limits.columns} columns")
+        reason = Reason.of(RosterCode.HEADER_TOO_WIDE, line=line, count=limits.columns)
+        raise RosterError(file, reason)
     return width
 
 
 def _is_blank(cells: list[str]) -> bool:
     return not "".join(cells).strip()
+
+
+class _Required(NamedTuple):
+    """A required column as the header-lacks-columns reason names it in each language."""
+
+    en: str
+    fi: str
+    sv: str
+
+
+_REQUIRED = (
+    _Required("email (Sähköposti / E-post / Email)", "Sähköposti", "E-post"),
+    _Required(
+        "first and last name (Etunimi+Sukunimi / Förnamn+Efternamn / Name)",
+        "Etunimi ja Sukunimi (tai Nimi)",
+        "Förnamn och Efternamn (eller Namn)",
+    ),
+    _Required("organisation (Organisaatio / Organisation)", "Organisaatio", "Organisation"),
+    _Required(
+        "municipality or region (Kunta / Kommun / Municipality)",
+        "Kunta (tai Alue)",
+        "Kommun (eller Område)",
+    ),
+)
 
 
 def _map_header(table: Table, cells: list[str]) -> dict[int, str]:
@@ -208,22 +237,28 @@ def _map_header(table: Table, cells: list[str]) -> dict[int, str]:
             continue
         by_index[index] = name
         table.columns[name] = cell.strip()
-    missing = []
-    if "email" not in table.columns:
-        missing.append("email (Sähköposti / E-post / Email)")
-    if not ({"first_name", "last_name"} <= table.columns.keys() or "name" in table.columns):
-        missing.append("first and last name (Etunimi+Sukunimi / Förnamn+Efternamn / Name)")
-    if "organisation" not in table.columns:
-        missing.append("organisation (Organisaatio / Organisation)")
-    if not table.columns.keys() & {"municipality", "region"}:
-        missing.append("municipality or region (Kunta / Kommun / Municipality)")
-    if missing:
-        raise RosterError(
-            file=table.file,
-            message=f"line {table.header_line}: header lacks required columns: "
-            + "; ".join(missing)
-            + f" (found: {', '.join(c.strip() for c in cells if c.strip()) or 'nothing'})",
+    keys = table.columns.keys()
+    missing = [
+        names
+        for names, present in (
+            (_REQUIRED[0], "email" in keys),
+            (_REQUIRED[1], {"first_name", "last_name"} <= keys or "name" in keys),
+            (_REQUIRED[2], "organisation" in keys),
+            (_REQUIRED[3], bool(keys & {"municipality", "region"})),
         )
+        if not present
+    ]
+    if missing:
+        found = ", ".join(c.strip() for c in cells if c.strip())
+        reason = Reason.of(
+            RosterCode.HEADER_MISSING_COLUMNS,
+            line=table.header_line,
+            missing="; ".join(m.en for m in missing),
+            missing_fi="; ".join(m.fi for m in missing),
+            missing_sv="; ".join(m.sv for m in missing),
+            found=found or "nothing",
+        )
+        raise RosterError(file=table.file, message=reason)
     return by_index
 
 
@@ -245,7 +280,7 @@ def _sniff_delimiter(file: str, text: str) -> str:
         try:
             cells = next(csv.reader([first], delimiter=delimiter), [])
         except csv.Error as err:  # a header field over the field limit
-            raise RosterError(file, f"unreadable header line: {err}") from err
+            raise RosterError(file, Reason.of(RosterCode.HEADER_UNREADABLE, detail=err)) from err
         known = {header_field(cell) for cell in cells} - {None}
         score = (len(known), first.count(delimiter))
         if score > best_score:
@@ -277,9 +312,11 @@ def _read_csv(file: str, data: bytes, limits: Limits) -> Table:
             break
         except csv.Error as err:
             if reader.line_num == previous:
-                raise RosterError(file, f"line {previous + 1}: unreadable CSV: {err}") from err
+                reason = Reason.of(RosterCode.CSV_UNREADABLE, line=previous + 1, detail=err)
+                raise RosterError(file, reason) from err
             if by_index is None:
-                raise RosterError(file, f"line {previous + 1}: unreadable header: {err}") from err
+                code = RosterCode.HEADER_LINE_UNREADABLE
+                raise RosterError(file, Reason.of(code, line=previous + 1, detail=err)) from err
             # The record is unusable but its lines are accounted for, and reported.
             table.records.append(Record(previous + 1, reader.line_num, {}, error=str(err)))
             previous = reader.line_num
@@ -299,7 +336,7 @@ def _read_csv(file: str, data: bytes, limits: Limits) -> Table:
         table.records.append(_record(line, end, cells, by_index, width))
     table.lines = previous
     if by_index is None:
-        raise RosterError(file, "empty file: no header line")
+        raise RosterError(file, Reason.of(RosterCode.EMPTY_FILE))
     return table
 
 
@@ -323,5 +360,5 @@ def _read_xlsx(file: str, data: bytes, limits: Limits) -> Table:
             continue
         table.records.append(_record(line, line, cells, by_index, width))
     if by_index is None:
-        raise RosterError(file, "the first worksheet is empty: no header row")
+        raise RosterError(file, Reason.of(RosterCode.EMPTY_SHEET))
     return table

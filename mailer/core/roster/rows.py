@@ -22,6 +22,7 @@ from mailer.core.models import Language, OrgType, Region, Role
 from mailer.core.regions import Municipality, default_language
 from mailer.core.roster.hints import file_hints
 from mailer.core.roster.read import LIMITS, Limits, Record, Table, read_table
+from mailer.core.roster.reasons import Reason, RosterCode
 from mailer.core.roster.values import (
     LANGUAGES,
     ORG_TYPES,
@@ -59,10 +60,24 @@ class RosterProblem:
     file: str
     line: int | None  # 1-based file line (header = 1); sheet row for XLSX; None: whole file
     column: str | None  # the header as written in the file; None: the whole row
-    reason: str
+    reason: str  # English, for the CLI and the logs
+    # what the workspace translates: `roster_reason_<code>` with these values
+    code: RosterCode
+    params: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, file: str, line: int | None, column: str | None, reason: Reason) -> RosterProblem:
+        return cls(file, line, column, str(reason), reason.code, dict(reason.params))
 
     def to_dict(self) -> dict[str, object]:
-        return {"file": self.file, "line": self.line, "column": self.column, "reason": self.reason}
+        return {
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "reason": self.reason,
+            "code": self.code.value,
+            "params": dict(self.params),
+        }
 
 
 @dataclass(slots=True)  # not frozen: a frozen init costs 2x at 100,000 rows
@@ -144,20 +159,21 @@ class _RowCheck:
         self.problems = []
         return self
 
-    def fail(self, name: str | None, reason: str) -> None:
+    def fail(self, name: str | None, reason: Reason) -> None:
         column = self.columns.get(name) if name else None
-        self.problems.append(RosterProblem(self.file, self.line, column, reason))
+        self.problems.append(RosterProblem.of(self.file, self.line, column, reason))
 
 
 def _text_field(check: _RowCheck, values: dict[str, str], name: str, limit: int) -> str:
     value = values.get(name, "").strip()  # a trailing CR/LF is a line end, not data
     if "  " in value or not value.isprintable():  # the common clean value skips both scans
         if has_control(value):
-            check.fail(name, f"{name.replace('_', ' ')} contains control characters")
+            check.fail(name, Reason.of(RosterCode.CONTROL_CHARACTERS, field=name.replace("_", " ")))
             return ""
         value = clean(value)
     if len(value) > limit:
-        check.fail(name, f"{name.replace('_', ' ')} is longer than {limit} characters")
+        words = name.replace("_", " ")
+        check.fail(name, Reason.of(RosterCode.TOO_LONG, field=words, limit=limit))
     return value
 
 
@@ -170,7 +186,10 @@ def _choice(
     found = lookup(table, raw)
     if found is None:
         allowed = ", ".join(sorted({str(v) for v in table.values()}))
-        check.fail(name, f"unknown {name.replace('_', ' ')} {raw!r} (expected one of: {allowed})")
+        words = name.replace("_", " ")
+        check.fail(
+            name, Reason.of(RosterCode.CHOICE_UNKNOWN, field=words, value=raw, allowed=allowed)
+        )
     return found
 
 
@@ -190,15 +209,15 @@ def _names(check: _RowCheck, values: dict[str, str]) -> tuple[str, str]:
         if full and not first and not last:
             split = split_name(full)
             if split is None:
-                check.fail("name", f"cannot split {full!r} into first and last name")
+                check.fail("name", Reason.of(RosterCode.NAME_UNSPLIT, value=full))
                 return "", ""
             return split
     if not first:
-        check.fail(
-            "first_name" if "first_name" in check.columns else "name", "first name is missing"
-        )
+        column = "first_name" if "first_name" in check.columns else "name"
+        check.fail(column, Reason.of(RosterCode.FIRST_NAME_MISSING))
     if not last:
-        check.fail("last_name" if "last_name" in check.columns else "name", "last name is missing")
+        column = "last_name" if "last_name" in check.columns else "name"
+        check.fail(column, Reason.of(RosterCode.LAST_NAME_MISSING))
     return first, last
 
 
@@ -212,7 +231,7 @@ def _place(
         check.fail(*problem)
     if warning is not None:
         name, reason = warning
-        warnings.append(RosterProblem(check.file, check.line, check.columns.get(name), reason))
+        warnings.append(RosterProblem.of(check.file, check.line, check.columns.get(name), reason))
     return municipality, region, explicit
 
 
@@ -233,7 +252,10 @@ def _registry_email(check: _RowCheck, values: dict[str, str]) -> str | None:
         return None
     address, reason = check_email(raw)
     if reason is not None:
-        check.fail("registry_email", f"organisation's address: {reason}")
+        code = RosterCode.REGISTRY_EMAIL_INVALID
+        if reason.code is RosterCode.EMAIL_MISSING:  # a cell of zero-width spaces only
+            code = RosterCode.REGISTRY_EMAIL_MISSING
+        check.fail("registry_email", Reason.of(code, **reason.params))
     return address
 
 
@@ -247,21 +269,14 @@ def validate_record(
     """One record -> an accepted row, or the list of its problems (never empty)."""
     check = (check or _RowCheck(file, record.line, columns)).start(record.line)
     if record.error is not None:
-        check.fail(None, f"unreadable CSV record: {record.error}")
+        check.fail(None, Reason.of(RosterCode.CSV_RECORD_UNREADABLE, detail=record.error))
         return check.problems
     if record.end_line > record.line:
-        check.fail(
-            None,
-            f"record spans lines {record.line}-{record.end_line}: a line break inside a quoted "
-            "value (is a quote left open?)",
-        )
+        spans = Reason.of(RosterCode.RECORD_SPANS_LINES, first=record.line, last=record.end_line)
+        check.fail(None, spans)
         return check.problems
     if record.extra:
-        check.fail(
-            None,
-            f"{record.extra} more value(s) than the header has columns "
-            "(a delimiter inside an unquoted value?)",
-        )
+        check.fail(None, Reason.of(RosterCode.EXTRA_VALUES, count=record.extra))
         return check.problems
     values = record.values
     email, reason = check_email(values.get("email", ""))
@@ -271,7 +286,7 @@ def validate_record(
     before = len(check.problems)
     organisation = _text_field(check, values, "organisation", MAX_ORGANISATION)
     if not organisation and len(check.problems) == before:
-        check.fail("organisation", "organisation is missing")
+        check.fail("organisation", Reason.of(RosterCode.ORGANISATION_MISSING))
     row_warnings: list[RosterProblem] = []
     municipality, region, region_explicit = _place(check, values, row_warnings)
     language = _choice(check, values, "language", LANGUAGES)
@@ -279,7 +294,8 @@ def validate_record(
     org_type = _choice(check, values, "org_type", ORG_TYPES)
     registry_email = _registry_email(check, values)
     if check.problems or email is None or region is None:
-        return check.problems or [RosterProblem(file, record.line, None, "row is not usable")]
+        unusable = Reason.of(RosterCode.ROW_UNUSABLE)
+        return check.problems or [RosterProblem.of(file, record.line, None, unusable)]
     warnings.extend(row_warnings)
     explicit = _EXPLICIT[
         region_explicit, language is not None, role is not None, org_type is not None
@@ -310,9 +326,8 @@ def _cap_problems(result: RosterFile, limit: int) -> None:
     hidden = len(result.problems) - limit
     if hidden > 0:
         del result.problems[limit:]
-        result.problems.append(
-            RosterProblem(result.file, None, None, f"{hidden:,} more problems not listed")
-        )
+        more = Reason.of(RosterCode.MORE_PROBLEMS, count=hidden, count_grouped=f"{hidden:,}")
+        result.problems.append(RosterProblem.of(result.file, None, None, more))
 
 
 def _from_table(table: Table, limits: Limits) -> RosterFile:
@@ -336,7 +351,7 @@ def _from_table(table: Table, limits: Limits) -> RosterFile:
             result.rejected += 1
             result.continuation_lines += record.end_line - record.line
     for line, column, reason in file_hints(result.rows, table.columns, table.header_line):
-        result.warnings.append(RosterProblem(table.file, line, column, reason))
+        result.warnings.append(RosterProblem.of(table.file, line, column, reason))
     _cap_problems(result, limits.problems)
     return result
 
@@ -346,8 +361,10 @@ def parse_roster(file: str, data: bytes, limits: Limits = LIMITS) -> RosterFile:
     try:
         table = read_table(file, data, limits)
     except RosterError as err:
-        reason = str(err).removeprefix(f"{file}: ")
+        reason = err.message
+        if not isinstance(reason, Reason):  # every reader raises with a Reason; this is a net
+            reason = Reason.of(RosterCode.FILE_UNREADABLE, detail=reason)
         return RosterFile(
-            file=file, readable=False, problems=[RosterProblem(file, None, None, reason)]
+            file=file, readable=False, problems=[RosterProblem.of(file, None, None, reason)]
         )
     return _from_table(table, limits)

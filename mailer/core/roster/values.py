@@ -20,6 +20,7 @@ from mailer.core.regions import (
     parse_region,
     suggest_municipality,
 )
+from mailer.core.roster.reasons import Reason, RosterCode
 
 __all__ = [
     "LANGUAGES",
@@ -64,12 +65,12 @@ def _check_domain(domain: str) -> tuple[str | None, str | None]:
     return result.domain.lower(), None
 
 
-def check_email(text: str) -> tuple[str | None, str | None]:
+def check_email(text: str) -> tuple[str | None, Reason | None]:
     """(normalised email, None) or (None, reason). Syntax only (email-validator), no DNS:
     deliverability is learned from bounces, and tests and CI have no network."""
     candidate = text.strip().strip("\ufeff\u200b").strip()
     if not candidate:
-        return None, "email is missing"
+        return None, Reason.of(RosterCode.EMAIL_MISSING)
     local, at, domain = candidate.rpartition("@")
     if (
         at
@@ -81,11 +82,11 @@ def check_email(text: str) -> tuple[str | None, str | None]:
         normalised, reason = _check_domain(domain)
         if normalised is not None:
             return f"{local.lower()}@{normalised}", None
-        return None, f"invalid email {candidate!r}: {reason}"
+        return None, Reason.of(RosterCode.EMAIL_INVALID, value=candidate, detail=reason)
     try:
         result = validate_email(candidate, check_deliverability=False)
     except EmailNotValidError as err:
-        return None, f"invalid email {candidate!r}: {err}"
+        return None, Reason.of(RosterCode.EMAIL_INVALID, value=candidate, detail=err)
     return normalise_email(result.normalized), None
 
 
@@ -255,12 +256,22 @@ def _find_municipality(text: str) -> Municipality | None:
     return found
 
 
-Notice = tuple[str, str]  # (field, reason)
+Notice = tuple[str, Reason]  # (field, reason)
 
 
-def _did_you_mean(text: str) -> str:
+def _unknown_municipality(text: str, kept: Region | None) -> Reason:
+    """An unknown municipality: a problem without a region, a warning when one was given; with
+    the nearest name as a suggestion when there is one."""
     suggestion = suggest_municipality(text)
-    return f" (did you mean {suggestion}?)" if suggestion else ""
+    if kept is None:
+        if suggestion:
+            code = RosterCode.MUNICIPALITY_UNKNOWN_SUGGEST
+            return Reason.of(code, value=text, suggestion=suggestion)
+        return Reason.of(RosterCode.MUNICIPALITY_UNKNOWN, value=text)
+    if suggestion:
+        code = RosterCode.MUNICIPALITY_UNKNOWN_SUGGEST_KEPT_REGION
+        return Reason.of(code, value=text, suggestion=suggestion, region=kept.value)
+    return Reason.of(RosterCode.MUNICIPALITY_UNKNOWN_KEPT_REGION, value=text, region=kept.value)
 
 
 @lru_cache(maxsize=4096)
@@ -276,34 +287,31 @@ def resolve_place(
     if region_text:
         explicit = parse_region(region_text)
         if explicit is None:
-            reason = f"unknown region {region_text!r} (expected hyks, kys, tays, tyks or oys)"
+            reason = Reason.of(RosterCode.REGION_UNKNOWN, value=region_text)
             return None, None, False, ("region", reason), None
     municipality = _find_municipality(muni_text) if muni_text else None
     warning: Notice | None = None
     if muni_text and municipality is None:
-        hint = _did_you_mean(muni_text)
+        reason = _unknown_municipality(muni_text, explicit)
         if explicit is None:
-            reason = f"unknown municipality {muni_text!r} and no region given{hint}"
             return None, None, False, ("municipality", reason), None
-        warning = (
-            "municipality",
-            f"unknown municipality {muni_text!r}{hint}: kept region {explicit.value}, "
-            "municipality left empty",
-        )
+        warning = ("municipality", reason)
     if municipality is None:
         if explicit is None:
             return (
                 None,
                 None,
                 False,
-                ("municipality", "municipality is missing (or give the region)"),
+                ("municipality", Reason.of(RosterCode.MUNICIPALITY_MISSING)),
                 None,
             )
         return None, explicit, True, None, warning
     if explicit is None:
         if municipality.region is None:
-            reason = (
-                f"{municipality.name_fi} is in Åland, which is in no VIP region: give the region"
+            reason = Reason.of(
+                RosterCode.MUNICIPALITY_ALAND,
+                municipality=municipality.name_fi,
+                municipality_sv=municipality.name_sv,
             )
             return municipality, None, False, ("municipality", reason), None
         return municipality, municipality.region, False, None, None
@@ -311,7 +319,12 @@ def resolve_place(
         assert municipality.region is not None
         warning = (
             "region",
-            f"region {explicit.value} given, but {municipality.name_fi} is in "
-            f"{municipality.region.value}: kept {explicit.value}",
+            Reason.of(
+                RosterCode.REGION_CONFLICT,
+                region=explicit.value,
+                municipality=municipality.name_fi,
+                municipality_sv=municipality.name_sv,
+                municipality_region=municipality.region.value,
+            ),
         )
     return municipality, explicit, True, None, warning

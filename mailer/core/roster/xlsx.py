@@ -13,6 +13,7 @@ from datetime import date, datetime, time
 
 from mailer.core.errors import RosterError
 from mailer.core.roster.limits import EXTRA_COLUMNS, Limits, header_width, size_text
+from mailer.core.roster.reasons import Reason, RosterCode
 
 __all__ = ["xlsx_rows"]
 
@@ -30,6 +31,10 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
+def _unreadable(file: str, err: Exception) -> RosterError:
+    return RosterError(file, Reason.of(RosterCode.XLSX_UNREADABLE, detail=err))
+
+
 def _check_zip(file: str, data: bytes, limits: Limits) -> None:
     """Refuse a zip bomb from the zip's directory, before anything is inflated. The declared
     sizes bind: Python's zipfile stops inflating a member at its declared size."""
@@ -37,16 +42,16 @@ def _check_zip(file: str, data: bytes, limits: Limits) -> None:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = archive.infolist()
     except (zipfile.BadZipFile, ValueError, EOFError) as err:
-        raise RosterError(file, f"not a readable XLSX workbook: {err}") from err
+        raise _unreadable(file, err) from err
     if len(members) > limits.xlsx_members:
-        raise RosterError(file, f"XLSX with more than {limits.xlsx_members} parts")
+        raise RosterError(
+            file, Reason.of(RosterCode.XLSX_TOO_MANY_PARTS, count=limits.xlsx_members)
+        )
     total = sum(member.file_size for member in members)
     if total > limits.xlsx_uncompressed:
-        raise RosterError(
-            file,
-            f"XLSX that unpacks to {size_text(total)}, more than the "
-            f"{size_text(limits.xlsx_uncompressed)} a roster may be",
-        )
+        limit = size_text(limits.xlsx_uncompressed)
+        reason = Reason.of(RosterCode.XLSX_TOO_LARGE, size=size_text(total), limit=limit)
+        raise RosterError(file, reason)
 
 
 def _blank_values(row: tuple[object, ...]) -> bool:
@@ -80,7 +85,7 @@ def xlsx_rows(file: str, data: bytes, limits: Limits) -> Iterator[tuple[int, lis
         try:
             workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         except Exception as err:
-            raise RosterError(file, f"not a readable XLSX workbook: {err}") from err
+            raise _unreadable(file, err) from err
         try:
             sheet = workbook.worksheets[0]
             header = next(_sheet_rows(sheet, 1, limits.rows + 1, limits.columns + 1), None)
@@ -92,6 +97,6 @@ def xlsx_rows(file: str, data: bytes, limits: Limits) -> Iterator[tuple[int, lis
         except RosterError:
             raise
         except Exception as err:
-            raise RosterError(file, f"not a readable XLSX workbook: {err}") from err
+            raise _unreadable(file, err) from err
         finally:
             workbook.close()
