@@ -24,6 +24,7 @@ from mailer.core.edition.content import ContentProblem
 from mailer.core.models import Language
 from mailer.core.regions import REGION_NAMES, REGION_SHORT_NAMES, find_municipality
 from mailer.core.reports.models import BounceReport
+from mailer.core.roster.rows import RosterProblem
 
 __all__ = [
     "bounce_report_html",
@@ -60,16 +61,22 @@ def _environment(templates_dir: Path, zone_name: str) -> jinja2.Environment:
     return env
 
 
-def problem_text(problem: ContentProblem, t: Mapping[str, str]) -> str:
-    """A check problem in the page's language: the catalogue's `check_<code>` with the
-    problem's values filled in, or its English message when no catalogue knows the code."""
-    template = t.get(f"check_{problem.code}") if problem.code else None
+def problem_text(problem: ContentProblem | RosterProblem, t: Mapping[str, str]) -> str:
+    """A problem in the page's language: the catalogue's `check_<code>` (an edition check's
+    problem) or `roster_reason_<code>` (a roster's) with the problem's values filled in, or
+    its English text when no catalogue knows the code. The result is plain text: the page
+    escapes it, values the user wrote included."""
+    if isinstance(problem, RosterProblem):
+        key, english = f"roster_reason_{problem.code.value}", problem.reason
+    else:
+        key, english = (f"check_{problem.code}" if problem.code else ""), problem.message
+    template = t.get(key) if key else None
     if template is None:
-        return problem.message
+        return english
     try:
         return template.format(**problem.params)
     except (KeyError, IndexError, ValueError):  # a catalogue naming a value the code lacks
-        return problem.message
+        return english
 
 
 def _municipality_name(code: str | None) -> str:

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from enum import StrEnum
+from string import Formatter
 from types import MappingProxyType
 
-__all__ = ["ENGLISH", "Reason", "RosterCode"]
+__all__ = ["CATALOGUE_ONLY", "ENGLISH", "Reason", "RosterCode", "params_of"]
 
 
 class RosterCode(StrEnum):
@@ -154,6 +155,27 @@ ENGLISH: Mapping[RosterCode, str] = MappingProxyType(
         "are kept by name)",
     }
 )
+
+
+# Values a reason carries beyond those its English text names, for the catalogues: a count
+# without English digit grouping, Swedish place names, the required columns in fi/sv.
+CATALOGUE_ONLY: Mapping[RosterCode, frozenset[str]] = MappingProxyType(
+    {
+        RosterCode.MORE_PROBLEMS: frozenset({"count"}),
+        RosterCode.TOO_MANY_ROWS: frozenset({"count"}),
+        RosterCode.MUNICIPALITY_ALAND: frozenset({"municipality_sv"}),
+        RosterCode.REGION_CONFLICT: frozenset({"municipality_sv"}),
+        RosterCode.BILINGUAL_FILL_LANGUAGE: frozenset({"municipality_sv", "lines"}),
+        RosterCode.BILINGUAL_ADD_LANGUAGE: frozenset({"municipality_sv", "lines"}),
+        RosterCode.HEADER_MISSING_COLUMNS: frozenset({"missing_fi", "missing_sv"}),
+    }
+)
+
+
+def params_of(code: RosterCode) -> frozenset[str]:
+    """The names of the values a reason with `code` carries."""
+    named = {name for _, name, _, _ in Formatter().parse(ENGLISH[code]) if name}
+    return frozenset(named) | CATALOGUE_ONLY.get(code, frozenset())
 
 
 class Reason(str):
