@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, Uplo
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from mailer.core.accounts import AuditAction, Permission
+from mailer.core.edition.codes import CheckCode
 from mailer.core.edition.content import ContentProblem
 from mailer.core.edition.form import path_id
 from mailer.core.edition.revisions import EditionProblemsError, check_month
@@ -148,14 +149,27 @@ async def import_file(
     try:
         text = (await file.read()).decode("utf-8")
     except UnicodeDecodeError:
-        problem = ContentProblem(file=name, line=None, field="(file)", message="not UTF-8 text")
+        problem = ContentProblem(
+            file=name,
+            line=None,
+            field="(file)",
+            message="not UTF-8 text",
+            code=CheckCode.FILE_NOT_UTF8,
+        )
         return _list_page(request, who, status=400, problems=[problem])
     try:
         imported = import_text(ctx, name, text, actor(who))
     except EditionProblemsError as err:
         return _list_page(request, who, status=400, problems=err.problems)
     except ContentError as err:
-        problem = ContentProblem(file=name, line=None, field="(file)", message=str(err))
+        problem = ContentProblem(
+            file=name,
+            line=None,
+            field="(file)",
+            message=str(err),
+            code=CheckCode.IMPORT_REFUSED,
+            params={"detail": str(err)},
+        )
         return _list_page(request, who, status=400, problems=[problem])
     revision = imported.revision
     if imported.created:

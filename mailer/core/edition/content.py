@@ -26,6 +26,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from mailer.core.edition.codes import CheckCode
 from mailer.core.edition.dates import MONTH_PATTERN
 from mailer.core.edition.markup import link_targets
 from mailer.core.errors import ContentError
@@ -62,7 +63,9 @@ def check_link(url: str) -> str:
     if parts.scheme != "https" or not parts.netloc or any(c.isspace() for c in url):
         # a custom error type carries a code and the url, so the workspace can translate it
         raise PydanticCustomError(
-            "link_not_https", "link {url!r} is not an absolute https:// address", {"url": url}
+            CheckCode.LINK_NOT_HTTPS,
+            "link {url!r} is not an absolute https:// address",
+            {"url": url},
         )
     return url
 
@@ -135,10 +138,10 @@ class Event(_Model):
     @model_validator(mode="after")
     def _consistent(self) -> Event:
         if self.end is not None and self.end <= self.start:
-            raise PydanticCustomError("event_ends_first", "the event ends before it starts")
+            raise PydanticCustomError(CheckCode.EVENT_ENDS_FIRST, "the event ends before it starts")
         if self.place is None and not self.online:
             raise PydanticCustomError(
-                "event_without_place", "an event needs a place, or `online: true`"
+                CheckCode.EVENT_WITHOUT_PLACE, "an event needs a place, or `online: true`"
             )
         return self
 
@@ -216,26 +219,27 @@ def _message(err: Any, loc: Path) -> Finding:
     if kind == "missing" and last in _LANGUAGE_NAMES:
         name = _LANGUAGE_NAMES[str(last)]
         return Finding(
-            f"the {name} text is missing (no fallback to the other language)", "text_missing"
+            f"the {name} text is missing (no fallback to the other language)",
+            CheckCode.TEXT_MISSING,
         )
     if kind == "string_too_short" and last in _LANGUAGE_NAMES:
-        return Finding(f"the {_LANGUAGE_NAMES[str(last)]} text is empty", "text_empty")
+        return Finding(f"the {_LANGUAGE_NAMES[str(last)]} text is empty", CheckCode.TEXT_EMPTY)
     if kind == "missing":
-        return Finding("this required field is missing", "field_missing")
+        return Finding("this required field is missing", CheckCode.FIELD_MISSING)
     if kind == "extra_forbidden":
-        return Finding("unknown field (check the spelling)", "field_unknown")
+        return Finding("unknown field (check the spelling)", CheckCode.FIELD_UNKNOWN)
     value = str(err.get("input"))
     if kind == "enum":
         expected = ", ".join(r.value for r in Region)
         return Finding(
             f"unknown region {value!r} (expected one of {expected})",
-            "region_unknown",
+            CheckCode.REGION_UNKNOWN,
             {"value": value, "expected": expected},
         )
     if kind.startswith(("datetime_", "date_")):
         return Finding(
             f"not a valid date and time: {value!r} (write YYYY-MM-DD HH:MM)",
-            "datetime_invalid",
+            CheckCode.DATETIME_INVALID,
             {"value": value},
         )
     message: str = err["msg"]
@@ -266,10 +270,24 @@ def validate_edition(
     try:
         data, lines = load_with_lines(text)
     except YamlSyntaxError as err:
-        field = err.field or "(file)"
-        return None, [ContentProblem(file=file, line=err.line, field=field, message=str(err))]
+        # the parser's own words (or ours, mailer.core.yaml_words), framed by the catalogue
+        problem = ContentProblem(
+            file=file,
+            line=err.line,
+            field=err.field or "(file)",
+            message=str(err),
+            code=CheckCode.YAML_SYNTAX,
+            params={"detail": str(err)},
+        )
+        return None, [problem]
     if not isinstance(data, dict):
-        problem = ContentProblem(file=file, line=1, field="(file)", message="not a YAML mapping")
+        problem = ContentProblem(
+            file=file,
+            line=1,
+            field="(file)",
+            message="not a YAML mapping",
+            code=CheckCode.YAML_NOT_MAPPING,
+        )
         return None, [problem]
     try:
         edition = Edition.model_validate(data, context={"zone": zone})
@@ -298,6 +316,8 @@ def validate_edition(
             line=line_of(lines, ("month",)),
             field="month",
             message=f"says {edition.month} but the file is for {month}",
+            code=CheckCode.MONTH_MISMATCH,
+            params={"said": edition.month, "month": month},
         )
         return None, [problem]
     return edition, []

@@ -30,6 +30,8 @@ from typing import Any
 import jinja2
 from mjml import mjml2html
 
+from mailer.core.edition.codes import CheckCode
+from mailer.core.edition.content import Finding
 from mailer.core.errors import TemplateError
 from mailer.core.models import CompiledVariant, OutgoingMessage, Recipient, Role, Variant
 
@@ -39,6 +41,8 @@ __all__ = [
     "RECIPIENT_FIELDS",
     "TEXT_TEMPLATE",
     "compile_variant",
+    "compiled_text_findings",
+    "html_findings",
     "html_problems",
     "html_tokens",
     "make_environment",
@@ -265,35 +269,78 @@ class _Scan(HTMLParser):
             self.mjml_tags.add(tag)
 
 
-def _token_problems(document: str, family: str) -> list[str]:
+def _token_findings(document: str, family: str) -> list[Finding]:
     return [
-        f"unknown recipient token {m.group(0)}"
+        Finding(
+            f"unknown recipient token {m.group(0)}", CheckCode.TOKEN_UNKNOWN, {"token": m.group(0)}
+        )
         for m in _TOKEN.finditer(document)
         if m.group(1) != family or m.group(2) not in RECIPIENT_FIELDS
     ]
 
 
-def html_problems(html: str, language: str, own_links: tuple[str, ...] = ()) -> list[str]:
-    """What is wrong with a compiled HTML variant (empty when nothing is). `own_links` are our
-    own service's links (the archive page), https in production and plain http on a developer's
-    machine: not the content's links to judge."""
+def html_findings(html: str, language: str, own_links: tuple[str, ...] = ()) -> list[Finding]:
+    """What is wrong with a compiled HTML variant (empty when nothing is), each with its code
+    for the workspace. `own_links` are our own service's links (the archive page), https in
+    production and plain http on a developer's machine: not the content's links to judge."""
     scan = _Scan()
     scan.feed(html)
-    problems: list[str] = []
+    found: list[Finding] = []
     size = len(html.encode("utf-8"))
     if size >= MAX_HTML_BYTES:
-        problems.append(f"HTML is {size} bytes, over {MAX_HTML_BYTES} (Gmail clips at ~102 KB)")
+        found.append(
+            Finding(
+                f"HTML is {size} bytes, over {MAX_HTML_BYTES} (Gmail clips at ~102 KB)",
+                CheckCode.HTML_TOO_LARGE,
+                {"size": str(size), "limit": str(MAX_HTML_BYTES)},
+            )
+        )
     if scan.lang != language:
-        problems.append(f"<html lang> is {scan.lang!r}, expected {language!r}")
+        found.append(
+            Finding(
+                f"<html lang> is {scan.lang!r}, expected {language!r}",
+                CheckCode.HTML_LANG,
+                {"found": str(scan.lang), "expected": language},
+            )
+        )
     if scan.images_without_alt:
-        problems.append(f"{scan.images_without_alt} image(s) without alt text")
+        count = scan.images_without_alt
+        found.append(
+            Finding(
+                f"{count} image(s) without alt text",
+                CheckCode.IMAGES_WITHOUT_ALT,
+                {"count": str(count)},
+            )
+        )
     if scan.mjml_tags:
-        problems.append(f"MJML element(s) left unrendered: {', '.join(sorted(scan.mjml_tags))}")
+        tags = ", ".join(sorted(scan.mjml_tags))
+        found.append(
+            Finding(
+                f"MJML element(s) left unrendered: {tags}",
+                CheckCode.MJML_UNRENDERED,
+                {"tags": tags},
+            )
+        )
     for href in scan.hrefs:
         if not href.startswith(("https://", "mailto:", "%%h:")) and href not in own_links:
-            problems.append(f"link {href!r} is not an absolute https:// address")
-    return problems + _token_problems(html, "h")
+            found.append(
+                Finding(
+                    f"link {href!r} is not an absolute https:// address",
+                    CheckCode.LINK_NOT_HTTPS,
+                    {"url": href},
+                )
+            )
+    return found + _token_findings(html, "h")
+
+
+def compiled_text_findings(text: str) -> list[Finding]:
+    return _token_findings(text, "t")
+
+
+def html_problems(html: str, language: str, own_links: tuple[str, ...] = ()) -> list[str]:
+    """The English messages of `html_findings`."""
+    return [found.message for found in html_findings(html, language, own_links)]
 
 
 def text_problems(text: str) -> list[str]:
-    return _token_problems(text, "t")
+    return [found.message for found in compiled_text_findings(text)]

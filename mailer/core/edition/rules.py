@@ -15,6 +15,7 @@ from collections.abc import Iterator, Mapping
 from datetime import datetime, tzinfo
 from typing import Any, NamedTuple
 
+from mailer.core.edition.codes import CheckCode
 from mailer.core.edition.content import (
     ALL,
     ContentProblem,
@@ -128,7 +129,7 @@ def text_findings(text: str) -> list[Finding]:
             Finding(
                 f'template syntax "{match.group(0)}" would be shown to readers as it is: remove '
                 "it (the letter's own fields are filled in by the templates)",
-                "template_syntax",
+                CheckCode.TEMPLATE_SYNTAX,
                 {"token": match.group(0)},
             )
         )
@@ -142,7 +143,7 @@ def text_findings(text: str) -> list[Finding]:
             Finding(
                 f"raw HTML {shown} would be shown to readers as text: write Markdown instead "
                 "(**bold**, *italics*, [link text](https://…))",
-                "raw_html",
+                CheckCode.RAW_HTML,
                 {"tags": shown},
             )
         )
@@ -152,7 +153,7 @@ def text_findings(text: str) -> list[Finding]:
             Finding(
                 f'a Markdown image "{image}" would be shown as "{shown}": put the picture in '
                 "the section's `image:` field (with its alt texts)",
-                "markdown_image",
+                CheckCode.MARKDOWN_IMAGE,
                 {"image": image, "shown": shown},
             )
         )
@@ -190,7 +191,7 @@ def _month_problems(path: Path, text: str, month: int, edition: str) -> list[Fin
         Finding(
             f'names "{word}" ({_EN_NAMES[n - 1]}), but this is the {_EN_NAMES[month - 1]} '
             "edition (copied from another month?)",
-            "other_month",
+            CheckCode.OTHER_MONTH,
             {"word": word, "edition": edition},
         )
         for n, word in others
@@ -205,7 +206,7 @@ def _subject_warning(path: Path, text: str) -> list[Finding]:
         Finding(
             f"the subject is {length} characters; inboxes show about {MAX_SUBJECT_CHARS}, so "
             "put what matters first or shorten it",
-            "long_subject",
+            CheckCode.LONG_SUBJECT,
             {"length": str(length), "shown": str(MAX_SUBJECT_CHARS)},
         )
     ]
@@ -305,7 +306,7 @@ def event_problems(
                 language=languages.pop().value if len(languages) == 1 else ALL,
                 message=message,
                 severity=Severity.OVERRIDABLE,
-                code="event_over",
+                code=CheckCode.EVENT_OVER,
                 params=params,
             )
         )

@@ -34,6 +34,7 @@ from mailer.pipeline.editions.source import (
     latest_revision,
     latest_text,
     missing_message,
+    missing_problem,
     revision_label,
 )
 from mailer.pipeline.editions.variants import catalogue_file_problems, variant_problems
@@ -198,8 +199,7 @@ def check_edition(ctx: Context, month: str) -> CheckReport:
     problems: list[ContentProblem] = []
     edition: Edition | None = None
     if revision is None:
-        message = missing_message(ctx, month)
-        problems.append(ContentProblem(file=file, line=None, field="(edition)", message=message))
+        problems.append(missing_problem(file, month, missing_message(ctx, month)))
     else:
         edition, found = validate_edition(revision.text, file, zone=ctx.zone, month=month)
         problems += found + editorial_problems(ctx, month, file, revision.text, edition)

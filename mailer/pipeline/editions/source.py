@@ -7,14 +7,22 @@ file that was never imported is not read behind anyone's back: the error says ho
 
 from __future__ import annotations
 
-from mailer.core.edition.content import Edition, parse_edition
+from mailer.core.edition.codes import CheckCode
+from mailer.core.edition.content import ContentProblem, Edition, parse_edition
 from mailer.core.edition.revisions import check_month
 from mailer.core.errors import ContentError
 from mailer.pipeline.context import Context
 from mailer.store import revisions as store
 from mailer.store.revisions import Revision
 
-__all__ = ["Revision", "latest_revision", "latest_text", "missing_message", "revision_label"]
+__all__ = [
+    "Revision",
+    "latest_revision",
+    "latest_text",
+    "missing_message",
+    "missing_problem",
+    "revision_label",
+]
 
 
 def revision_label(revision: Revision) -> str:
@@ -30,6 +38,18 @@ def missing_message(ctx: Context, month: str) -> str:
     return (
         "no revision in the database; start it with `mailer edition new "
         f"{month}` or import a file with `mailer edition import FILE`"
+    )
+
+
+def missing_problem(file: str, month: str, message: str) -> ContentProblem:
+    """No revision of the month is stored (`message` tells the CLI what to run)."""
+    return ContentProblem(
+        file=file,
+        line=None,
+        field="(edition)",
+        message=message,
+        code=CheckCode.REVISION_MISSING,
+        params={"month": month},
     )
 
 

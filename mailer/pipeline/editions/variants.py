@@ -9,8 +9,9 @@ from typing import Any
 
 import jinja2
 
+from mailer.core.edition.codes import CheckCode
 from mailer.core.edition.content import ContentProblem
-from mailer.core.edition.render import compile_variant, html_problems, text_problems
+from mailer.core.edition.render import compile_variant, compiled_text_findings, html_findings
 from mailer.core.errors import TemplateError
 from mailer.core.models import Language, Variant
 
@@ -29,6 +30,8 @@ def catalogue_file_problems(templates_dir: Path, messages: list[str]) -> list[Co
                 language=language,
                 message=message,
                 kind="template",
+                code=CheckCode.CATALOGUE_INVALID,
+                params={"detail": message},
             )
         )
     return problems
@@ -51,29 +54,37 @@ def variant_problems(
                 env, edition=month, variant=variant, view=view, role_labels={}
             )
         except TemplateError as err:
+            message = str(err).removeprefix(f"{variant.key}: ")
             problems.append(
                 ContentProblem(
                     file=str(templates_dir / "letter"),
                     line=None,
                     field="template",
-                    message=str(err).removeprefix(f"{variant.key}: "),
+                    message=message,
                     kind="template",
+                    code=CheckCode.TEMPLATE_ERROR,
+                    params={"detail": message},
                     **where,
                 )
             )
             continue
         sizes[variant.key] = len(compiled.html.encode("utf-8"))
-        for field, found in (
-            (
-                "html",
-                html_problems(
-                    compiled.html, variant.language.value, (str(view.get("browser_url", "")),)
-                ),
-            ),
-            ("text", text_problems(compiled.text)),
+        own = (str(view.get("browser_url", "")),)
+        for field, findings in (
+            ("html", html_findings(compiled.html, variant.language.value, own)),
+            ("text", compiled_text_findings(compiled.text)),
         ):
             problems.extend(
-                ContentProblem(file=file, line=None, field=field, message=m, kind="html", **where)
-                for m in found
+                ContentProblem(
+                    file=file,
+                    line=None,
+                    field=field,
+                    message=found.message,
+                    kind="html",
+                    code=found.code,
+                    params=found.params,
+                    **where,
+                )
+                for found in findings
             )
     return problems, sizes
