@@ -248,7 +248,8 @@ def test_an_invalid_upload_shows_file_line_problems_and_stores_nothing(
     assert "subject.sv" in response.text
     assert revision_history(clock_ctx, "2026-11") == []
     not_utf8 = upload(browser, "2026-11.yaml", "month: ä".encode("latin-1"), token)
-    assert not_utf8.status_code == 400 and "not UTF-8" in not_utf8.text
+    assert not_utf8.status_code == 400  # in the coordinator's language (fi), not English
+    assert "Tiedosto ei ole UTF-8-tekstiä" in not_utf8.text and "not UTF-8" not in not_utf8.text
 
 
 def test_an_import_larger_than_the_public_limit_but_within_the_editions_bound_is_read(

@@ -26,6 +26,14 @@ class RosterCode(StrEnum):
     # a value of a row (mailer.core.roster.values, rows)
     EMAIL_MISSING = "email_missing"
     EMAIL_INVALID = "email_invalid"
+    # the email-validator reasons coordinators meet most, told in their language
+    EMAIL_NO_AT = "email_no_at"
+    EMAIL_NOTHING_BEFORE_AT = "email_nothing_before_at"
+    EMAIL_NOTHING_AFTER_AT = "email_nothing_after_at"
+    EMAIL_DOMAIN_NO_PERIOD = "email_domain_no_period"
+    EMAIL_BAD_CHARACTER = "email_bad_character"
+    EMAIL_MISPLACED_PERIOD = "email_misplaced_period"
+    EMAIL_TOO_LONG = "email_too_long"
     REGISTRY_EMAIL_INVALID = "registry_email_invalid"
     REGISTRY_EMAIL_MISSING = "registry_email_missing"  # only invisible characters in the cell
     CONTROL_CHARACTERS = "control_characters"
@@ -85,6 +93,18 @@ ENGLISH: Mapping[RosterCode, str] = MappingProxyType(
     {
         RosterCode.EMAIL_MISSING: "email is missing",
         RosterCode.EMAIL_INVALID: "invalid email {value!r}: {detail}",
+        **{
+            code: "invalid email {value!r}: {detail}"
+            for code in (
+                RosterCode.EMAIL_NO_AT,
+                RosterCode.EMAIL_NOTHING_BEFORE_AT,
+                RosterCode.EMAIL_NOTHING_AFTER_AT,
+                RosterCode.EMAIL_DOMAIN_NO_PERIOD,
+                RosterCode.EMAIL_BAD_CHARACTER,
+                RosterCode.EMAIL_MISPLACED_PERIOD,
+                RosterCode.EMAIL_TOO_LONG,
+            )
+        },
         RosterCode.REGISTRY_EMAIL_INVALID: "organisation's address: invalid email {value!r}: "
         "{detail}",
         RosterCode.REGISTRY_EMAIL_MISSING: "organisation's address: email is missing",

@@ -63,7 +63,7 @@ class RosterProblem:
     reason: str  # English, for the CLI and the logs
     # what the workspace translates: `roster_reason_<code>` with these values
     code: RosterCode
-    params: dict[str, str] = field(default_factory=dict)
+    params: dict[str, str] = field(default_factory=dict, hash=False)  # hashable, as before
 
     @classmethod
     def of(cls, file: str, line: int | None, column: str | None, reason: Reason) -> RosterProblem:

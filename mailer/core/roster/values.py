@@ -65,6 +65,32 @@ def _check_domain(domain: str) -> tuple[str | None, str | None]:
     return result.domain.lower(), None
 
 
+# email-validator's reasons by how they start (its English wording, version 2): the common ones
+# get a code of their own, so the workspace says them in the coordinator's language; any other
+# is EMAIL_INVALID, its text framed by a translated sentence.
+_EMAIL_REASONS: tuple[tuple[str, RosterCode], ...] = (
+    ("An email address must have an @-sign", RosterCode.EMAIL_NO_AT),
+    ("There must be something before the @-sign", RosterCode.EMAIL_NOTHING_BEFORE_AT),
+    ("There must be something after the @-sign", RosterCode.EMAIL_NOTHING_AFTER_AT),
+    ("The part after the @-sign is not valid. It should have a period",
+     RosterCode.EMAIL_DOMAIN_NO_PERIOD),
+    ("The email address contains invalid characters", RosterCode.EMAIL_BAD_CHARACTER),
+    ("The email address contains an invalid character", RosterCode.EMAIL_BAD_CHARACTER),
+    ("The part after the @-sign contains invalid characters", RosterCode.EMAIL_BAD_CHARACTER),
+    ("An email address cannot have two periods", RosterCode.EMAIL_MISPLACED_PERIOD),
+    ("An email address cannot start with a period", RosterCode.EMAIL_MISPLACED_PERIOD),
+    ("An email address cannot end with a period", RosterCode.EMAIL_MISPLACED_PERIOD),
+    ("An email address cannot have a period immediately", RosterCode.EMAIL_MISPLACED_PERIOD),
+    ("The email address is too long", RosterCode.EMAIL_TOO_LONG),
+)  # fmt: skip
+
+
+def _invalid_email(candidate: str, detail: object) -> Reason:
+    text = str(detail)
+    code = next((c for start, c in _EMAIL_REASONS if text.startswith(start)), None)
+    return Reason.of(code or RosterCode.EMAIL_INVALID, value=candidate, detail=text)
+
+
 def check_email(text: str) -> tuple[str | None, Reason | None]:
     """(normalised email, None) or (None, reason). Syntax only (email-validator), no DNS:
     deliverability is learned from bounces, and tests and CI have no network."""
@@ -82,11 +108,11 @@ def check_email(text: str) -> tuple[str | None, Reason | None]:
         normalised, reason = _check_domain(domain)
         if normalised is not None:
             return f"{local.lower()}@{normalised}", None
-        return None, Reason.of(RosterCode.EMAIL_INVALID, value=candidate, detail=reason)
+        return None, _invalid_email(candidate, reason)
     try:
         result = validate_email(candidate, check_deliverability=False)
     except EmailNotValidError as err:
-        return None, Reason.of(RosterCode.EMAIL_INVALID, value=candidate, detail=err)
+        return None, _invalid_email(candidate, err)
     return normalise_email(result.normalized), None
 
 
