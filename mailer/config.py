@@ -144,6 +144,8 @@ class Settings(BaseSettings):
     inbound_max_body: int = Field(10_000_000, ge=1024)  # bytes; attachments count too
     # a roster uploaded in the workspace (the whole multipart post); other posts: 64 KiB
     roster_max_upload: int = Field(5 * 1024 * 1024, ge=65_536)  # bytes
+    # an image uploaded for the letters (the whole multipart post)
+    media_max_upload: int = Field(10 * 1024 * 1024, ge=65_536)  # bytes
     # workspace sessions: ended after this long without a request, and this long after login
     session_idle_minutes: int = Field(30, ge=1)
     session_max_hours: int = Field(12, ge=1)

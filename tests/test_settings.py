@@ -54,6 +54,7 @@ SAMPLES: dict[str, tuple[str, str, str | None]] = {
     "MAILER_SUCCESSOR_AUTO_APPROVE": ("true", "True", "maybe"),
     "MAILER_CONFIRMATION_LINK_HOURS": ("48", "48", "0"),
     "MAILER_ROSTER_MAX_UPLOAD": ("1048576", "1048576", "10"),
+    "MAILER_MEDIA_MAX_UPLOAD": ("1048576", "1048576", "10"),
     "MAILER_SESSION_IDLE_MINUTES": ("15", "15", "0"),
     "MAILER_SESSION_MAX_HOURS": ("8", "8", "0"),
     "MAILER_APPROVAL_SINGLE_PERSON": ("true", "True", "maybe"),

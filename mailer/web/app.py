@@ -26,6 +26,7 @@ from mailer.web import (
     editions,
     editor,
     inbound,
+    media,
     moved,
     organisations,
     pending,
@@ -127,15 +128,17 @@ def create_app(settings: Settings, context: Context | None = None) -> FastAPI:
     app.include_router(users.router)
     app.include_router(account.router)
     app.include_router(settings_page.router)
+    app.include_router(media.router)
     app.add_exception_handler(Forbidden, workspace.forbidden_page)
     # every public POST is read within 64 KiB before any route runs; the webhook, the inbound
-    # mail and the roster upload have their own bounds (MAILER_WEBHOOK_MAX_BODY,
-    # MAILER_INBOUND_MAX_BODY, MAILER_ROSTER_MAX_UPLOAD), counted the same way; the editions'
-    # forms and uploads are read within EDITION_MAX_BODY (a whole letter) by this middleware
+    # mail, the roster and image uploads have their own bounds (MAILER_WEBHOOK_MAX_BODY,
+    # MAILER_INBOUND_MAX_BODY, MAILER_ROSTER_MAX_UPLOAD, MAILER_MEDIA_MAX_UPLOAD), counted the
+    # same way; the editions' forms and uploads are read within EDITION_MAX_BODY (a whole
+    # letter) by this middleware
     app.add_middleware(
         BodyLimit,
         limit=PUBLIC_MAX_BODY,
-        exempt=(webhook.PATH, inbound.PATH, roster_upload.UPLOAD_PATH),
+        exempt=(webhook.PATH, inbound.PATH, roster_upload.UPLOAD_PATH, media.UPLOAD_PATH),
         wider=((editions.EDITIONS_PATH + "/", editions.EDITION_MAX_BODY),),
     )
     return app

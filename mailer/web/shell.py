@@ -50,6 +50,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("appointments", "/appointments", Permission.MANAGE_CONTACTS),
     NavItem("pending", "/pending", Permission.MANAGE_CONTACTS),
     NavItem("editions", "/editions", Permission.EDIT_EDITIONS),
+    NavItem("media", "/media", Permission.EDIT_EDITIONS),
     NavItem("audit", "/audit", Permission.VIEW_AUDIT),
     NavItem("schedule", "/schedule", Permission.EDIT_EDITIONS),
     NavItem("bounces", "/bounces", Permission.VIEW_REPORTS),

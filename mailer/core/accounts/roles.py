@@ -126,6 +126,7 @@ class AuditAction(StrEnum):
     USER_ROLE_CHANGED = "user_role_changed"
     USER_PROFILE_CHANGED = "user_profile_changed"  # own name or workspace language
     PASSWORD_LINK_SENT = "password_link_sent"  # noqa: S105  (an invitation or a reset link)
+    MEDIA_UPLOADED = "media_uploaded"  # an image for the letters (/media)
     # written by the workspace's later parts (issue 14): editor, approval, schedule, sends
     EDITION_EDITED = "edition_edited"  # saved in the editor: a new revision
     EDITION_IMPORTED = "edition_imported"  # a YAML file uploaded as a new revision

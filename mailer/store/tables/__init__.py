@@ -22,6 +22,7 @@ from mailer.store.tables.editions import (
     edition_approvals,
     edition_revisions,
     editions,
+    media,
 )
 from mailer.store.tables.operations import (
     audit_log,
@@ -61,6 +62,7 @@ __all__ = [
     "events",
     "inbound_messages",
     "login_failures",
+    "media",
     "new_token_key",
     "organisation_addresses",
     "roster_imports",

@@ -81,3 +81,21 @@ archived_letters = sa.Table(
     sa.Column("stored_at", UTCDateTime, nullable=False),
     sa.UniqueConstraint("month", "region", "language", name="uq_archived_letters_variant"),
 )
+
+# Images uploaded for the letters (`/media`): re-encoded without metadata by
+# `pipeline.images.prepare_image` and named by the SHA-256 of the stored bytes, so an image uploaded
+# twice is stored once and its URL (`/media/<id>.<extension>`) never changes what it shows.
+media = sa.Table(
+    "media",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),  # SHA-256 of `data`, hex
+    sa.Column("extension", sa.String(4), nullable=False),  # jpg | png
+    sa.Column("content_type", sa.String(20), nullable=False),
+    sa.Column("width", sa.Integer, nullable=False),
+    sa.Column("height", sa.Integer, nullable=False),
+    sa.Column("size", sa.Integer, nullable=False),
+    sa.Column("data", sa.LargeBinary, nullable=False),
+    sa.Column("filename", sa.String(300), nullable=False),  # as uploaded, for the library
+    sa.Column("uploaded_by", sa.String(254), nullable=False),
+    sa.Column("uploaded_at", UTCDateTime, nullable=False, index=True),
+)
