@@ -264,6 +264,24 @@ def test_changing_ones_password_needs_the_current_one_and_ends_the_other_session
     assert log_in(browser.context, COORDINATOR, NEW_PASSWORD, client="t").outcome is LoginOutcome.OK
 
 
+def test_guessing_the_current_password_is_throttled_like_the_login(
+    browser: Browser, people: None
+) -> None:
+    browser.log_in(COORDINATOR)
+    for _ in range(10):
+        wrong = _post(browser, "/account/password", "/account", current="väärä salasana",
+                      new=NEW_PASSWORD, again=NEW_PASSWORD)  # fmt: skip
+        assert wrong.status_code == 400
+    right = _post(browser, "/account/password", "/account", current=PASSWORD,
+                  new=NEW_PASSWORD, again=NEW_PASSWORD)  # fmt: skip
+    assert right.status_code == 429 and "Liian monta väärää salasanaa" in right.text
+    assert log_in(browser.context, COORDINATOR, PASSWORD, client="t").outcome is not LoginOutcome.OK
+    browser.context.advance(minutes=15, seconds=1)
+    again = _post(browser, "/account/password", "/account", current=PASSWORD,
+                  new=NEW_PASSWORD, again=NEW_PASSWORD)  # fmt: skip
+    assert again.status_code == 303
+
+
 # --- forgot your password --------------------------------------------------------------------
 
 

@@ -46,7 +46,9 @@ from mailer.store import users as store
 from mailer.store.users import UserRow
 
 __all__ = [
+    "ACCOUNT_POLICY",
     "HASHER",
+    "SCOPE",
     "Account",
     "LoginOutcome",
     "LoginResult",

@@ -19,6 +19,8 @@ from mailer.core.accounts import (
     check_password,
 )
 from mailer.pipeline.accounts import (
+    ACCOUNT_POLICY,
+    SCOPE,
     Account,
     account_of,
     existing_user,
@@ -36,6 +38,7 @@ from mailer.pipeline.password_links import (
     read_password_link,
     send_password_link,
 )
+from mailer.pipeline.throttle import check_and_record_failure, login_allowed
 from mailer.store import users as store
 
 __all__ = [
@@ -189,7 +192,13 @@ def change_own_password(
     one stays). Returns how many ended. AccountError("current", …) for a wrong current password."""
     with ctx.engine.connect() as conn:
         row = existing_user(conn, email)
+    # The login's per-account count: a borrowed session must not become a way to guess the
+    # password that would keep the account.
+    key = f"account|{row.email}"
+    if not login_allowed(ctx, SCOPE, key, ACCOUNT_POLICY).allowed:
+        raise AccountError("current", "too many wrong passwords lately", AccountProblem.THROTTLED)
     if not verify_password(row.password_hash, current):
+        check_and_record_failure(ctx, SCOPE, key, ACCOUNT_POLICY)
         raise AccountError(
             "current", "the current password is not right", AccountProblem.WRONG_PASSWORD
         )

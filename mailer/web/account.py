@@ -108,7 +108,8 @@ def change_password(
     except AccountError as err:
         field = err.field if err.field in ("current", "again") else "new"
         errors = {field: account_error_text(t, err)}
-        return _account_page(request, who, status=400, errors=errors)
+        status = 429 if err.problem is AccountProblem.THROTTLED else 400
+        return _account_page(request, who, status=status, errors=errors)
     return RedirectResponse("/account?done=password", status_code=303)
 
 

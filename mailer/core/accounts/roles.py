@@ -33,6 +33,7 @@ class AccountProblem(StrEnum):
     PASSWORD_IS_EMAIL = "password_is_email"  # noqa: S105
     PASSWORDS_DIFFER = "passwords_differ"
     WRONG_PASSWORD = "wrong_password"  # noqa: S105  (the current one, when changing it)
+    THROTTLED = "throttled"  # too many wrong passwords lately
     LINK_USED = "link_used"
     ACCOUNT_DISABLED = "account_disabled"
     OWN_ACCOUNT = "own_account"
