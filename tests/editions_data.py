@@ -97,10 +97,12 @@ def post_editor(
     html: str | None = None,
     action: str | None = None,
     drop: tuple[str, ...] = (),
+    to: str = "edit",
 ) -> httpx.Response:
     """Open the editor of `month` (or use `html`, a page already shown), change the named fields
     and press Save (or the button `action`, e.g. `add:national`). For other tests too: a signed-in
-    coordinator's `post_editor(browser, "2026-11", {"subject.fi": "Uusi aihe"})` saves a change."""
+    coordinator's `post_editor(browser, "2026-11", {"subject.fi": "Uusi aihe"})` saves a change.
+    `to="check"` posts the same form to the live check instead."""
     page = html if html is not None else browser.get(f"/editions/{month}/edit").text
     changes = dict(changes or {})
     fields = []
@@ -114,5 +116,5 @@ def post_editor(
     body = urlencode(fields)
     headers = browser.jar.headers({"Content-Type": "application/x-www-form-urlencoded"})
     return browser.jar.take(
-        browser.client.post(f"/editions/{month}/edit", content=body, headers=headers)
+        browser.client.post(f"/editions/{month}/{to}", content=body, headers=headers)
     )

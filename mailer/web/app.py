@@ -18,6 +18,7 @@ from mailer.web import (
     appoint,
     appointments,
     approval,
+    assets,
     archive,
     bounces,
     contact_confirm,
@@ -129,6 +130,7 @@ def create_app(settings: Settings, context: Context | None = None) -> FastAPI:
     app.include_router(account.router)
     app.include_router(settings_page.router)
     app.include_router(media.router)
+    app.include_router(assets.router)
     app.add_exception_handler(Forbidden, workspace.forbidden_page)
     # every public POST is read within 64 KiB before any route runs; the webhook, the inbound
     # mail, the roster and image uploads have their own bounds (MAILER_WEBHOOK_MAX_BODY,

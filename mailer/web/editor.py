@@ -8,6 +8,12 @@ based on (`base`); another revision saved meanwhile answers 409 with who saved i
 input kept, and only an explicit "save over it" (`action=overwrite:<n>`) replaces it. After a
 save the browser is sent back to the form (303), which shows the check's problems next to their
 fields.
+
+With JavaScript, templates/web/static/editor-check.js posts the form as typed to `/check`, which
+reads it and builds its text as the save does, runs the save's check (`unsaved_problems`: the
+content and the editorial rules; rendering the ten variants waits for a save) and stores nothing.
+It answers the problems as the page's own notes (workspace/editor_notes.html), so the script
+swaps in the very elements a save would show.
 """
 
 from __future__ import annotations
@@ -17,6 +23,8 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 
 from mailer.core.edition.content import ContentProblem, Severity
 from mailer.core.edition.form import (
@@ -48,6 +56,7 @@ from mailer.web.editions import (
     field_label,
     known_month,
 )
+from mailer.web.pages import html_response, security_headers
 from mailer.web.review_common import edition_pages
 from mailer.web.sessions import CSRF_FIELD, Visitor, check_csrf
 from mailer.web.shell import ctx_of, signed_in_page, strings
@@ -89,6 +98,11 @@ def _anchors(view: dict[str, Any]) -> set[str]:
     return found
 
 
+def _shown(problems: list[ContentProblem], anchors: set[str]) -> list[ContentProblem]:
+    """The problems the page lists: warnings only where a field can show them."""
+    return [p for p in problems if p.severity is not Severity.WARNING or p.field in anchors]
+
+
 def _editor_page(
     request: Request,
     who: Visitor,
@@ -107,11 +121,10 @@ def _editor_page(
     t = strings(ctx_of(request).settings, who.account.ui_language) if who.account else {}
     summary = [
         (p, f"#{path_id(p.field)}" if p.field in anchors else None, field_label(p.field, t))
-        for p in problems
-        if p.severity is not Severity.WARNING or p.field in anchors
+        for p in _shown(problems, anchors)
     ]
     language = Language.SV if who.account and who.account.ui_language.value == "sv" else Language.FI
-    return signed_in_page(
+    response = signed_in_page(
         request,
         who,
         "edition_edit.html",
@@ -132,6 +145,10 @@ def _editor_page(
         regions=[(r.value, REGION_NAMES[r][language]) for r in Region],
         pid=path_id,
     )
+    # the one page with a script of ours (the live check): still none inline
+    policy = security_headers(ctx_of(request).settings, scripts=True)["Content-Security-Policy"]
+    response.headers["Content-Security-Policy"] = policy
+    return response
 
 
 def _stored_view(row: EditionRow) -> dict[str, Any]:
@@ -164,12 +181,22 @@ def _base(value: object) -> int:
     return int(text) if text.isdigit() else 0
 
 
+async def _posted(request: Request, month: str) -> tuple[FormData, dict[str, Any]]:
+    """The posted form, and its content as the editor's view (what a save and a check read)."""
+    form = await request.form()
+    fields = [(k, v) for k, v in form.multi_items() if isinstance(v, str) and k not in _CONTROL]
+    return form, parse_form(fields, month)
+
+
+def _text(view: dict[str, Any]) -> str:
+    """The edition text a save of this form would store."""
+    return edition_text(edition_data(view))
+
+
 @router.post(EDITIONS_PATH + "/{month}/edit", dependencies=[Depends(check_csrf)])
 async def save(request: Request, who: Editor, month: str) -> Response:
     row = known_month(request, month)
-    form = await request.form()
-    fields = [(k, v) for k, v in form.multi_items() if isinstance(v, str) and k not in _CONTROL]
-    view = parse_form(fields, month)
+    form, view = await _posted(request, month)
     base = _base(form.get("base"))
     action = form.get("action")
     action = action if isinstance(action, str) else ""
@@ -185,7 +212,7 @@ async def _save(
     request: Request, who: Visitor, row: EditionRow, view: dict[str, Any], base: int
 ) -> Response:
     ctx = ctx_of(request)
-    text = edition_text(edition_data(view))
+    text = _text(view)
     try:
         saved = save_edition(ctx, row.month, text, actor(who), base)
     except EditionProblemsError:
@@ -199,3 +226,28 @@ async def _save(
         )
     done = "saved" if saved.created else "nothing"
     return RedirectResponse(f"{EDITIONS_PATH}/{row.month}/edit?done={done}", status_code=303)
+
+
+@router.post(EDITIONS_PATH + "/{month}/check", dependencies=[Depends(check_csrf)])
+async def live_check(request: Request, who: Editor, month: str) -> Response:
+    """The save's check of the form as typed; stores nothing (no revision, no audit entry, the
+    approval stands). Answers the problems as the form's notes, in the user's language."""
+    # the database and the schedules files are read off the event loop: this runs as people type
+    row = await run_in_threadpool(known_month, request, month)
+    _form, view = await _posted(request, row.month)
+    return await run_in_threadpool(_check_answer, request, who, row, view)
+
+
+def _check_answer(request: Request, who: Visitor, row: EditionRow, view: dict[str, Any]) -> Response:
+    ctx = ctx_of(request)
+    assert who.account is not None
+    problems = unsaved_problems(ctx, row.month, _text(view))
+    anchors = _anchors(view)
+    return html_response(
+        ctx.settings,
+        "workspace/editor_check.html",
+        t=strings(ctx.settings, who.account.ui_language),
+        problems=_problem_map([p for p in problems if p.field in anchors]),
+        count=len(_shown(problems, anchors)),
+        pid=path_id,
+    )

@@ -21,10 +21,13 @@ __all__ = [
 ]
 
 
-def security_headers(settings: Settings) -> dict[str, str]:
+def security_headers(settings: Settings, *, scripts: bool = False) -> dict[str, str]:
     """No caching (pages show personal data), no framing (clickjacking the unsubscribe button),
-    and a CSP that allows nothing but our one inline stylesheet, pinned by its hash."""
+    and a CSP that allows nothing but our one inline stylesheet, pinned by its hash. A page with
+    `scripts` (the editor's live check) may also load our own script files and fetch from us;
+    inline scripts stay forbidden everywhere."""
     css_hash = stylesheet_hash(settings)
+    own_scripts = "script-src 'self'; connect-src 'self'; " if scripts else ""
     return {
         "Cache-Control": "no-store",
         "Pragma": "no-cache",
@@ -33,7 +36,7 @@ def security_headers(settings: Settings) -> dict[str, str]:
         # The unsubscribe token is in the URL: never send it on to another site.
         "Referrer-Policy": "no-referrer",
         "Content-Security-Policy": (
-            f"default-src 'none'; style-src 'sha256-{css_hash}'; form-action 'self'; "
+            f"default-src 'none'; style-src 'sha256-{css_hash}'; {own_scripts}form-action 'self'; "
             "frame-ancestors 'none'; base-uri 'none'"
         ),
     }
