@@ -35,7 +35,8 @@ COORDINATOR = "kaisa.koordinaattori@vip.example"
 EDIT = "/editions/2026-11/edit"
 CHECK = "/editions/2026-11/check"
 HTTP_LINK = "http://vipu.example/uutinen"
-SCRIPT = "/static/editor-check.js"
+SCRIPT_FILE = "editor-check.js"
+SCRIPT = f"/static/{SCRIPT_FILE}"
 
 pytestmark = pytest.mark.usefixtures("cheap_hashing")
 
@@ -208,7 +209,7 @@ def test_the_script_is_served_as_javascript_and_revalidated_by_its_etag(editing:
     assert script.status_code == 200
     assert script.headers["content-type"] == "text/javascript; charset=utf-8"
     assert script.headers["x-content-type-options"] == "nosniff"
-    assert script.content == (ROOT / "templates" / "web" / "static" / "editor-check.js").read_bytes()
+    assert script.content == (ROOT / "templates" / "web" / "static" / SCRIPT_FILE).read_bytes()
     again = editing.get(SCRIPT, **{"If-None-Match": script.headers["etag"]})
     assert again.status_code == 304 and not again.content
 

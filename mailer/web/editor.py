@@ -238,7 +238,9 @@ async def live_check(request: Request, who: Editor, month: str) -> Response:
     return await run_in_threadpool(_check_answer, request, who, row, view)
 
 
-def _check_answer(request: Request, who: Visitor, row: EditionRow, view: dict[str, Any]) -> Response:
+def _check_answer(
+    request: Request, who: Visitor, row: EditionRow, view: dict[str, Any]
+) -> Response:
     ctx = ctx_of(request)
     assert who.account is not None
     problems = unsaved_problems(ctx, row.month, _text(view))
