@@ -48,12 +48,14 @@ from mailer.store.users import UserRow
 __all__ = [
     "ACCOUNT_POLICY",
     "HASHER",
+    "MAX_NAME",
     "SCOPE",
     "Account",
     "LoginOutcome",
     "LoginResult",
     "account_of",
     "add_user",
+    "display_name_of",
     "existing_user",
     "hash_password",
     "list_accounts",
@@ -81,6 +83,7 @@ ACCOUNT_POLICY = ThrottlePolicy(max_failures=10, window=timedelta(minutes=15))
 # enough for an idle timeout counted in tens of minutes.
 TOUCH_EVERY = timedelta(minutes=1)
 _PLACEHOLDER = "!invited:"
+MAX_NAME = 200  # characters of a display name (the column's size)
 
 
 class Account(NamedTuple):
@@ -168,21 +171,34 @@ def existing_user(conn: sa.Connection, email: str) -> UserRow:
     return row
 
 
+def display_name_of(display_name: str | None, email: str) -> str:
+    """The name shown for an account: as given, or the address's local part."""
+    name = (display_name or "").strip() or email.partition("@")[0]
+    if len(name) > MAX_NAME:
+        raise AccountError(
+            "name", f"use at most {MAX_NAME} characters", AccountProblem.NAME_TOO_LONG
+        )
+    return name
+
+
 def add_user(
     ctx: Context,
     *,
     email: str,
     role: UserRole,
-    password: str,
+    password: str | None,
     actor: str,
     display_name: str | None = None,
     ui_language: UiLanguage = UiLanguage.FI,
 ) -> Account:
+    """A new account; `password` None makes an invited one, without a password that works
+    (`user_admin.invite` then mails the link to choose one)."""
     normalised = normalised_email(email)
-    name = (display_name or "").strip() or normalised.partition("@")[0]
-    if len(name) > 200:
-        raise AccountError("name", "use at most 200 characters", AccountProblem.NAME_TOO_LONG)
-    encoded = hash_password(check_password(password, email=normalised))
+    name = display_name_of(display_name, normalised)
+    if password is None:
+        encoded = new_placeholder_hash()
+    else:
+        encoded = hash_password(check_password(password, email=normalised))
     with ctx.engine.begin() as conn:
         if store.find_user(conn, normalised) is not None:
             raise AccountError(
@@ -200,7 +216,7 @@ def add_user(
         )
         record_in(
             conn, at, actor=actor, action=AuditAction.USER_ADDED, target=normalised,
-            detail=f"role {role.value}",
+            detail=f"role {role.value}" + ("; invited by mail" if password is None else ""),
         )  # fmt: skip
     return account_of(row)
 

@@ -23,10 +23,10 @@ from mailer.pipeline.accounts import (
     SCOPE,
     Account,
     account_of,
+    add_user,
+    display_name_of,
     existing_user,
     hash_password,
-    new_placeholder_hash,
-    normalised_email,
     session_key,
     verify_password,
 )
@@ -42,7 +42,6 @@ from mailer.pipeline.throttle import check_and_record_failure, login_allowed
 from mailer.store import users as store
 
 __all__ = [
-    "MAX_NAME",
     "change_own_password",
     "disable",
     "enable",
@@ -52,17 +51,6 @@ __all__ = [
     "set_role",
     "update_profile",
 ]
-
-MAX_NAME = 200
-
-
-def _name(display_name: str, email: str) -> str:
-    name = display_name.strip() or email.partition("@")[0]
-    if len(name) > MAX_NAME:
-        raise AccountError(
-            "name", f"use at most {MAX_NAME} characters", AccountProblem.NAME_TOO_LONG
-        )
-    return name
 
 
 def invite(
@@ -75,28 +63,13 @@ def invite(
     actor: str,
 ) -> tuple[Account, LinkSent]:
     """A new account without a password, and a mail inviting its user to choose one."""
-    normalised = normalised_email(email)
-    name = _name(display_name, normalised)
-    with ctx.engine.begin() as conn:
-        if store.find_user(conn, normalised) is not None:
-            raise AccountError(
-                "email", f"a user {normalised!r} already exists", AccountProblem.USER_EXISTS
-            )
-        at = ctx.now()
-        row = store.insert_user(
-            conn,
-            email=normalised,
-            display_name=name,
-            role=role,
-            ui_language=ui_language,
-            password_hash=new_placeholder_hash(),
-            at=at,
-        )
-        record_in(
-            conn, at, actor=actor, action=AuditAction.USER_ADDED, target=normalised,
-            detail=f"role {role.value}; invited by mail",
-        )  # fmt: skip
-    return account_of(row), send_password_link(ctx, row, LinkKind.INVITE, actor=actor)
+    account = add_user(
+        ctx, email=email, role=role, password=None, actor=actor, display_name=display_name,
+        ui_language=ui_language,
+    )  # fmt: skip
+    with ctx.engine.connect() as conn:
+        row = existing_user(conn, account.email)
+    return account, send_password_link(ctx, row, LinkKind.INVITE, actor=actor)
 
 
 def send_reset(ctx: Context, email: str, *, actor: str) -> LinkSent:
@@ -174,7 +147,7 @@ def update_profile(
     """The user's own name and workspace language."""
     with ctx.engine.begin() as conn:
         row = existing_user(conn, email)
-        name = _name(display_name, row.email)
+        name = display_name_of(display_name, row.email)
         if (name, ui_language) == (row.display_name, row.ui_language):
             return account_of(row)
         store.set_profile(conn, row.id, name, ui_language)

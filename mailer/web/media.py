@@ -22,8 +22,7 @@ from starlette.datastructures import UploadFile  # what request.form() gives (no
 from mailer.core.accounts import Permission
 from mailer.pipeline.images import MAX_WIDTH, MediaError
 from mailer.pipeline.media import library, media_file, media_url, upload_image
-from mailer.web.bodies import BodyTooLargeError, read_limited
-from mailer.web.sessions import Visitor, check_csrf, require_permission
+from mailer.web.sessions import Visitor, bounded_then_csrf, require_permission
 from mailer.web.shell import ctx_of, signed_in_page
 
 __all__ = ["UPLOAD_PATH", "router"]
@@ -33,6 +32,7 @@ router = APIRouter()
 UPLOAD_PATH = "/media/upload"
 Editor = Annotated[Visitor, Depends(require_permission(Permission.EDIT_EDITIONS))]
 _NAME = re.compile(r"^([0-9a-f]{64})\.(jpg|png)$")
+_FITS = bounded_then_csrf(lambda settings: settings.media_max_upload)
 
 
 def _library(
@@ -65,19 +65,8 @@ def media_page(request: Request, who: Editor, done: str = "") -> HTMLResponse:
     return _library(request, who, done=done)
 
 
-async def _bounded_body(request: Request) -> bool:
-    try:
-        await read_limited(request, ctx_of(request).settings.media_max_upload)
-    except BodyTooLargeError:
-        return False
-    await check_csrf(request)
-    return True
-
-
 @router.post(UPLOAD_PATH)
-async def upload(
-    request: Request, who: Editor, fits: Annotated[bool, Depends(_bounded_body)]
-) -> Response:
+async def upload(request: Request, who: Editor, fits: Annotated[bool, Depends(_FITS)]) -> Response:
     if not fits:
         return _library(request, who, status=413, error="media_error_too_large")
     form = await request.form()

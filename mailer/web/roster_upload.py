@@ -27,8 +27,7 @@ from mailer.pipeline.roster_upload import (
     preview_upload,
     start_upload,
 )
-from mailer.web.bodies import BodyTooLargeError, read_limited
-from mailer.web.sessions import Visitor, check_csrf, require_permission
+from mailer.web.sessions import Visitor, bounded_then_csrf, check_csrf, require_permission
 from mailer.web.shell import ctx_of, signed_in_page
 
 __all__ = ["UPLOAD_PATH", "router"]
@@ -37,6 +36,7 @@ router = APIRouter()
 
 UPLOAD_PATH = "/roster/upload"  # exempt from the app's 64 KiB bound: bounded here instead
 Manager = Annotated[Visitor, Depends(require_permission(Permission.MANAGE_CONTACTS))]
+_FITS = bounded_then_csrf(lambda settings: settings.roster_max_upload)
 
 
 def _account(who: Visitor) -> str:
@@ -65,21 +65,8 @@ def roster_page(request: Request, who: Manager) -> Response:
     return _form(request, who)
 
 
-async def _bounded_body(request: Request) -> bool:
-    """Read the post within MAILER_ROSTER_MAX_UPLOAD before anything parses it (the CSRF check
-    reads the form); False when it is larger. Then check the CSRF token."""
-    try:
-        await read_limited(request, ctx_of(request).settings.roster_max_upload)
-    except BodyTooLargeError:
-        return False
-    await check_csrf(request)
-    return True
-
-
 @router.post(UPLOAD_PATH)
-async def upload(
-    request: Request, who: Manager, fits: Annotated[bool, Depends(_bounded_body)]
-) -> Response:
+async def upload(request: Request, who: Manager, fits: Annotated[bool, Depends(_FITS)]) -> Response:
     if not fits:
         return _form(request, who, status=413, error="roster_error_too_large")
     form = await request.form()

@@ -10,6 +10,8 @@ its field. The rules (never one's own account, always an active admin) live in
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -19,6 +21,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from mailer.core.accounts import AccountError, Permission, UiLanguage, UserRole
 from mailer.pipeline import user_admin
 from mailer.pipeline.accounts import list_accounts
+from mailer.pipeline.password_links import LinkSent
 from mailer.web.sessions import Visitor, check_csrf, require_permission
 from mailer.web.shell import ctx_of, signed_in_page, strings
 
@@ -115,39 +118,37 @@ def invite(
     return _back("invited" if sent.error is None else "unsent", account.email)
 
 
+def _act(
+    request: Request, who: Visitor, email: str, done: str, action: Callable[..., object]
+) -> Response:
+    """Run one of `user_admin`'s actions on `email`; the list again with the reason when it is
+    refused, else back to the list with the `done` notice ("unsent" when a link's mail failed)."""
+    try:
+        result = action(ctx_of(request), email, actor=_actor(who))
+    except AccountError as err:
+        return _refused(request, who, err)
+    if isinstance(result, LinkSent) and result.error is not None:
+        done = "unsent"
+    return _back(done, email.strip().lower())
+
+
 @router.post("/users/role", dependencies=[Depends(check_csrf)])
 def change_role(
     request: Request, who: Admin, *, email: Email = "", role: Annotated[UserRole, Form()]
 ) -> Response:
-    try:
-        account = user_admin.set_role(ctx_of(request), email, role, actor=_actor(who))
-    except AccountError as err:
-        return _refused(request, who, err)
-    return _back("role", account.email)
+    return _act(request, who, email, "role", partial(user_admin.set_role, role=role))
 
 
 @router.post("/users/disable", dependencies=[Depends(check_csrf)])
 def disable(request: Request, who: Admin, email: Email = "") -> Response:
-    try:
-        account = user_admin.disable(ctx_of(request), email, actor=_actor(who))
-    except AccountError as err:
-        return _refused(request, who, err)
-    return _back("disabled", account.email)
+    return _act(request, who, email, "disabled", user_admin.disable)
 
 
 @router.post("/users/enable", dependencies=[Depends(check_csrf)])
 def enable(request: Request, who: Admin, email: Email = "") -> Response:
-    try:
-        account = user_admin.enable(ctx_of(request), email, actor=_actor(who))
-    except AccountError as err:
-        return _refused(request, who, err)
-    return _back("enabled", account.email)
+    return _act(request, who, email, "enabled", user_admin.enable)
 
 
 @router.post("/users/link", dependencies=[Depends(check_csrf)])
 def send_link(request: Request, who: Admin, email: Email = "") -> Response:
-    try:
-        sent = user_admin.send_reset(ctx_of(request), email, actor=_actor(who))
-    except AccountError as err:
-        return _refused(request, who, err)
-    return _back("link" if sent.error is None else "unsent", email.strip().lower())
+    return _act(request, who, email, "link", user_admin.send_reset)
