@@ -299,3 +299,23 @@ def test_a_form_larger_than_the_public_body_limit_is_accepted(editing: Browser) 
 def test_the_error_summary_names_fields_as_the_form_labels_them(path: str, label: str) -> None:
     t = strings(Settings(templates_dir=ROOT / "templates"), UiLanguage.EN)
     assert field_label(path, t) == label
+
+
+def test_the_image_fields_suggest_the_librarys_images(editing: Browser) -> None:
+    import io
+
+    from PIL import Image
+
+    from mailer.pipeline.media import media_url, upload_image
+
+    out = io.BytesIO()
+    Image.new("RGB", (20, 10), (1, 2, 3)).save(out, format="PNG")
+    row = upload_image(
+        editing.context, actor=COORDINATOR, filename="retki.png", data=out.getvalue()
+    )
+    page = editing.get("/editions/2026-11/edit").text
+    url = media_url(editing.context, row.id, row.extension)
+    assert f'<option value="{url}" label="retki.png">' in page
+    image_fields = re.findall(r'<input type="url" id="[^"]+" name="[^"]+\.image\.src"[^>]*>', page)
+    assert image_fields and all('list="media-images"' in field for field in image_fields)
+    assert '<a href="/media">' in page

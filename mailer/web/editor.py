@@ -48,6 +48,7 @@ from mailer.pipeline.editions.workspace import (
     save_edition,
     unsaved_problems,
 )
+from mailer.pipeline.media import library, media_url
 from mailer.web.editions import (
     EDITIONS_PATH,
     NOTICES,
@@ -143,6 +144,10 @@ def _editor_page(
         notice=notice,
         conflict=conflict,
         regions=[(r.value, REGION_NAMES[r][language]) for r in Region],
+        media_images=[
+            (media_url(ctx_of(request), m.id, m.extension), m.filename)
+            for m in library(ctx_of(request))
+        ],
         pid=path_id,
     )
     # the one page with a script of ours (the live check): still none inline
