@@ -6,6 +6,7 @@ a secret."""
 
 from __future__ import annotations
 
+import base64
 import email
 import email.policy
 import re
@@ -126,6 +127,8 @@ def test_an_invited_user_chooses_a_password_through_the_link_and_logs_in(
     assert mail["To"].addresses[0].addr_spec == "bo.berg@vip.example"
     assert mail["Subject"] == "Välkommen till VIPU-brevets arbetsyta"
     link = _link_in(mail)
+    payload = link.removeprefix("/password/").split(".")[0]  # signed, not secret: readable
+    assert b"bo.berg" not in base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
     # before choosing, no password opens the account
     assert log_in(ctx, "bo.berg@vip.example", "", client="t").outcome is LoginOutcome.REFUSED
     visitor = make_browser()  # type: ignore[operator]

@@ -2,7 +2,7 @@
 an admin sends, and "forgot your password" on the login page.
 
 The link is signed with MAILER_SECRET_KEY under its own purpose (salt) and carries the account's
-email, an end (MAILER_CONFIRMATION_LINK_HOURS), and a stamp of the account's current password
+id, an end (MAILER_CONFIRMATION_LINK_HOURS), and a stamp of the account's current password
 hash. Setting a password changes the hash, so a link works once; a newer link, or a password set
 on the command line, makes every earlier link dead too. Nothing is stored for it.
 
@@ -68,7 +68,8 @@ def _serializer(ctx: Context) -> URLSafeSerializer:
 
 def password_link(ctx: Context, row: UserRow, now: datetime) -> str:
     until = now + timedelta(hours=ctx.settings.confirmation_link_hours)
-    token = _serializer(ctx).dumps([row.email, _stamp(row.password_hash), int(until.timestamp())])
+    # the account's id, not its address: a signed value is readable, and links end up in logs
+    token = _serializer(ctx).dumps([row.id, _stamp(row.password_hash), int(until.timestamp())])
     return workspace_url(ctx, PATH + token)
 
 
@@ -79,11 +80,13 @@ def read_password_link(ctx: Context, token: str) -> UserRow:
         value = _serializer(ctx).loads(token)
     except BadSignature as err:
         raise InvalidTokenError("password link is not valid") from err
-    if not (isinstance(value, list) and len(value) == 3 and isinstance(value[2], int)):
+    if not (isinstance(value, list) and len(value) == 3 and isinstance(value[0], int)):
         raise InvalidTokenError("password link is not valid")
-    email, stamp, until = value
+    user_id, stamp, until = value
+    if not isinstance(until, int):
+        raise InvalidTokenError("password link is not valid")
     with ctx.engine.connect() as conn:
-        row = store.find_user(conn, str(email))
+        row = store.find_user_by_id(conn, user_id)
     if row is None or not row.active or _stamp(row.password_hash) != stamp:
         raise InvalidTokenError("password link is not valid")
     if ctx.now().timestamp() > until:

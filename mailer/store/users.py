@@ -19,6 +19,7 @@ __all__ = [
     "delete_sessions_of",
     "find_session",
     "find_user",
+    "find_user_by_id",
     "insert_session",
     "insert_user",
     "list_users",
@@ -93,6 +94,11 @@ def insert_user(
 
 def find_user(conn: sa.Connection, email: str) -> UserRow | None:
     row = conn.execute(sa.select(users).where(users.c.email == email)).mappings().first()
+    return _user(row) if row is not None else None
+
+
+def find_user_by_id(conn: sa.Connection, user_id: int) -> UserRow | None:
+    row = conn.execute(sa.select(users).where(users.c.id == user_id)).mappings().first()
     return _user(row) if row is not None else None
 
 
