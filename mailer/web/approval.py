@@ -16,6 +16,7 @@ from mailer.core.errors import ContentError
 from mailer.pipeline.editions import approval
 from mailer.pipeline.editions.check import approval_status
 from mailer.pipeline.editions.review import checked
+from mailer.pipeline.editions.review_request import MAX_MESSAGE, request_approval
 from mailer.web.review_common import edition_pages, existing_revision
 from mailer.web.sessions import Visitor, check_csrf, require_account, require_permission
 from mailer.web.shell import ctx_of, signed_in_page, strings
@@ -26,7 +27,8 @@ router = APIRouter()
 
 Approver = Annotated[Visitor, Depends(require_permission(Permission.APPROVE))]
 MAX_NOTE = 2000
-DONE = ("approved", "unapproved")  # the message after a redirect
+DONE = ("approved", "unapproved", "requested", "noapprover")  # the message after a redirect
+Writer = Annotated[Visitor, Depends(require_permission(Permission.EDIT_EDITIONS))]
 
 
 def _approver(who: Visitor) -> approval.Approver:
@@ -45,6 +47,7 @@ def _page(
     note: str = "",
     override: str = "",
     done: str | None = None,
+    asked: int = 0,
 ) -> Response:
     ctx = ctx_of(request)
     revision = existing_revision(request, month)
@@ -75,6 +78,9 @@ def _page(
         note=note,
         override=override,
         done=done,
+        asked=asked,
+        may_request=account.may(Permission.EDIT_EDITIONS),
+        max_message=MAX_MESSAGE,
     )
 
 
@@ -84,8 +90,25 @@ def approval_page(
     month: str,
     who: Annotated[Visitor, Depends(require_account)],
     done: str | None = None,
+    asked: int = 0,
 ) -> Response:
-    return _page(request, who, month, done=done if done in DONE else None)
+    return _page(request, who, month, done=done if done in DONE else None, asked=asked)
+
+
+@router.post("/editions/{month}/approval/request", dependencies=[Depends(check_csrf)])
+def ask_for_approval(
+    request: Request,
+    month: str,
+    who: Writer,
+    message: Annotated[str, Form(max_length=MAX_MESSAGE)] = "",
+) -> Response:
+    revision = existing_revision(request, month)
+    assert who.account is not None
+    sent = request_approval(ctx_of(request), revision, who.account, message)
+    done = "requested" if sent.asked else "noapprover"
+    return RedirectResponse(
+        f"/editions/{month}/approval?done={done}&asked={len(sent.asked)}", status_code=303
+    )
 
 
 @router.post("/editions/{month}/approve", dependencies=[Depends(check_csrf)])

@@ -135,6 +135,7 @@ class AuditAction(StrEnum):
     EDITION_APPROVED = "edition_approved"
     EDITION_UNAPPROVED = "edition_unapproved"
     APPROVAL_LAPSED = "approval_lapsed"  # a revision saved after the approval made it a draft
+    APPROVAL_REQUESTED = "approval_requested"  # approvers mailed to look at an edition
     APPROVAL_LAPSE_NOTICE = "approval_lapse_notice"  # the approver mailed about it (or why not)
     SCHEDULE_CHANGED = "schedule_changed"
     TEST_SENT = "test_sent"
