@@ -87,7 +87,12 @@ def test_preview_test_send_and_approval_pass_axe(
     assert violations(page) == []
     page.goto(f"{service}/editions/{MONTH}/approval")
     assert page.locator("#approve").count() == 1
+    assert page.locator("#request-approval").count() == 1  # a draft: others may be asked
     assert violations(page) == []
+    page.locator("#request-approval").click()
+    page.wait_for_load_state()
+    assert page.locator("p.notice[role=status]").is_visible()
+    assert violations(page) == []  # with the notice
 
 
 def test_an_approver_approves_with_the_keyboard_only(
