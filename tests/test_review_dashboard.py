@@ -150,3 +150,22 @@ def test_the_latest_send_figures_and_the_register_per_region(
     browser.log_in(COORDINATOR)
     html = browser.get("/").text
     assert 'id="latest-send"' in html and "state-sent" in html and "Vanhentunut" in html
+
+
+def test_contacts_waiting_for_approval_are_a_reminder_linking_to_pending(
+    browser: Browser, clock_ctx: ClockContext
+) -> None:
+    assert not [r for r in dashboard(clock_ctx).reminders if r.month == ""]
+    add_contacts(clock_ctx.engine, [person(1, status="pending"), person(2, status="pending")])
+    add_contacts(clock_ctx.engine, [person(3)])  # an active one is no reason to remind
+    [waiting] = [r for r in dashboard(clock_ctx).reminders if r.month == ""]
+    assert (waiting.kind, waiting.values) == (ReminderKind.CONTACTS_PENDING, {"count": "2"})
+    browser.log_in(COORDINATOR)
+    page = browser.get("/").text
+    assert (
+        '<a href="/pending">2 uutta yhteyshenkilöä odottaa hyväksyntää: '
+        "he eivät saa kirjettä ennen sitä.</a>"
+    ) in page
+    admin = Browser(browser.client)
+    admin.log_in(ADMIN)  # an admin cannot act on /pending: no reminder for them
+    assert 'href="/pending"' not in admin.get("/").text

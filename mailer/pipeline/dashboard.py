@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import NamedTuple
 
 from mailer.core.errors import MailerError
+from mailer.core.models import ContactStatus
 from mailer.pipeline.context import Context
 from mailer.pipeline.editions.check import revision_hash
 from mailer.pipeline.register_views import status_by_region
@@ -50,6 +51,9 @@ class EditionState(StrEnum):
 class ReminderKind(StrEnum):
     APPROVAL_LAPSED = "approval_lapsed"  # approved revision N, since changed to M by X
     SEND_NOT_APPROVED = "send_not_approved"  # a planned send is near and it is not approved
+    # successors and appointees who confirmed their address and wait for a coordinator (/pending):
+    # until someone approves them they get no letter
+    CONTACTS_PENDING = "contacts_pending"
 
 
 class EditionLine(NamedTuple):
@@ -63,7 +67,7 @@ class EditionLine(NamedTuple):
 
 class Reminder(NamedTuple):
     kind: ReminderKind
-    month: str
+    month: str  # "" for a reminder about no edition (contacts waiting)
     values: dict[str, str]  # what the catalogue's sentence fills in
 
 
@@ -167,4 +171,8 @@ def dashboard(ctx: Context) -> Dashboard:
         )
         lines.append(line)
         reminders += _reminders(ctx, line, approval, revision)
-    return Dashboard(lines, reminders, latest, status_by_region(ctx))
+    regions = status_by_region(ctx)
+    waiting = sum(counts.get(ContactStatus.PENDING.value, 0) for counts in regions.values())
+    if waiting:
+        reminders.append(Reminder(ReminderKind.CONTACTS_PENDING, "", {"count": str(waiting)}))
+    return Dashboard(lines, reminders, latest, regions)

@@ -17,6 +17,7 @@ from mailer.core.accounts import AuditAction, Permission, UiLanguage
 from mailer.core.models import ContactStatus
 from mailer.pipeline.accounts import LoginOutcome, log_in, log_out
 from mailer.pipeline.audit import audit_csv, audit_page
+from mailer.pipeline.dashboard import ReminderKind
 from mailer.pipeline.dashboard import dashboard as build_dashboard
 from mailer.web.pages import security_headers
 from mailer.web.sessions import (
@@ -146,13 +147,18 @@ def _edition_href(request: Request) -> str:
 
 @router.get("/", response_class=HTMLResponse)
 def dashboard(request: Request, who: Annotated[Visitor, Depends(require_account)]) -> Response:
+    board = build_dashboard(ctx_of(request))
+    assert who.account is not None
+    if not who.account.may(Permission.MANAGE_CONTACTS):  # /pending is not theirs to act on
+        kept = [r for r in board.reminders if r.kind is not ReminderKind.CONTACTS_PENDING]
+        board = board._replace(reminders=kept)
     return signed_in_page(
         request,
         who,
         "dashboard.html",
         nav="dashboard",
         admin_pages=ADMIN_PAGES,
-        board=build_dashboard(ctx_of(request)),
+        board=board,
         edition_href=_edition_href(request),
         statuses=[s.value for s in ContactStatus],
     )
