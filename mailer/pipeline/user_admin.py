@@ -74,14 +74,16 @@ def invite(
 
 def send_reset(ctx: Context, email: str, *, actor: str) -> LinkSent:
     """An admin's reset: the user gets a link to choose a new password (the old one still works
-    until they do, so a mistaken reset locks nobody out)."""
+    until they do, so a mistaken reset locks nobody out). An invited user who never chose one
+    gets the invitation again instead."""
     with ctx.engine.connect() as conn:
         row = existing_user(conn, email)
     if not row.active:
         raise AccountError(
             "email", f"the account {row.email!r} is disabled", AccountProblem.ACCOUNT_DISABLED
         )
-    return send_password_link(ctx, row, LinkKind.RESET, actor=actor)
+    kind = LinkKind.RESET if account_of(row).has_password else LinkKind.INVITE
+    return send_password_link(ctx, row, kind, actor=actor)
 
 
 def _keeps_an_admin(conn: sa.Connection, row: store.UserRow) -> bool:
