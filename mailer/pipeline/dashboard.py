@@ -33,6 +33,7 @@ __all__ = [
     "ReminderKind",
     "SendFigures",
     "dashboard",
+    "edition_lines",
 ]
 
 log = logging.getLogger("mailer.pipeline.dashboard")
@@ -147,13 +148,13 @@ def _reminders(
     return found
 
 
-def dashboard(ctx: Context) -> Dashboard:
+def edition_lines(ctx: Context) -> tuple[list[EditionLine], list[Reminder]]:
+    """Every edition with its state and next planned send, and their reminders: the dashboard's
+    first half, and all an edition's own pages need (not the send figures or the register)."""
     with ctx.engine.connect() as conn:
         rows = store.edition_rows(conn)
         revisions = {r.month: r for r in latest_revisions(conn)}
         approvals = latest_approvals(conn)
-        latest_month = store.latest_send_month(conn)
-        latest = store.send_figures(conn, latest_month) if latest_month else None
     planned = _planned_sends(ctx)
     lines: list[EditionLine] = []
     reminders: list[Reminder] = []
@@ -171,6 +172,14 @@ def dashboard(ctx: Context) -> Dashboard:
         )
         lines.append(line)
         reminders += _reminders(ctx, line, approval, revision)
+    return lines, reminders
+
+
+def dashboard(ctx: Context) -> Dashboard:
+    lines, reminders = edition_lines(ctx)
+    with ctx.engine.connect() as conn:
+        latest_month = store.latest_send_month(conn)
+        latest = store.send_figures(conn, latest_month) if latest_month else None
     regions = status_by_region(ctx)
     waiting = sum(counts.get(ContactStatus.PENDING.value, 0) for counts in regions.values())
     if waiting:

@@ -18,6 +18,7 @@ __all__ = [
     "PLANNED_COLUMNS",
     "CandidateRow",
     "insert_planned",
+    "new_per_variant",
     "plan_candidate_chunk",
     "planned_states",
     "requeue_failed",
@@ -73,6 +74,24 @@ def plan_candidate_chunk(
         CandidateRow(id_, region, language, statuses[status], email, bool(paused))
         for id_, region, language, status, email, paused in conn.execute(stmt)
     ]
+
+
+def new_per_variant(
+    conn: Connection, edition: str, *, pause_missing: bool = False
+) -> dict[tuple[str, str], int]:
+    """(region, language) -> how many contacts a plan would add now: active (and, with
+    `pause_missing`, not missing from their roster) and without a ledger row for the edition.
+    The count `core.delivery.plan.plan_deliveries` arrives at contact by contact, done by the
+    database for the send page's dry run (tests hold the two equal)."""
+    planned = sa.select(_d.id).where(_d.edition == edition, _d.contact_id == _c.id).exists()
+    stmt = (
+        sa.select(_c.region, _c.language, sa.func.count())
+        .where(_c.status == ContactStatus.ACTIVE.value, ~planned)
+        .group_by(_c.region, _c.language)
+    )
+    if pause_missing:
+        stmt = stmt.where(_c.missing_since.is_(None))
+    return {(region, language): int(n) for region, language, n in conn.execute(stmt)}
 
 
 def planned_states(conn: Connection, edition: str, lo: int, hi: int) -> dict[int, DeliveryState]:

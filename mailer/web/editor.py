@@ -18,7 +18,9 @@ swaps in the very elements a save would show.
 
 from __future__ import annotations
 
+import copy
 from collections import defaultdict
+from functools import lru_cache
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -156,13 +158,20 @@ def _editor_page(
     return response
 
 
-def _stored_view(row: EditionRow) -> dict[str, Any]:
-    assert row.latest is not None
+@lru_cache(maxsize=32)
+def _view_of(month: str, text: str) -> dict[str, Any]:
+    # A revision's text never changes, and parsing it (with its line numbers) was a third of
+    # the page's time: each process keeps the latest few, keyed by the text itself.
     try:
-        data = load_with_lines(row.latest.text)[0]
+        data = load_with_lines(text)[0]
     except YamlSyntaxError:
         data = {}  # a revision stored before a rule existed: the form starts empty
-    return form_view(data, row.month)
+    return form_view(data, month)
+
+
+def _stored_view(row: EditionRow) -> dict[str, Any]:
+    assert row.latest is not None
+    return copy.deepcopy(_view_of(row.month, row.latest.text))  # the cached one stays intact
 
 
 @router.get(EDITIONS_PATH + "/{month}/edit", response_class=HTMLResponse)

@@ -29,7 +29,7 @@ from mailer.core.errors import ContentError, MailerError
 from mailer.core.yaml_lines import load_with_lines
 from mailer.pipeline.audit import record_in
 from mailer.pipeline.context import Context
-from mailer.pipeline.dashboard import EditionState, dashboard
+from mailer.pipeline.dashboard import EditionState, edition_lines
 from mailer.pipeline.editions.lapse_notice import notify_lapsed
 from mailer.pipeline.editions.planned import editorial_problems
 from mailer.store import revisions as store
@@ -78,7 +78,7 @@ def edition_rows(ctx: Context) -> list[EditionRow]:
         latest = {r.month: r for r in store.latest_revisions(conn)}
     return [
         EditionRow(line.month, line.state, latest.get(line.month), line.next_send)
-        for line in dashboard(ctx).editions
+        for line in edition_lines(ctx)[0]
     ]
 
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 from collections import Counter
 from typing import NamedTuple
 
+from mailer.config import MissingFromRoster
 from mailer.core.models import DeliveryState, Language, Region
 from mailer.core.reports.models import EditionReport
 from mailer.pipeline.context import Context
 from mailer.pipeline.editions.check import EditionStatus, approval_status
 from mailer.pipeline.reports import edition_report
-from mailer.pipeline.send.planning import plan_ledger
 from mailer.store import ledger_plan
 
 __all__ = ["SendOverview", "VariantProgress", "send_overview"]
@@ -57,9 +57,12 @@ def send_overview(ctx: Context, month: str, *, plan: bool = True) -> SendOvervie
     `plan=False` leaves out the dry-run plan (a sent edition plans nobody new anyway)."""
     status = approval_status(ctx, month)
     new: Counter[str] = Counter()
-    if plan and status.exists and status.state != "sent":
-        plan_ledger(ctx, month, None, None, dry_run=True, by_variant=new)
+    pause = ctx.settings.missing_from_roster is MissingFromRoster.PAUSE
     with ctx.engine.connect() as conn:
+        if plan and status.exists and status.state != "sent":
+            # the dry run's per-variant counts, counted by the database (not row by row)
+            counted = ledger_plan.new_per_variant(conn, month, pause_missing=pause)
+            new.update({f"{r}-{lang}": n for (r, lang), n in counted.items()})
         states = ledger_plan.variant_states(conn, month)
     rows = []
     for region in Region:
