@@ -246,6 +246,8 @@ def test_an_admin_cannot_disable_themselves_nor_demote_the_last_admin(admin: Bro
     assert page.count('action="/users/disable"') == 1  # only the colleague's row has the button
     own = _post(admin, "/users/disable", "/users", email=ADMIN)
     assert own.status_code == 400 and "Et voi poistaa omaa käyttäjääsi käytöstä." in own.text
+    assert ' aria-invalid="true">' not in own.text  # the add form's fields were not at fault
+    assert "<li>Et voi poistaa omaa käyttäjääsi käytöstä.</li>" in own.text  # in the summary
     demoted = _post(admin, "/users/role", "/users", email=ADMIN, role="coordinator")
     assert demoted.status_code == 400
     assert "Työtilassa on oltava ainakin yksi käytössä oleva ylläpitäjä." in demoted.text

@@ -80,9 +80,13 @@ def _back(done: str, email: str) -> RedirectResponse:
 
 
 def _refused(request: Request, who: Visitor, err: AccountError, **form: str) -> HTMLResponse:
+    """The list again with why: beside the add form's field when the add form was sent, else
+    (an action on a row of the table) in the summary at the top."""
     assert who.account is not None
     t = strings(ctx_of(request).settings, who.account.ui_language)
-    field = err.field if err.field in ("email", "name", "role") else "email"
+    field = "form"
+    if form:
+        field = err.field if err.field in ("email", "name", "role") else "email"
     return _list(request, who, status=400, errors={field: account_error_text(t, err)}, form=form)
 
 
